@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs the service. With MONGODB_URI set it serves that database as it is;
+# without it, it starts the embedded test database, creates the indexes, loads
+# the demo data and serves (stopping the database on exit).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+BIN=target/release/shiku-api
+if [ -z "${MONGODB_URI:-}" ]; then
+  MONGODB_URI=$(scripts/test-db.sh start)
+  export MONGODB_URI
+  trap 'scripts/test-db.sh stop' EXIT INT TERM
+  "$BIN" indexes
+  "$BIN" seed
+fi
+"$BIN" serve

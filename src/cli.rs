@@ -1,0 +1,125 @@
+//! Subcommands: `serve` (default), `indexes`, `seed [--messages N]`, `doctor`.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use actix_web::web;
+
+use crate::config::Config;
+use crate::AppState;
+
+const USAGE: &str = "usage: shiku-api [serve | indexes | seed [--messages N] | doctor]";
+
+pub fn main() -> ExitCode {
+    let cfg = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("shiku-api: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    env_logger::Builder::new()
+        .parse_filters(&cfg.log)
+        .format_timestamp_millis()
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cmd = args.first().map(String::as_str).unwrap_or("serve");
+    let messages = match (cmd, args.get(1).map(String::as_str), args.get(2)) {
+        ("seed", Some("--messages"), Some(n)) => match n.parse::<u64>() {
+            Ok(n) => n,
+            Err(_) => {
+                eprintln!("shiku-api: --messages needs a number\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
+        ("seed", None, _) => 0,
+        ("serve" | "indexes" | "doctor", None, _) => 0,
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let result = rt.block_on(async move {
+        match cmd {
+            "serve" => serve(cfg).await,
+            "indexes" => indexes(cfg).await,
+            "seed" => crate::seed::run(cfg, messages).await,
+            "doctor" => doctor(cfg).await,
+            _ => unreachable!(),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("shiku-api: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(cfg: Config) -> Result<(), String> {
+    let addr = cfg.bind_addr;
+    let state = web::Data::new(AppState::new(cfg).await?);
+    if !state.store.ping().await {
+        log::warn!(
+            "MongoDB does not answer yet; serving anyway, requests fail with 503 until it does"
+        );
+    }
+    let listener = TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    log::info!("shiku-api listening on http://{addr}");
+    crate::serve(state, listener)
+        .map_err(|e| e.to_string())?
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn indexes(cfg: Config) -> Result<(), String> {
+    let state = AppState::new(cfg).await?;
+    let n = state
+        .store
+        .create_all_indexes()
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("indexes ensured on {n} collections");
+    Ok(())
+}
+
+/// Checks the deployment: connectivity, transactions, collections and indexes.
+async fn doctor(cfg: Config) -> Result<(), String> {
+    let state = AppState::new(cfg).await?;
+    let s = &state.store;
+    if !s.ping().await {
+        return Err("MongoDB does not answer".into());
+    }
+    println!("mongodb: up");
+    println!(
+        "transactions: {}",
+        if s.supports_transactions().await {
+            "supported"
+        } else {
+            "not supported (standalone)"
+        }
+    );
+    for db in [
+        &s.cfg.imapi,
+        &s.cfg.room,
+        &s.cfg.msgs,
+        &s.cfg.lastchat,
+        &s.cfg.room_member,
+        &s.cfg.room_jids,
+        &s.jh_db,
+    ] {
+        let names = s
+            .client
+            .database(db)
+            .list_collection_names()
+            .await
+            .map_err(|e| e.to_string())?;
+        println!("database {db}: {} collections", names.len());
+    }
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! Settings: environment variables (and an optional `.env`), validated once at start.
+//! Every variable is documented, with its default, in `.env.example`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A setting that could not be used; the binary prints it on one line and exits with 2.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {var}={value:?}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub mongodb_uri: String,
+    pub bind_addr: SocketAddr,
+    pub log: String,
+    /// Database names, one per database of the original deployment.
+    pub db: DbNames,
+    pub redis_url: Option<String>,
+    pub mongo_timeout: Duration,
+    pub mongo_pool_size: u32,
+    pub max_body_bytes: usize,
+    pub max_page_size: i64,
+    pub login_per_minute: u32,
+    // /config
+    pub xmpp_domain: String,
+    pub xmpp_host: String,
+    pub api_url: String,
+    // uploads
+    pub upload_dir: PathBuf,
+    pub upload_base_url: String,
+    pub upload_max_bytes: u64,
+    pub upload_allowed: Vec<String>,
+    // OpenIM dialect
+    pub openim_secret: String,
+    pub openim_admin_user_ids: Vec<String>,
+    pub openim_token_days: i64,
+    // JH dialect
+    pub jh_db: String,
+    pub jh_collection: String,
+    pub jh_time_offset_hours: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct DbNames {
+    /// users, friends, stick_dialog, room_group_msg, resources, sessions (`imapi`).
+    pub imapi: String,
+    /// rooms, members, notices and `mucmsg_<jid>` (`imRoom`).
+    pub room: String,
+    /// single-chat messages sharded by userId (`shiku_msgs`).
+    pub msgs: String,
+    /// last-chat records (`shiku_lastChats`).
+    pub lastchat: String,
+    /// room members, one collection per 10 000 room-id counters (`shiku_room_member`).
+    pub room_member: String,
+    /// per-user room jid index, sharded by userId (`shiku_roomJids_userId`).
+    pub room_jids: String,
+}
+
+type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn get(env: Env, var: &'static str, default: &str) -> String {
+    env(var)
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
+fn parse<T: std::str::FromStr>(env: Env, var: &'static str, default: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    let value = get(env, var, default);
+    value.trim().parse::<T>().map_err(|e| ConfigError {
+        var,
+        value: value.clone(),
+        reason: e.to_string(),
+    })
+}
+
+fn positive<T: PartialOrd + Default + std::str::FromStr>(
+    env: Env,
+    var: &'static str,
+    default: &str,
+) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    let v: T = parse(env, var, default)?;
+    if v <= T::default() {
+        return Err(ConfigError {
+            var,
+            value: get(env, var, default),
+            reason: "must be greater than 0".into(),
+        });
+    }
+    Ok(v)
+}
+
+fn db_name(env: Env, var: &'static str, default: &str) -> Result<String, ConfigError> {
+    let v = get(env, var, default);
+    if v.len() > 63 || v.chars().any(|c| "/\\. \"$*<>:|?\0".contains(c)) {
+        return Err(ConfigError {
+            var,
+            value: v,
+            reason: "not a valid MongoDB database name".into(),
+        });
+    }
+    Ok(v)
+}
+
+fn list(env: Env, var: &'static str, default: &str) -> Vec<String> {
+    get(env, var, default)
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+impl Config {
+    /// Reads the process environment (after loading `.env` when present).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(&|k| std::env::var(k).ok())
+    }
+
+    /// Builds the configuration from any variable lookup (tests pass a map).
+    pub fn from_lookup(env: Env) -> Result<Self, ConfigError> {
+        let mongodb_uri = get(env, "MONGODB_URI", "mongodb://127.0.0.1:27017");
+        if !(mongodb_uri.starts_with("mongodb://") || mongodb_uri.starts_with("mongodb+srv://")) {
+            return Err(ConfigError {
+                var: "MONGODB_URI",
+                value: mongodb_uri,
+                reason: "must start with mongodb:// or mongodb+srv://".into(),
+            });
+        }
+        let upload_base_url = get(env, "UPLOAD_BASE_URL", "http://127.0.0.1:8092")
+            .trim_end_matches('/')
+            .to_string();
+        let redis_url = env("REDIS_URL").filter(|v| !v.trim().is_empty());
+        if let Some(r) = &redis_url {
+            if !(r.starts_with("redis://") || r.starts_with("rediss://")) {
+                return Err(ConfigError {
+                    var: "REDIS_URL",
+                    value: r.clone(),
+                    reason: "must start with redis:// or rediss://".into(),
+                });
+            }
+        }
+        let log = get(env, "LOG", "info");
+        if !["error", "warn", "info", "debug", "trace", "off"]
+            .contains(&log.split(',').next().unwrap_or("").trim())
+            && !log.contains('=')
+        {
+            return Err(ConfigError {
+                var: "LOG",
+                value: log,
+                reason: "expected error, warn, info, debug, trace or off".into(),
+            });
+        }
+        let openim_secret = get(env, "OPENIM_SECRET", "openIM123");
+        Ok(Config {
+            mongodb_uri,
+            bind_addr: parse(env, "BIND_ADDR", "0.0.0.0:8092")?,
+            log,
+            db: DbNames {
+                imapi: db_name(env, "DB_IMAPI", "imapi")?,
+                room: db_name(env, "DB_ROOM", "imRoom")?,
+                msgs: db_name(env, "DB_MSGS", "shiku_msgs")?,
+                lastchat: db_name(env, "DB_LASTCHAT", "shiku_lastChats")?,
+                room_member: db_name(env, "DB_ROOM_MEMBER", "shiku_room_member")?,
+                room_jids: db_name(env, "DB_ROOM_JIDS", "shiku_roomJids_userId")?,
+            },
+            redis_url,
+            mongo_timeout: Duration::from_millis(positive(env, "MONGO_TIMEOUT_MS", "5000")?),
+            mongo_pool_size: positive(env, "MONGO_POOL_SIZE", "32")?,
+            max_body_bytes: positive(env, "MAX_BODY_BYTES", "1048576")?,
+            max_page_size: positive(env, "MAX_PAGE_SIZE", "1000")?,
+            login_per_minute: positive(env, "LOGIN_PER_MINUTE", "60")?,
+            xmpp_domain: get(env, "XMPP_DOMAIN", "im.shiku.co"),
+            xmpp_host: get(env, "XMPP_HOST", "127.0.0.1"),
+            api_url: get(env, "API_URL", "http://127.0.0.1:8092/"),
+            upload_dir: PathBuf::from(get(env, "UPLOAD_DIR", "./uploads")),
+            upload_base_url,
+            upload_max_bytes: positive(env, "UPLOAD_MAX_BYTES", "209715200")?,
+            upload_allowed: list(env, "UPLOAD_ALLOWED", "image,audio,video,other"),
+            openim_secret,
+            openim_admin_user_ids: list(env, "OPENIM_ADMIN_USER_IDS", "imAdmin,openIMAdmin"),
+            openim_token_days: positive(env, "OPENIM_TOKEN_DAYS", "90")?,
+            jh_db: db_name(env, "JH_DB", "jhim")?,
+            jh_collection: get(env, "JH_COLLECTION", "messages"),
+            jh_time_offset_hours: parse(env, "JH_TIME_OFFSET_HOURS", "8")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(&move |k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_original() {
+        let c = with(&[]).unwrap();
+        assert_eq!(c.bind_addr.to_string(), "0.0.0.0:8092");
+        assert_eq!(c.db.imapi, "imapi");
+        assert_eq!(c.db.room, "imRoom");
+        assert_eq!(c.db.msgs, "shiku_msgs");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        assert_eq!(with(&[("BIND_ADDR", "nope")]).unwrap_err().var, "BIND_ADDR");
+        assert_eq!(
+            with(&[("MONGODB_URI", "http://x")]).unwrap_err().var,
+            "MONGODB_URI"
+        );
+        assert_eq!(with(&[("DB_ROOM", "a.b")]).unwrap_err().var, "DB_ROOM");
+        assert_eq!(
+            with(&[("MAX_PAGE_SIZE", "0")]).unwrap_err().var,
+            "MAX_PAGE_SIZE"
+        );
+    }
+}

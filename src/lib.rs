@@ -1,0 +1,77 @@
+#![recursion_limit = "256"]
+//! shiku-api: the Shiku IM HTTP API (plus the OpenIM send and JH customer-service
+//! dialects) over the original deployment's MongoDB. `build` wires everything so
+//! that `main` and the integration tests start the same application.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod params;
+pub mod routes;
+pub mod seed;
+pub mod store;
+pub mod util;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::{dev::Server, middleware, web, App, HttpServer};
+
+use config::Config;
+use store::{sessions::Sessions, Store};
+
+/// Shared by every request.
+pub struct AppState {
+    pub cfg: Arc<Config>,
+    pub store: Store,
+    pub sessions: Sessions,
+}
+
+impl AppState {
+    pub async fn new(cfg: Config) -> Result<Self, String> {
+        let store = Store::connect(&cfg)
+            .await
+            .map_err(|e| format!("MongoDB: {e}"))?;
+        let sessions = Sessions::connect(cfg.redis_url.as_deref(), store.sessions())
+            .await
+            .map_err(|e| format!("Redis: {e}"))?;
+        Ok(AppState {
+            cfg: Arc::new(cfg),
+            store,
+            sessions,
+        })
+    }
+}
+
+/// Registers every route of every dialect.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    routes::configure(cfg);
+}
+
+/// Starts the HTTP server on an already bound listener (tests bind port 0).
+pub fn serve(state: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
+    let body_limit = state.cfg.max_body_bytes;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(web::JsonConfig::default().limit(body_limit))
+            .wrap(
+                middleware::DefaultHeaders::new()
+                    .add(("Access-Control-Allow-Origin", "*"))
+                    .add(("Access-Control-Allow-Methods", "POST, GET, OPTIONS, DELETE"))
+                    .add(("Access-Control-Max-Age", "3600"))
+                    .add((
+                        "Access-Control-Allow-Headers",
+                        "x-requested-with, content-type, operationID, token",
+                    )),
+            )
+            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
+            .configure(configure)
+    })
+    .listen(listener)?
+    .shutdown_timeout(30)
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,1 @@
+//! MongoDB access for this area (see its issue).

@@ -1,0 +1,213 @@
+//! Every index the service needs, created by `shiku-api indexes` (idempotent:
+//! `createIndexes` with an identical spec is a no-op). Sharded collections
+//! (`shiku_msgs.<n>`, last-chat shards, `mucmsg_<jid>`) get theirs for every
+//! existing shard, and new shards get them the first time the service writes
+//! to them ([`Store::ensure_indexes`]). `schema/` documents each one.
+
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use bson::{doc, Document};
+use mongodb::{options::IndexOptions, Collection, IndexModel};
+
+use super::{names, Store};
+
+fn ix(keys: Document) -> IndexModel {
+    IndexModel::builder().keys(keys).build()
+}
+
+fn ix_opts(keys: Document, opts: IndexOptions) -> IndexModel {
+    IndexModel::builder().keys(keys).options(opts).build()
+}
+
+/// Kinds of sharded collections, each with its own index set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    SingleMsgs,
+    SingleLastChats,
+    MucMsgs,
+    /// `shiku_room_member.<n>`
+    RoomMembers,
+    /// `shiku_roomJids_userId.<n>`
+    UserRoomJids,
+}
+
+pub fn family_indexes(f: Family) -> Vec<IndexModel> {
+    match f {
+        // The original's four, plus history by time.
+        Family::SingleMsgs => vec![
+            ix(doc! {"messageId": 1}),
+            ix(doc! {"seqNo": 1}),
+            ix(doc! {"sender": 1, "receiver": 1, "seqNo": 1, "timeSend": -1}),
+            ix(doc! {"sender": 1, "receiver": 1, "direction": 1}),
+            ix(doc! {"sender": 1, "receiver": 1, "timeSend": -1}),
+            ix(doc! {"sender": 1, "timeSend": -1}),
+        ],
+        Family::SingleLastChats => vec![
+            ix(doc! {"messageId": 1}),
+            ix(doc! {"timeSend": 1, "userId": 1, "isRoom": 1, "jid": 1}),
+            ix(doc! {"userId": 1, "jid": 1}),
+            ix(doc! {"userId": 1, "timeSend": -1}),
+        ],
+        Family::MucMsgs => vec![
+            ix(doc! {"seqNo": 1}),
+            ix(doc! {"messageId": 1}),
+            ix(doc! {"room_jid": 1, "seqNo": 1, "timeSend": 1}),
+            ix(doc! {"timeSend": -1}),
+        ],
+        Family::RoomMembers => vec![
+            ix(doc! {"roomId": 1, "userId": 1}),
+            ix(doc! {"roomId": 1, "role": 1, "createTime": 1}),
+        ],
+        Family::UserRoomJids => vec![
+            ix(doc! {"userId": 1, "jid": 1}),
+            ix(doc! {"userId": 1, "roomId": 1}),
+        ],
+    }
+}
+
+/// The fixed (unsharded) collections and their indexes.
+fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
+    vec![
+        (
+            store.users(),
+            vec![
+                ix(doc! {"telephone": 1}),
+                ix(doc! {"phone": 1}),
+                ix(doc! {"account": 1}),
+            ],
+        ),
+        (
+            store.friends(),
+            vec![
+                ix(doc! {"userId": 1, "toUserId": 1}),
+                ix(doc! {"toUserId": 1}),
+            ],
+        ),
+        (
+            store.stick_dialog(),
+            vec![
+                ix(doc! {"userId": 1, "jid": 1}),
+                ix(doc! {"userId": 1, "time": -1}),
+            ],
+        ),
+        (
+            store.room_group_msg(),
+            vec![ix(doc! {"userId": 1, "roomJid": 1, "messageId": 1})],
+        ),
+        (
+            store.resources(),
+            vec![
+                ix(doc! {"userId": 1, "createTime": -1}),
+                ix(doc! {"url": 1}),
+            ],
+        ),
+        (
+            store.sessions(),
+            vec![
+                ix_opts(
+                    doc! {"expireAt": 1},
+                    IndexOptions::builder()
+                        .expire_after(Duration::from_secs(0))
+                        .build(),
+                ),
+                ix(doc! {"userId": 1, "kind": 1}),
+            ],
+        ),
+        (
+            store.rooms(),
+            vec![
+                ix(doc! {"jid": 1}),
+                ix(doc! {"userId": 1}),
+                ix(doc! {"name": 1}),
+            ],
+        ),
+        (
+            store.room_notices(),
+            vec![ix(doc! {"roomId": 1, "time": -1})],
+        ),
+        (
+            store.muc_lastchats(),
+            vec![
+                ix(doc! {"messageId": 1}),
+                ix(doc! {"userId": 1, "jid": 1}),
+                ix(doc! {"jid": 1, "timeSend": -1}),
+            ],
+        ),
+        (store.jh_messages(), super::jh::indexes()),
+    ]
+}
+
+fn created() -> &'static Mutex<HashSet<String>> {
+    static CREATED: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    CREATED.get_or_init(|| Mutex::new(HashSet::new()))
+}
+
+impl Store {
+    /// Creates the indexes of a sharded collection once per process.
+    pub async fn ensure_indexes(
+        &self,
+        coll: &Collection<Document>,
+        family: Family,
+    ) -> mongodb::error::Result<()> {
+        let key = coll.namespace().to_string();
+        if created().lock().unwrap().contains(&key) {
+            return Ok(());
+        }
+        coll.create_indexes(family_indexes(family)).await?;
+        created().lock().unwrap().insert(key);
+        Ok(())
+    }
+
+    /// `shiku-api indexes`: every fixed collection and every existing shard.
+    /// Returns the number of collections touched.
+    pub async fn create_all_indexes(&self) -> mongodb::error::Result<usize> {
+        let mut n = 0;
+        for (coll, models) in fixed(self) {
+            if !models.is_empty() {
+                coll.create_indexes(models).await?;
+                n += 1;
+            }
+        }
+        for name in self.msgs_db().list_collection_names().await? {
+            if name.chars().all(|c| c.is_ascii_digit()) {
+                self.ensure_indexes(&self.msgs_db().collection(&name), Family::SingleMsgs)
+                    .await?;
+                n += 1;
+            }
+        }
+        for name in self.lastchat_db().list_collection_names().await? {
+            if name.chars().all(|c| c.is_ascii_digit()) {
+                self.ensure_indexes(
+                    &self.lastchat_db().collection(&name),
+                    Family::SingleLastChats,
+                )
+                .await?;
+                n += 1;
+            }
+        }
+        for (db, family) in [
+            (&self.cfg.room_member, Family::RoomMembers),
+            (&self.cfg.room_jids, Family::UserRoomJids),
+        ] {
+            let db = self.client.database(db);
+            for name in db.list_collection_names().await? {
+                if name.chars().all(|c| c.is_ascii_digit()) {
+                    self.ensure_indexes(&db.collection(&name), family).await?;
+                    n += 1;
+                }
+            }
+        }
+        for name in self.room_db().list_collection_names().await? {
+            if let Some(jid) = name.strip_prefix(names::MUCMSG_PREFIX) {
+                if names::valid_room_jid(jid) {
+                    self.ensure_indexes(&self.mucmsg(jid), Family::MucMsgs)
+                        .await?;
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+}

@@ -1,0 +1,252 @@
+//! The one message writer: every send path (console, OpenIM, room notices) stores
+//! messages through here, exactly as the original chat server archives them.
+//!
+//! - single chat: two `shiku_msgs.<shard(owner)>` records, one per side
+//!   (`direction` 0 for the sender's copy, 1 for the receiver's; `sender`/`receiver`
+//!   are the owner and the peer, `sender_jid`/`receiver_jid` the real from/to);
+//! - group chat: one `mucmsg_<jid>` record;
+//! - last-chat records: per user and peer for single chats (in the owner's shard),
+//!   per room in `lastChats_muc` for groups.
+//!
+//! Every step is idempotent on the message id, so a retried send stores nothing
+//! new and completes whatever a failed attempt left undone.
+
+use std::collections::BTreeMap;
+
+use bson::{doc, Document};
+use serde_json::{json, Value};
+
+use super::indexes::Family;
+use super::Store;
+use crate::error::ShikuResult;
+
+/// A message to store. `from_jid` is the full sender jid (`100164/web`,
+/// `10005/Server` for system notices).
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub message_id: String,
+    pub from_user_id: i64,
+    pub from_user_name: String,
+    pub from_jid: String,
+    /// Peer userId (single chat) or room jid (group chat).
+    pub to: String,
+    pub to_user_id: String,
+    pub to_user_name: String,
+    pub msg_type: i32,
+    pub content: String,
+    pub time_send: i64,
+    /// Extra keys of the message JSON (`objectId`, `fileName`, `other`, ...).
+    pub extra: BTreeMap<String, Value>,
+}
+
+impl NewMessage {
+    /// The client message JSON exactly as the original writes it: keys sorted
+    /// (fastjson), doubles as `0.0`.
+    pub fn message_json(&self, chat_type: i32) -> String {
+        let mut m: BTreeMap<String, Value> = BTreeMap::new();
+        m.insert("content".into(), json!(self.content));
+        m.insert("deleteTime".into(), json!(0));
+        m.insert("encryptType".into(), json!(0));
+        m.insert("fileSize".into(), json!(0));
+        m.insert("fileTime".into(), json!(0));
+        m.insert("fromUserId".into(), json!(self.from_user_id.to_string()));
+        m.insert("fromUserName".into(), json!(self.from_user_name));
+        m.insert("isEncrypt".into(), json!(false));
+        m.insert("isReadDel".into(), json!(false));
+        m.insert("location_x".into(), json!(0.0));
+        m.insert("location_y".into(), json!(0.0));
+        let mut head: BTreeMap<&str, Value> = BTreeMap::new();
+        head.insert("chatType", json!(chat_type));
+        head.insert("from", json!(self.from_jid));
+        head.insert("messageId", json!(self.message_id));
+        head.insert("offline", json!(false));
+        head.insert("to", json!(self.to));
+        m.insert("messageHead".into(), json!(head));
+        m.insert("timeSend".into(), json!(self.time_send));
+        m.insert("toUserId".into(), json!(self.to_user_id));
+        m.insert("toUserName".into(), json!(self.to_user_name));
+        m.insert("type".into(), json!(self.msg_type));
+        for (k, v) in &self.extra {
+            m.insert(k.clone(), v.clone());
+        }
+        serde_json::to_string(&m).expect("a map of JSON values serializes")
+    }
+}
+
+/// Which stored record a send produced (the first one, on a retry).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stored {
+    pub message_id: String,
+    pub time_send: i64,
+    /// False when the message id was already stored (a retry).
+    pub created: bool,
+}
+
+impl Store {
+    /// Stores a single-chat message for both sides and updates both last-chats.
+    pub async fn write_single(&self, m: &NewMessage, peer_id: i64) -> ShikuResult<Stored> {
+        let message = m.message_json(1);
+        let ts = crate::util::now_ms();
+        let from = m.from_user_id.to_string();
+        let to = peer_id.to_string();
+        let receiver_jid = to.clone();
+        let mut created = false;
+        let mut first_time = m.time_send;
+        for (owner, peer, direction, is_read) in [(&from, &to, 0, 1), (&to, &from, 1, 0)] {
+            let owner_id: i64 = owner.parse().unwrap_or(0);
+            let coll = self.user_msgs(owner_id);
+            self.ensure_indexes(&coll, Family::SingleMsgs).await?;
+            if let Some(existing) = coll
+                .find_one(doc! {"messageId": &m.message_id, "sender": owner.as_str()})
+                .await?
+            {
+                if direction == 0 {
+                    first_time = crate::util::num(&existing, "timeSend").unwrap_or(m.time_send);
+                }
+                continue;
+            }
+            created = true;
+            coll.insert_one(doc! {
+                "message": &message,
+                "direction": direction,
+                "sender": owner.as_str(),
+                "receiver": peer.as_str(),
+                "sender_jid": &m.from_jid,
+                "receiver_jid": &receiver_jid,
+                "ts": ts,
+                "contentType": m.msg_type,
+                "messageId": &m.message_id,
+                "timeSend": m.time_send,
+                "deleteTime": 0i64,
+                "isRead": is_read,
+                "isEncrypt": false,
+                "content": &m.content,
+            })
+            .await?;
+        }
+        for (owner, peer) in [(&from, &to), (&to, &from)] {
+            self.upsert_last_chat(m, owner, peer, false, &m.to).await?;
+        }
+        Ok(Stored {
+            message_id: m.message_id.clone(),
+            time_send: first_time,
+            created,
+        })
+    }
+
+    /// Stores a group message in `mucmsg_<jid>` and updates the room's last-chat.
+    pub async fn write_group(&self, m: &NewMessage, room_jid: &str) -> ShikuResult<Stored> {
+        let coll = self.mucmsg(room_jid);
+        self.ensure_indexes(&coll, Family::MucMsgs).await?;
+        if let Some(existing) = coll.find_one(doc! {"messageId": &m.message_id}).await? {
+            self.upsert_last_chat(m, &m.from_user_id.to_string(), room_jid, true, room_jid)
+                .await?;
+            let t = crate::util::num(&existing, "timeSend").unwrap_or(m.time_send);
+            return Ok(Stored {
+                message_id: m.message_id.clone(),
+                time_send: t,
+                created: false,
+            });
+        }
+        coll.insert_one(doc! {
+            "message": m.message_json(2),
+            "room_jid": room_jid,
+            "sender_jid": &m.from_jid,
+            "sender": m.from_user_id.to_string(),
+            "ts": crate::util::now_ms(),
+            "contentType": m.msg_type,
+            "messageId": &m.message_id,
+            "timeSend": m.time_send,
+            "deleteTime": 0i64,
+            "content": &m.content,
+            "readCount": 0,
+        })
+        .await?;
+        self.upsert_last_chat(m, &m.from_user_id.to_string(), room_jid, true, room_jid)
+            .await?;
+        Ok(Stored {
+            message_id: m.message_id.clone(),
+            time_send: m.time_send,
+            created: true,
+        })
+    }
+
+    /// The last-chat record of `owner` with `jid` (a peer or a room), replaced
+    /// only by a message that is not older than the one it holds.
+    async fn upsert_last_chat(
+        &self,
+        m: &NewMessage,
+        owner: &str,
+        jid: &str,
+        is_room: bool,
+        to: &str,
+    ) -> ShikuResult<()> {
+        let (coll, filter) = if is_room {
+            (self.muc_lastchats(), doc! {"jid": jid})
+        } else {
+            let c = self.user_lastchats(owner.parse().unwrap_or(0));
+            self.ensure_indexes(&c, Family::SingleLastChats).await?;
+            (c, doc! {"userId": owner, "jid": jid})
+        };
+        let set = last_chat_fields(m, owner, jid, is_room, to);
+        if coll.find_one(filter.clone()).await?.is_none() {
+            coll.insert_one(set).await?;
+        } else {
+            let mut newer = filter;
+            newer.insert("timeSend", doc! {"$lte": m.time_send});
+            coll.update_one(newer, doc! {"$set": set}).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The last-chat fields of seed 1.4 (`userId` is a string, `isRoom` an Int32).
+pub fn last_chat_fields(
+    m: &NewMessage,
+    owner: &str,
+    jid: &str,
+    is_room: bool,
+    to: &str,
+) -> Document {
+    doc! {
+        "type": m.msg_type,
+        "messageId": &m.message_id,
+        "timeSend": m.time_send,
+        "content": &m.content,
+        "userId": owner,
+        "jid": jid,
+        "isRoom": if is_room { 1 } else { 0 },
+        "isEncrypt": false,
+        "encryptType": 0,
+        "from": &m.from_jid,
+        "to": to,
+        "fromUserName": &m.from_user_name,
+        "toUserName": &m.to_user_name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_json_matches_a_seed_record() {
+        let m = NewMessage {
+            message_id: "skimweb_100164161404837631184".into(),
+            from_user_id: 100164,
+            from_user_name: "张益达".into(),
+            from_jid: "100164/web".into(),
+            to: "100102".into(),
+            to_user_id: "100102".into(),
+            to_user_name: "A9gz0".into(),
+            msg_type: 1,
+            content: "123".into(),
+            time_send: 1614048376311,
+            extra: BTreeMap::new(),
+        };
+        assert_eq!(
+            m.message_json(1),
+            r#"{"content":"123","deleteTime":0,"encryptType":0,"fileSize":0,"fileTime":0,"fromUserId":"100164","fromUserName":"张益达","isEncrypt":false,"isReadDel":false,"location_x":0.0,"location_y":0.0,"messageHead":{"chatType":1,"from":"100164/web","messageId":"skimweb_100164161404837631184","offline":false,"to":"100102"},"timeSend":1614048376311,"toUserId":"100102","toUserName":"A9gz0","type":1}"#
+        );
+    }
+}

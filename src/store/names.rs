@@ -1,0 +1,89 @@
+//! Every database and collection name of the original deployment, and the one
+//! sharding rule. Database names come from settings (`DB_*`); collection names are
+//! fixed by the original server and its clients.
+
+/// `KConstants.MIN_USERID`: userIds up to this value live in shard `"0"`.
+pub const MIN_USER_ID: i64 = 100000;
+
+// imapi database
+pub const USER: &str = "user";
+pub const FRIENDS: &str = "u_friends";
+pub const STICK_DIALOG: &str = "stick_dialog";
+pub const ROOM_GROUP_MSG: &str = "room_group_msg";
+pub const RESOURCES: &str = "resources";
+/// Ours: login sessions when no Redis is configured (TTL-indexed).
+pub const SESSIONS: &str = "shiku_api_sessions";
+/// The original's userId counter: one document `{id: <last userId>}`.
+pub const IDX_USER: &str = "idx_user";
+
+// room database
+pub const ROOM: &str = "shiku_room";
+pub const ROOM_NOTICE: &str = "shiku_room_notice";
+pub const MUCMSG_PREFIX: &str = "mucmsg_";
+
+// last-chat database
+pub const LASTCHATS_MUC: &str = "lastChats_muc";
+
+/// The collection holding a user's single-chat records and single last-chat
+/// records: `userId / 10000` as a string, `"0"` for ids not above `MIN_USER_ID`.
+pub fn user_shard(user_id: i64) -> String {
+    if user_id <= MIN_USER_ID {
+        "0".to_string()
+    } else {
+        (user_id / 10000).to_string()
+    }
+}
+
+/// `KConstants.DB_REMAINDER.MEMBER`.
+pub const MEMBER_REMAINDER: u32 = 10000;
+
+/// The collection (in the room-member database) holding a room's members:
+/// the room ObjectId's 3-byte counter divided by 10 000, e.g. room
+/// `60210278cb36d459fe88c196` → counter `0x88c196` = 8962454 → `"896"`.
+pub fn member_shard(room_id: &bson::oid::ObjectId) -> String {
+    let b = room_id.bytes();
+    let counter = u32::from_be_bytes([0, b[9], b[10], b[11]]);
+    (counter / MEMBER_REMAINDER).to_string()
+}
+
+/// Room jids become part of a collection name (`mucmsg_<jid>`): only
+/// letters, digits, `-` and `_`, at most 64 characters.
+pub fn valid_room_jid(jid: &str) -> bool {
+    !jid.is_empty()
+        && jid.len() <= 64
+        && jid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `mucmsg_<jid>`; callers validate the jid first with [`valid_room_jid`].
+pub fn mucmsg(jid: &str) -> String {
+    format!("{MUCMSG_PREFIX}{jid}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_like_the_original() {
+        assert_eq!(user_shard(100164), "10");
+        assert_eq!(user_shard(100000), "0");
+        assert_eq!(user_shard(10000), "0");
+        assert_eq!(user_shard(1234567), "123");
+    }
+
+    #[test]
+    fn member_shard_is_the_oid_counter() {
+        let oid = bson::oid::ObjectId::parse_str("60210278cb36d459fe88c196").unwrap();
+        assert_eq!(member_shard(&oid), "896");
+    }
+
+    #[test]
+    fn room_jids_are_safe_collection_names() {
+        assert!(valid_room_jid("6c1536dbf97540d1b906d76f4272a90d"));
+        assert!(!valid_room_jid("a.b"));
+        assert!(!valid_room_jid("$x"));
+        assert!(!valid_room_jid(""));
+    }
+}

@@ -1,0 +1,140 @@
+//! Small shared helpers: clocks, the Shiku success envelope, BSON → JSON.
+
+use actix_web::HttpResponse;
+use bson::{Bson, Document};
+use serde_json::{json, Map, Value};
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Seconds since the epoch: the original's `createTime`/`modifyTime` unit.
+pub fn now_s() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// `{"currentTime", "resultCode": 1}`.
+pub fn ok() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"currentTime": now_ms(), "resultCode": 1}))
+}
+
+/// `{"currentTime", "data", "resultCode": 1}`.
+pub fn ok_data(data: Value) -> HttpResponse {
+    HttpResponse::Ok().json(json!({"currentTime": now_ms(), "data": data, "resultCode": 1}))
+}
+
+/// `{"currentTime", "data", "resultCode": 1, "resultMsg": ""}` (history endpoints).
+pub fn ok_data_msg(data: Value) -> HttpResponse {
+    HttpResponse::Ok()
+        .json(json!({"currentTime": now_ms(), "data": data, "resultCode": 1, "resultMsg": ""}))
+}
+
+/// The original's paged shape: `{pageCount, pageData, pageIndex, pageSize, start, total}`.
+pub fn page_data(items: Vec<Value>, page_index: i64, page_size: i64, total: i64) -> Value {
+    let page_count = if page_size > 0 {
+        (total + page_size - 1) / page_size
+    } else {
+        0
+    };
+    json!({
+        "pageCount": page_count,
+        "pageData": items,
+        "pageIndex": page_index,
+        "pageSize": page_size,
+        "start": page_index * page_size,
+        "total": total,
+    })
+}
+
+/// Converts a stored value to the JSON the original's serializer writes:
+/// ObjectIds as hex strings, dates as epoch milliseconds, numbers as numbers
+/// (doubles keep their fraction: `0.0` stays `0.0`).
+pub fn bson_to_json(b: &Bson) -> Value {
+    match b {
+        Bson::Double(f) => serde_json::Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        Bson::String(s) => Value::String(s.clone()),
+        Bson::Array(a) => Value::Array(a.iter().map(bson_to_json).collect()),
+        Bson::Document(d) => doc_to_json(d),
+        Bson::Boolean(v) => Value::Bool(*v),
+        Bson::Null | Bson::Undefined => Value::Null,
+        Bson::Int32(i) => json!(i),
+        Bson::Int64(i) => json!(i),
+        Bson::ObjectId(o) => Value::String(o.to_hex()),
+        Bson::DateTime(d) => json!(d.timestamp_millis()),
+        Bson::Timestamp(t) => json!(t.time),
+        Bson::Decimal128(d) => Value::String(d.to_string()),
+        Bson::RegularExpression(r) => Value::String(r.pattern.clone()),
+        Bson::Binary(_) | Bson::JavaScriptCode(_) | Bson::JavaScriptCodeWithScope(_) => Value::Null,
+        Bson::Symbol(s) => Value::String(s.clone()),
+        Bson::MaxKey | Bson::MinKey | Bson::DbPointer(_) => Value::Null,
+    }
+}
+
+pub fn doc_to_json(d: &Document) -> Value {
+    let mut m = Map::with_capacity(d.len());
+    for (k, v) in d {
+        m.insert(k.clone(), bson_to_json(v));
+    }
+    Value::Object(m)
+}
+
+/// Like [`doc_to_json`] but renames `_id` to `id` (how the original's entities
+/// such as `Room`, `Notice` are serialized), placing fields in alphabetical order
+/// like fastjson does.
+pub fn entity_to_json(d: &Document) -> Value {
+    let mut pairs: Vec<(String, Value)> = d
+        .iter()
+        .map(|(k, v)| {
+            (
+                if k == "_id" {
+                    "id".to_string()
+                } else {
+                    k.clone()
+                },
+                bson_to_json(v),
+            )
+        })
+        .collect();
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Object(pairs.into_iter().collect())
+}
+
+/// Escapes user input for a literal, case-insensitive `$regex` match.
+pub fn literal_regex(input: &str) -> String {
+    regex::escape(input)
+}
+
+/// Reads a number of any stored numeric type (Int32, Int64, Double, numeric string).
+pub fn num(d: &Document, key: &str) -> Option<i64> {
+    match d.get(key)? {
+        Bson::Int32(i) => Some(*i as i64),
+        Bson::Int64(i) => Some(*i),
+        Bson::Double(f) => Some(*f as i64),
+        Bson::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bson::doc;
+
+    #[test]
+    fn doubles_keep_their_fraction_and_ids_are_hex() {
+        let oid = bson::oid::ObjectId::parse_str("60210278cb36d459fe88c196").unwrap();
+        let v = entity_to_json(&doc! {"_id": oid, "loc": {"lat": 0.0, "lng": 0.0}, "a": 1});
+        assert_eq!(
+            v.to_string(),
+            r#"{"a":1,"id":"60210278cb36d459fe88c196","loc":{"lat":0.0,"lng":0.0}}"#
+        );
+    }
+
+    #[test]
+    fn regex_input_is_literal() {
+        assert_eq!(literal_regex("(a+)+$"), r"\(a\+\)\+\$");
+        assert_eq!(literal_regex(".*"), r"\.\*");
+    }
+}
