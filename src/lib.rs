@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod params;
+pub mod ratelimit;
 pub mod routes;
 pub mod seed;
 pub mod store;
@@ -26,6 +27,7 @@ pub struct AppState {
     pub cfg: Arc<Config>,
     pub store: Store,
     pub sessions: Sessions,
+    pub login_limiter: ratelimit::RateLimiter,
 }
 
 impl AppState {
@@ -36,10 +38,13 @@ impl AppState {
         let sessions = Sessions::connect(cfg.redis_url.as_deref(), store.sessions())
             .await
             .map_err(|e| format!("Redis: {e}"))?;
+        let login_limiter =
+            ratelimit::RateLimiter::new(cfg.login_per_minute, std::time::Duration::from_secs(60));
         Ok(AppState {
             cfg: Arc::new(cfg),
             store,
             sessions,
+            login_limiter,
         })
     }
 }

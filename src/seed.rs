@@ -152,6 +152,45 @@ pub async fn synthetic(store: &Store, n: u64) -> Result<(), String> {
                 .or_default()
                 .extend(docs);
         }
+        // Every tenth message also goes to the demo room (group history at scale).
+        let room_jid = "6c1536dbf97540d1b906d76f4272a90d";
+        let group: Vec<Document> = (i..end)
+            .filter(|k| k % 10 == 0)
+            .map(|k| {
+                let t = 1_600_000_000_000i64 + k as i64 * 1000;
+                let m = crate::store::msgs::NewMessage {
+                    message_id: format!("synthetic_g{k}"),
+                    from_user_id: 100164,
+                    from_user_name: "张益达".into(),
+                    from_jid: "100164/web".into(),
+                    to: room_jid.into(),
+                    to_user_id: room_jid.into(),
+                    to_user_name: "测试群".into(),
+                    msg_type: 1,
+                    content: format!("group message {k}"),
+                    time_send: t,
+                    extra: Default::default(),
+                };
+                doc! {
+                    "_id": bson::oid::ObjectId::from_bytes(oid_bytes(k, 2)), "message": m.message_json(2),
+                    "room_jid": room_jid, "sender_jid": "100164/web", "sender": "100164", "ts": t + 50,
+                    "contentType": 1, "messageId": &m.message_id, "timeSend": t, "deleteTime": 0i64,
+                    "content": &m.content, "readCount": 0,
+                }
+            })
+            .collect();
+        if !group.is_empty() {
+            if let Err(e) = store
+                .mucmsg(room_jid)
+                .insert_many(group)
+                .ordered(false)
+                .await
+            {
+                if !only_duplicates(&e) {
+                    return Err(e.to_string());
+                }
+            }
+        }
         for (shard, docs) in by_shard {
             let coll = store.msgs_db().collection::<Document>(&shard);
             if let Err(e) = coll.insert_many(docs).ordered(false).await {

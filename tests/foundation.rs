@@ -262,3 +262,26 @@ async fn indexes_twice_is_a_noop_and_seed_twice_is_identical() {
     app.load_seed().await;
     assert_eq!(before, app.snapshot().await);
 }
+
+#[actix_web::test]
+async fn login_is_rate_limited_per_ip() {
+    let app = TestApp::start_with(&[("LOGIN_PER_MINUTE", "3")]).await;
+    for _ in 0..3 {
+        let (s, b) = app
+            .get(
+                "/user/login",
+                &[("telephone", "13900000000"), ("password", "x")],
+            )
+            .await;
+        assert_eq!((s, b["resultCode"].as_i64()), (200, Some(0)));
+    }
+    let (s, b) = app
+        .get(
+            "/user/login",
+            &[("telephone", "13900000000"), ("password", "x")],
+        )
+        .await;
+    assert_eq!(s, 429);
+    assert_eq!(b["resultCode"], 0);
+    assert_eq!(b["resultMsg"], "请求过于频繁，请稍后再试");
+}

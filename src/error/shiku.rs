@@ -29,6 +29,9 @@ pub enum ShikuError {
     /// (what `/user/login` answers for a wrong password or unknown account).
     #[error("{0}")]
     Failure(String),
+    /// Too many attempts from one client (HTTP 429).
+    #[error("请求过于频繁，请稍后再试")]
+    RateLimited,
     /// Database or other internal failure; details go to the log only.
     #[error("internal: {0}")]
     Internal(String),
@@ -78,7 +81,7 @@ impl ShikuError {
             ShikuError::ParamMissing(_) => code::PARAM_MISSING,
             ShikuError::ParamInvalid(_) => code::PARAM_INVALID,
             ShikuError::Coded(c, _) => *c,
-            ShikuError::Failure(_) => code::FAILURE,
+            ShikuError::Failure(_) | ShikuError::RateLimited => code::FAILURE,
             ShikuError::Internal(_) | ShikuError::Unavailable(_) => code::INTERNAL,
         }
     }
@@ -118,6 +121,7 @@ impl ResponseError for ShikuError {
             // outage gets 503 so that load balancers and clients can retry.
             ShikuError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ShikuError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ShikuError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::OK,
         }
     }

@@ -29,7 +29,16 @@ async fn issue_token(state: &AppState, user_id: i64) -> ShikuResult<String> {
     Ok(token)
 }
 
-async fn login(state: web::Data<AppState>, p: Params) -> ShikuResult<HttpResponse> {
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    if let Some(addr) = req.peer_addr() {
+        if !state.login_limiter.allow(addr.ip()) {
+            return Err(ShikuError::RateLimited);
+        }
+    }
     let user_id = p.i64_or("userId", 0)?;
     let user = if user_id != 0 {
         state.store.user_by_id(user_id).await?
