@@ -189,7 +189,7 @@ impl Config {
             upload_max_bytes: positive(env, "UPLOAD_MAX_BYTES", "209715200")?,
             upload_allowed: list(env, "UPLOAD_ALLOWED", "image,audio,video,other"),
             openim_secret,
-            openim_admin_user_ids: list(env, "OPENIM_ADMIN_USER_IDS", "imAdmin,openIMAdmin"),
+            openim_admin_user_ids: list(env, "OPENIM_ADMIN_USER_IDS", "imAdmin"),
             openim_token_days: positive(env, "OPENIM_TOKEN_DAYS", "90")?,
             jh_db: db_name(env, "JH_DB", "jhim")?,
             jh_collection: get(env, "JH_COLLECTION", "messages"),

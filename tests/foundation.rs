@@ -285,3 +285,21 @@ async fn login_is_rate_limited_per_ip() {
     assert_eq!(b["resultCode"], 0);
     assert_eq!(b["resultMsg"], "请求过于频繁，请稍后再试");
 }
+
+#[actix_web::test]
+async fn openapi_describes_every_dialect() {
+    let app = TestApp::start().await;
+    let (s, doc) = app.get("/openapi.json", &[]).await;
+    assert_eq!(s, 200);
+    assert_eq!(doc["openapi"], "3.0.3");
+    for path in [
+        "/tigase/shiku_msgs",
+        "/room/add",
+        "/msg/send_msg",
+        "/api/im/sendMsg",
+        "/upload/UploadServlet",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+    assert!(doc["paths"]["/tigase/shiku_msgs"].get("post").is_some());
+}

@@ -6,6 +6,7 @@ pub mod basic;
 pub mod console;
 pub mod friends;
 pub mod jh;
+pub mod openapi;
 pub mod openim;
 pub mod room;
 pub mod tigase;
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     console::configure(cfg);
     openim::configure(cfg);
     jh::configure(cfg);
+    openapi::configure(cfg);
 }
 
 /// A Shiku endpoint: like Spring's `@RequestMapping`, it answers GET and POST.
