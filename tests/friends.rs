@@ -504,3 +504,21 @@ async fn add_upgrades_an_existing_non_friend_relation_without_duplicating() {
     assert_eq!(ba.get_i32("hiding"), Ok(0));
     assert!(ba.get("account").is_none());
 }
+
+#[actix_web::test]
+async fn page_query_is_served_by_an_index() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    app.store().create_all_indexes().await.unwrap();
+    let db = app.store().client.database(&imapi(&app));
+    let plan = db
+        .run_command(
+            doc! {"explain": {"find": "u_friends", "filter": {"userId": 100164, "status": 2},
+            "sort": {"_id": 1}, "skip": 0, "limit": 10}, "verbosity": "queryPlanner"},
+        )
+        .await
+        .unwrap();
+    let text = format!("{plan:?}");
+    eprintln!("{text}");
+    assert!(!text.contains("COLLSCAN"), "{text}");
+}
