@@ -1,1 +1,237 @@
-//! MongoDB access for this area (see its issue).
+//! MongoDB access for friendships: `imapi.u_friends`, one document per direction
+//! (`userId` → `toUserId`), as the original's `Friends` entity stores them.
+//! Status: 2 = friends, 1 = following, 0 = stranger, -1 = blacklisted (older code).
+
+use bson::{doc, Bson, Document};
+use futures::TryStreamExt;
+use pinyin::ToPinyin;
+
+use super::Store;
+use crate::error::ShikuResult;
+use crate::util::num;
+
+/// `Friends.Status.Friends`.
+pub const STATUS_FRIENDS: i32 = 2;
+/// The system account (客服公众号): its nickname is never refreshed in lists.
+pub const SYSTEM_USER_ID: i64 = 10000;
+/// `fromAddType` the original writes for `/friends/add` (4 = phone search).
+pub const FROM_ADD_TYPE_ADD: i32 = 4;
+
+/// What `/friends/page` filters on.
+pub struct PageQuery<'a> {
+    pub user_id: i64,
+    /// `> 0`: only that status (default 2); `<= 0`: every relation.
+    pub status: i32,
+    /// Case-insensitive substring of `toNickname` or `remarkName`.
+    pub keyword: Option<&'a str>,
+    pub skip: u64,
+    pub limit: i64,
+}
+
+fn filter_for(q: &PageQuery<'_>) -> Document {
+    let mut f = doc! {"userId": q.user_id as i32};
+    if q.status > 0 {
+        f.insert("status", q.status);
+    }
+    if let Some(k) = q.keyword.filter(|k| !k.is_empty()) {
+        let rx = crate::util::literal_regex(k);
+        f.insert(
+            "$or",
+            vec![
+                doc! {"toNickname": {"$regex": &rx, "$options": "i"}},
+                doc! {"remarkName": {"$regex": &rx, "$options": "i"}},
+            ],
+        );
+    }
+    f
+}
+
+impl Store {
+    /// The relation `user_id` → `to_user_id`, if any.
+    pub async fn friend(&self, user_id: i64, to_user_id: i64) -> ShikuResult<Option<Document>> {
+        Ok(self
+            .friends()
+            .find_one(doc! {"userId": user_id as i32, "toUserId": to_user_id as i32})
+            .await?)
+    }
+
+    /// One page of a user's relations in stored (insertion) order, and the total.
+    pub async fn friends_page(&self, q: &PageQuery<'_>) -> ShikuResult<(Vec<Document>, u64)> {
+        let filter = filter_for(q);
+        let total = self.friends().count_documents(filter.clone()).await?;
+        let docs: Vec<Document> = self
+            .friends()
+            .find(filter)
+            .sort(doc! {"_id": 1})
+            .skip(q.skip)
+            .limit(q.limit)
+            .await?
+            .try_collect()
+            .await?;
+        Ok((docs, total))
+    }
+
+    /// Current nicknames of these users (`_id` → `nickname`).
+    pub async fn nicknames(
+        &self,
+        ids: &[i64],
+    ) -> ShikuResult<std::collections::HashMap<i64, String>> {
+        let ids: Vec<Bson> = ids.iter().map(|i| Bson::Int32(*i as i32)).collect();
+        let mut out = std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let mut cur = self
+            .users()
+            .find(doc! {"_id": {"$in": ids}})
+            .projection(doc! {"nickname": 1})
+            .await?;
+        while let Some(d) = cur.try_next().await? {
+            if let (Some(id), Ok(n)) = (num(&d, "_id"), d.get_str("nickname")) {
+                out.insert(id, n.to_string());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Makes `owner` → `to` a friendship the way the original's
+    /// `FriendsManagerImpl.addFriends` does: a new relation document when none
+    /// exists, otherwise `status`, `toUserType`, `toFriendsRole` and
+    /// `modifyTime` are updated (other fields, e.g. `blacklist`, are kept).
+    pub async fn make_friend(
+        &self,
+        owner: &Document,
+        to: &Document,
+        now_s: i64,
+    ) -> ShikuResult<()> {
+        let owner_id = num(owner, "_id").unwrap_or(0);
+        let to_id = num(to, "_id").unwrap_or(0);
+        let filter = doc! {"userId": owner_id as i32, "toUserId": to_id as i32};
+        let mut set = doc! {
+            "modifyTime": now_s,
+            "status": STATUS_FRIENDS,
+            "toUserType": user_type(to),
+        };
+        if let Some(r) = roles(to) {
+            set.insert("toFriendsRole", r);
+        }
+        let r = self
+            .friends()
+            .update_one(filter.clone(), doc! {"$set": set})
+            .await?;
+        if r.matched_count == 0 {
+            // Upsert on the pair so that a concurrent add cannot insert it twice
+            // from this path; only the creation fields are written.
+            self.friends()
+                .update_one(
+                    filter,
+                    doc! {"$setOnInsert": new_friend_doc(owner, to, now_s)},
+                )
+                .upsert(true)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// `toUserType` of a relation: the other user's stored `userType` (0 if none).
+fn user_type(u: &Document) -> i32 {
+    num(u, "userType").unwrap_or(0) as i32
+}
+
+/// The other user's roles (`role` array of ints), as `toFriendsRole`.
+fn roles(u: &Document) -> Option<Bson> {
+    match u.get("role") {
+        Some(Bson::Array(a)) if !a.is_empty() => Some(Bson::Array(a.clone())),
+        _ => None,
+    }
+}
+
+/// The owner's `settings.chatRecordTimeOut` (stored as a string such as "-1.0")
+/// as the relation's Double, -1.0 (forever) when absent or unreadable.
+fn chat_record_time_out(owner: &Document) -> f64 {
+    match owner
+        .get_document("settings")
+        .ok()
+        .and_then(|s| s.get("chatRecordTimeOut"))
+    {
+        Some(Bson::String(s)) => s.trim().parse().unwrap_or(-1.0),
+        Some(Bson::Double(f)) => *f,
+        Some(Bson::Int32(i)) => *i as f64,
+        Some(Bson::Int64(i)) => *i as f64,
+        _ => -1.0,
+    }
+}
+
+/// The sort letter clients group contacts by: the first letter of the
+/// nickname (of its pinyin for a Chinese character), upper-case; `#` otherwise.
+pub fn order_key(nickname: &str) -> String {
+    let Some(c) = nickname.trim().chars().next() else {
+        return "#".to_string();
+    };
+    if c.is_ascii_alphabetic() {
+        return c.to_ascii_uppercase().to_string();
+    }
+    match c.to_pinyin() {
+        Some(p) => p.first_letter().to_ascii_uppercase(),
+        None => "#".to_string(),
+    }
+}
+
+/// A new relation document `owner` → `to`, field for field as the deployment
+/// stores them (seed `u_friends`).
+pub fn new_friend_doc(owner: &Document, to: &Document, now_s: i64) -> Document {
+    let owner_id = num(owner, "_id").unwrap_or(0) as i32;
+    let to_id = num(to, "_id").unwrap_or(0) as i32;
+    let nickname = to.get_str("nickname").unwrap_or("").to_string();
+    let hiding = to
+        .get_document("settings")
+        .ok()
+        .and_then(|s| num(s, "hiding"))
+        .unwrap_or(-1) as i32;
+    let mut d = Document::new();
+    if let Ok(a) = to.get_str("account") {
+        d.insert("account", a);
+    }
+    d.insert("blacklist", 0);
+    d.insert("chatRecordTimeOut", chat_record_time_out(owner));
+    d.insert("createTime", now_s);
+    d.insert("encryptType", 0);
+    d.insert("fromAddType", FROM_ADD_TYPE_ADD);
+    d.insert("hideChatSwitch", 0);
+    d.insert("hiding", hiding);
+    d.insert("isBeenBlack", 0);
+    d.insert("isOpenSnapchat", 0);
+    d.insert("lastTalkTime", 0i64);
+    d.insert("modifyTime", 0i64);
+    d.insert("msgNum", 0i64);
+    d.insert("offlineNoPushMsg", 0);
+    d.insert("openTopChatTime", 0i64);
+    d.insert("orderKey", order_key(&nickname));
+    d.insert("status", STATUS_FRIENDS);
+    if let Some(r) = roles(to) {
+        d.insert("toFriendsRole", r);
+    }
+    d.insert("toNickname", nickname);
+    d.insert("toUserId", to_id);
+    d.insert("toUserType", user_type(to));
+    d.insert("userId", owner_id);
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_keys_match_the_seed() {
+        assert_eq!(order_key("客服公众号"), "K");
+        assert_eq!(order_key("测试001"), "C");
+        assert_eq!(order_key("朋友001"), "P");
+        assert_eq!(order_key("张益达"), "Z");
+        assert_eq!(order_key("A9gz0"), "A");
+        assert_eq!(order_key("abc"), "A");
+        assert_eq!(order_key("9x"), "#");
+        assert_eq!(order_key(""), "#");
+    }
+}

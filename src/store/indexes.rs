@@ -83,6 +83,8 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
             vec![
                 ix(doc! {"userId": 1, "toUserId": 1}),
                 ix(doc! {"toUserId": 1}),
+                // /friends/page: a user's relations by status, in stored order.
+                ix(doc! {"userId": 1, "status": 1, "_id": 1}),
             ],
         ),
         (

@@ -58,6 +58,11 @@ impl Store {
         Ok(self.users().find_one(doc! {"telephone": telephone}).await?)
     }
 
+    /// By the user's public account number (`account`, e.g. `100164373329`).
+    pub async fn user_by_account(&self, account: &str) -> ShikuResult<Option<Document>> {
+        Ok(self.users().find_one(doc! {"account": account}).await?)
+    }
+
     /// By `phone` as clients type it (with or without the area code).
     pub async fn user_by_phone(&self, phone: &str) -> ShikuResult<Option<Document>> {
         Ok(self
