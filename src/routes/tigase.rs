@@ -252,9 +252,7 @@ async fn search(
         .await?;
     let msgs = store.search_single_msgs(uid, &pattern, limit).await?;
     let people = store.search_people(uid, &pattern, limit).await?;
-    let muc = store
-        .search_group_msgs(uid, &jids, &pattern, limit)
-        .await?;
+    let muc = store.search_group_msgs(uid, &jids, &pattern, limit).await?;
     let rooms = store.search_rooms(&jids, uid, &pattern, limit).await?;
     Ok(ok_data(json!({
         "shikuMsgs": docs_json(&msgs),

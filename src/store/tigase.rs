@@ -16,7 +16,8 @@ use futures::TryStreamExt;
 
 use super::indexes::Family;
 use super::{names, Store};
-use crate::error::{code, ShikuError, ShikuResult};
+use crate::error::shiku::code;
+use crate::error::{ShikuError, ShikuResult};
 use crate::util::{now_ms, now_s, num};
 
 /// `MessageType.OPENREDPAKET`: group history never returns "red packet opened".
@@ -156,7 +157,11 @@ impl Store {
     }
 
     /// The jids of the rooms a user is in (`shiku_roomJids_userId`).
-    pub async fn tigase_user_room_jids(&self, user_id: i64, limit: i64) -> ShikuResult<Vec<String>> {
+    pub async fn tigase_user_room_jids(
+        &self,
+        user_id: i64,
+        limit: i64,
+    ) -> ShikuResult<Vec<String>> {
         let docs = collect(
             self.user_room_jids(user_id)
                 .find(doc! {"userId": user_id})
@@ -305,7 +310,12 @@ impl Store {
         .await?;
         let pinned: HashMap<String, i64> = pins
             .iter()
-            .filter_map(|p| Some((p.get_str("jid").ok()?.to_string(), num(p, "time").unwrap_or(0))))
+            .filter_map(|p| {
+                Some((
+                    p.get_str("jid").ok()?.to_string(),
+                    num(p, "time").unwrap_or(0),
+                ))
+            })
             .collect();
 
         let mut time = Document::new();
@@ -437,7 +447,10 @@ impl Store {
                         .or_default()
                         .push(id.clone());
                     if !peer.is_empty() && peer != uid {
-                        marks.entry((peer, uid.clone())).or_default().push(id.clone());
+                        marks
+                            .entry((peer, uid.clone()))
+                            .or_default()
+                            .push(id.clone());
                     }
                 }
             }
@@ -469,7 +482,8 @@ impl Store {
     ) -> ShikuResult<()> {
         let owner_id: i64 = owner.parse().unwrap_or(0);
         let lastchats = self.user_lastchats(owner_id);
-        self.ensure_indexes(&lastchats, Family::SingleLastChats).await?;
+        self.ensure_indexes(&lastchats, Family::SingleLastChats)
+            .await?;
         let newest = self
             .user_msgs(owner_id)
             .find_one(doc! {"sender": owner, "receiver": peer, "delayedTime": Bson::Null})
@@ -522,7 +536,9 @@ impl Store {
             DeleteKind::Mine => {
                 let now = now_s();
                 for m in &found {
-                    let Ok(id) = m.get_str("messageId") else { continue };
+                    let Ok(id) = m.get_str("messageId") else {
+                        continue;
+                    };
                     self.room_group_msg()
                         .update_one(
                             doc! {"userId": user_id, "roomJid": jid, "messageId": id},
@@ -680,9 +696,15 @@ impl Store {
             if !names::valid_room_jid(jid) {
                 continue;
             }
-            let Some(room) = self.tigase_room(jid).await? else { continue };
-            let Ok(oid) = room.get_object_id("_id") else { continue };
-            let Some(member) = self.tigase_member(&oid, user_id).await? else { continue };
+            let Some(room) = self.tigase_room(jid).await? else {
+                continue;
+            };
+            let Ok(oid) = room.get_object_id("_id") else {
+                continue;
+            };
+            let Some(member) = self.tigase_member(&oid, user_id).await? else {
+                continue;
+            };
             let view = self.member_view(user_id, jid, &member).await?;
             if view.blacklisted || self.room_emptied_for(jid, &view).await? {
                 continue;
@@ -748,7 +770,12 @@ impl Store {
     }
 
     /// `openTopChatTime` (s; 0 = not on top) of the user's member record.
-    pub async fn set_member_top(&self, room_id: &ObjectId, user_id: i64, time: i64) -> ShikuResult<()> {
+    pub async fn set_member_top(
+        &self,
+        room_id: &ObjectId,
+        user_id: i64,
+        time: i64,
+    ) -> ShikuResult<()> {
         self.room_members(room_id)
             .update_one(
                 doc! {"roomId": room_id, "userId": user_id},
