@@ -21,10 +21,14 @@ pub const STATUS_COLLECTION: &str = "userstatuses";
 /// Indexes of the JH message collection.
 pub fn indexes() -> Vec<IndexModel> {
     vec![
-        // Poll and history: each `$or` branch is an equality on (appid, from, to),
-        // sorted by sendtime then _id, newest first.
+        // Poll and history: one index per `$or` branch (the querier's messages by
+        // `fromrole`, the peer's by `torole`), equality on (appid, from, to, role),
+        // sorted by sendtime then _id, newest first. MongoDB merges the two scans.
         IndexModel::builder()
-            .keys(doc! {"appid": 1, "from": 1, "to": 1, "sendtime": -1, "_id": -1})
+            .keys(doc! {"appid": 1, "from": 1, "to": 1, "fromrole": 1, "sendtime": -1, "_id": -1})
+            .build(),
+        IndexModel::builder()
+            .keys(doc! {"appid": 1, "from": 1, "to": 1, "torole": 1, "sendtime": -1, "_id": -1})
             .build(),
         // Unread count and mark-read: (appid, from, fromrole, to, status 0).
         IndexModel::builder()
