@@ -263,13 +263,3 @@ pub async fn find_status(
         .try_collect()
         .await
 }
-
-/// A stored number of any type (Int32, Int64, Double) as f64.
-pub fn number(v: &Bson) -> Option<f64> {
-    match v {
-        Bson::Int32(i) => Some(*i as f64),
-        Bson::Int64(i) => Some(*i as f64),
-        Bson::Double(f) => Some(*f),
-        _ => None,
-    }
-}
