@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 
-use bson::{doc, Bson, Document};
+use bson::{doc, Document};
 use futures::TryStreamExt;
 use mongodb::{options::IndexOptions, Collection, IndexModel};
 
