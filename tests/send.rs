@@ -742,3 +742,38 @@ async fn send_msg_error_table() {
     };
     assert_eq!(strip(app.snapshot().await), strip(before));
 }
+
+#[actix_web::test]
+async fn openim_tokens_live_in_redis_like_openim() {
+    let Ok(redis_url) = std::env::var("TEST_REDIS_URL") else {
+        return;
+    };
+    let app = TestApp::start_with(&[("REDIS_URL", redis_url.as_str())]).await;
+    app.load_seed().await;
+    let tok = openim_admin_token(&app).await;
+    let client = redis::Client::open(redis_url.as_str()).unwrap();
+    let mut con = client.get_multiplexed_async_connection().await.unwrap();
+    let status: Option<i64> = redis::cmd("HGET")
+        .arg("UID_PID_TOKEN_STATUS:imAdmin:Admin")
+        .arg(&tok)
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!(status, Some(0));
+    let h = [OP, ("token", tok.as_str())];
+    let (_, b) = app
+        .post_json("/msg/send_msg", &h, &text("100164", "100102", "via redis"))
+        .await;
+    assert_eq!(b["errCode"], 0, "{b}");
+    let _: () = redis::cmd("HSET")
+        .arg("UID_PID_TOKEN_STATUS:imAdmin:Admin")
+        .arg(&tok)
+        .arg(2)
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let (_, b) = app
+        .post_json("/msg/send_msg", &h, &text("100164", "100102", "kicked"))
+        .await;
+    assert_eq!(b["errCode"], 1506);
+}
