@@ -100,7 +100,7 @@ fn rel_of(url: &str) -> String {
 }
 
 async fn resources(app: &TestApp) -> Vec<Document> {
-    app.dump(&app.store().cfg.imapi, "resources").await
+    app.dump(&app.store().cfg.resources, "resources").await
 }
 
 fn month() -> String {
