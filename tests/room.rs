@@ -567,7 +567,8 @@ async fn refused_requests_write_nothing() {
     let owner = app.token_for(100164).await;
     let before = app.snapshot().await;
 
-    let cases: Vec<(&str, Vec<(&str, &str)>, i64, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, i64, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "/room/get",
             vec![("access_token", &outsider), ("roomId", ROOM)],

@@ -360,7 +360,7 @@ impl Store {
         let coll = self.room_notices();
         let items = coll
             .find(doc! {"roomId": room})
-            .sort(doc! {"time": -1, "_id": -1})
+            .sort(doc! {"time": -1})
             .skip(skip)
             .limit(limit)
             .await?
