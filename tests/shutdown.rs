@@ -11,11 +11,18 @@ use std::time::{Duration, Instant};
 #[test]
 fn sigterm_finishes_in_flight_requests() {
     let prefix = common::unique_prefix();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_shiku-api"))
         .arg("serve")
         .env_clear()
-        .envs(common::test_env(&prefix, &[("BIND_ADDR", &format!("127.0.0.1:{port}"))]))
+        .envs(common::test_env(
+            &prefix,
+            &[("BIND_ADDR", &format!("127.0.0.1:{port}"))],
+        ))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -25,10 +32,14 @@ fn sigterm_finishes_in_flight_requests() {
         if let Ok(c) = TcpStream::connect(("127.0.0.1", port)) {
             break c;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "service did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "service did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
-    conn.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
 
     let boundary = "XyZbOuNdArY";
     let content = vec![b'a'; 200_000];
@@ -49,10 +60,17 @@ fn sigterm_finishes_in_flight_requests() {
     std::thread::sleep(Duration::from_millis(300));
 
     // The request is in flight: ask the service to stop.
-    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
     std::thread::sleep(Duration::from_millis(500));
     // New connections are no longer accepted...
-    assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "still accepting after SIGTERM");
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "still accepting after SIGTERM"
+    );
     // ...but the upload in flight completes.
     conn.write_all(rest).unwrap();
     let mut response = String::new();
@@ -64,7 +82,10 @@ fn sigterm_finishes_in_flight_requests() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "service did not exit");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "service did not exit"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "exit status {status}");
