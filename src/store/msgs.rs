@@ -148,6 +148,10 @@ impl Store {
         let to = peer_id.to_string();
         let mut created = false;
         let mut first_time = m.time_send;
+        // Owners whose copy was deleted or recalled (`delayedTime`, set by
+        // /tigase/deleteMsg) since the first attempt: a retry must not put
+        // the message back into their conversation list.
+        let mut deleted_for: Vec<i64> = Vec::new();
         for (owner_id, owner, peer, direction, is_read) in [
             (m.from_user_id, &from, &to, 0, 1),
             (peer_id, &to, &from, 1, 0),
@@ -160,6 +164,9 @@ impl Store {
             {
                 if direction == 0 {
                     first_time = crate::util::num(&existing, "timeSend").unwrap_or(m.time_send);
+                }
+                if is_deleted(&existing) {
+                    deleted_for.push(owner_id);
                 }
                 continue;
             }
@@ -186,6 +193,9 @@ impl Store {
         let mut stored = m.clone();
         stored.time_send = first_time;
         for (owner_id, peer) in [(m.from_user_id, &to), (peer_id, &from)] {
+            if deleted_for.contains(&owner_id) {
+                continue;
+            }
             let coll = self.user_lastchats(owner_id);
             self.ensure_indexes(&coll, Family::SingleLastChats).await?;
             let owner = owner_id.to_string();
@@ -214,7 +224,9 @@ impl Store {
         let _lock = id_lock(&m.message_id).await;
         let coll = self.mucmsg(room_jid);
         self.ensure_indexes(&coll, Family::MucMsgs).await?;
-        let (first_time, created) = match coll.find_one(doc! {"messageId": &m.message_id}).await? {
+        let existing = coll.find_one(doc! {"messageId": &m.message_id}).await?;
+        let recalled = existing.as_ref().is_some_and(is_deleted);
+        let (first_time, created) = match existing {
             Some(existing) => (
                 crate::util::num(&existing, "timeSend").unwrap_or(m.time_send),
                 false,
@@ -237,23 +249,32 @@ impl Store {
                 (m.time_send, true)
             }
         };
-        let mut stored = m.clone();
-        stored.time_send = first_time;
-        let owner = m.from_user_id.to_string();
-        let fields = last_chat_fields(&stored, &owner, room_jid, true, room_jid);
-        upsert_last_chat(
-            &self.muc_lastchats(),
-            doc! {"jid": room_jid},
-            fields,
-            first_time,
-        )
-        .await?;
+        // A retry of a recalled message leaves the room's last chat alone.
+        if !recalled {
+            let mut stored = m.clone();
+            stored.time_send = first_time;
+            let owner = m.from_user_id.to_string();
+            let fields = last_chat_fields(&stored, &owner, room_jid, true, room_jid);
+            upsert_last_chat(
+                &self.muc_lastchats(),
+                doc! {"jid": room_jid},
+                fields,
+                first_time,
+            )
+            .await?;
+        }
         Ok(Stored {
             message_id: m.message_id.clone(),
             time_send: first_time,
             created,
         })
     }
+}
+
+/// Whether /tigase/deleteMsg deleted or recalled this record (it sets
+/// `delayedTime`; every reader skips such records).
+fn is_deleted(record: &Document) -> bool {
+    !matches!(record.get("delayedTime"), None | Some(bson::Bson::Null))
 }
 
 /// Replaces the last-chat record matching `key` only with a message that is

@@ -82,6 +82,9 @@ async fn collect(cursor: mongodb::Cursor<Document>) -> ShikuResult<Vec<Document>
 /// The last-chat fields that describe one message record (single or group):
 /// the original sets `messageId`, `timeSend`, `content`; `type`, `from` and the
 /// names follow so that the list never shows one message's text with another's type.
+/// `to` is the real receiver as the writer (store/msgs.rs) records it: the
+/// record's `receiver_jid` (single) or `room_jid` (group), so that a fallback
+/// to a message of the other direction does not keep the recalled one's `to`.
 fn last_fields_from(msg: &Document) -> Document {
     let mut set = Document::new();
     if let Some(v) = msg.get("messageId") {
@@ -96,6 +99,12 @@ fn last_fields_from(msg: &Document) -> Document {
     }
     if let Ok(f) = msg.get_str("sender_jid") {
         set.insert("from", f);
+    }
+    if let Ok(t) = msg
+        .get_str("receiver_jid")
+        .or_else(|_| msg.get_str("room_jid"))
+    {
+        set.insert("to", t);
     }
     if let Some(body) = msg
         .get_str("message")
