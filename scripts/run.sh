@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet
 BIN=target/release/shiku-api
 if [ -z "${MONGODB_URI:-}" ]; then
+  export TEST_DB_STATE=$PWD/.test-db/run   # its own instance, never the tests'
   MONGODB_URI=$(scripts/test-db.sh start)
   export MONGODB_URI
   trap 'scripts/test-db.sh stop' EXIT INT TERM

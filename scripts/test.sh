@@ -6,6 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--full" ]; then export SHIKU_FULL_SWEEP=1; shift; fi
+export TEST_DB_STATE=$PWD/.test-db/test REDIS_STATE=$PWD/.test-db/test-redis
 cleanup() { scripts/test-db.sh stop >/dev/null 2>&1; scripts/redis.sh stop >/dev/null 2>&1; }
 trap cleanup EXIT INT TERM
 TEST_MONGODB_URI=$(scripts/test-db.sh start) || exit 1

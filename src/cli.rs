@@ -44,13 +44,20 @@ pub fn main() -> ExitCode {
         .build()
         .expect("tokio runtime");
     let result = rt.block_on(async move {
-        match cmd {
-            "serve" => serve(cfg).await,
-            "indexes" => indexes(cfg).await,
-            "seed" => crate::seed::run(cfg, messages).await,
-            "doctor" => doctor(cfg).await,
-            _ => unreachable!(),
+        if cmd == "serve" {
+            return serve(cfg).await;
         }
+        let state = AppState::new(cfg).await?;
+        let result = match cmd {
+            "indexes" => indexes(&state).await,
+            "seed" => crate::seed::run(&state.store, messages).await,
+            "doctor" => doctor(&state).await,
+            _ => unreachable!(),
+        };
+        // Close the driver's connections before the runtime goes away (a
+        // client dropped during runtime shutdown panics in the driver).
+        state.store.client.clone().shutdown().await;
+        result
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -77,8 +84,7 @@ async fn serve(cfg: Config) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-async fn indexes(cfg: Config) -> Result<(), String> {
-    let state = AppState::new(cfg).await?;
+async fn indexes(state: &AppState) -> Result<(), String> {
     let n = state
         .store
         .create_all_indexes()
@@ -89,8 +95,7 @@ async fn indexes(cfg: Config) -> Result<(), String> {
 }
 
 /// Checks the deployment: connectivity, transactions, collections and indexes.
-async fn doctor(cfg: Config) -> Result<(), String> {
-    let state = AppState::new(cfg).await?;
+async fn doctor(state: &AppState) -> Result<(), String> {
     let s = &state.store;
     if !s.ping().await {
         return Err("MongoDB does not answer".into());

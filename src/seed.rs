@@ -8,10 +8,8 @@ use bson::{doc, Bson, Document};
 use indicatif::{ProgressBar, ProgressStyle};
 use mongodb::Collection;
 
-use crate::config::Config;
 use crate::store::users::encode_password;
 use crate::store::Store;
-use crate::AppState;
 
 pub const SEED_JSON: &str = include_str!("../data/seed.json");
 /// Password of every demo user; clients send md5 of it.
@@ -72,9 +70,8 @@ pub async fn load(store: &Store) -> Result<usize, String> {
     Ok(docs.len())
 }
 
-pub async fn run(cfg: Config, messages: u64) -> Result<(), String> {
-    let state = AppState::new(cfg).await?;
-    let n = load(&state.store).await?;
+pub async fn run(store: &Store, messages: u64) -> Result<(), String> {
+    let n = load(store).await?;
     println!("seed: {n} documents loaded");
     println!(
         "demo users log in with password {DEMO_PASSWORD:?} (clients send its md5: {})",
@@ -85,10 +82,9 @@ pub async fn run(cfg: Config, messages: u64) -> Result<(), String> {
         crate::store::users::md5_hex(DEMO_PASSWORD.as_bytes())
     );
     if messages > 0 {
-        synthetic(&state.store, messages).await?;
+        synthetic(store, messages).await?;
     }
-    state
-        .store
+    store
         .create_all_indexes()
         .await
         .map_err(|e| e.to_string())?;
