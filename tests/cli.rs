@@ -22,3 +22,22 @@ fn unknown_subcommand_exits_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[path = "common/mod.rs"]
+mod common;
+
+#[test]
+fn indexes_seed_and_doctor_exit_cleanly() {
+    let prefix = common::unique_prefix();
+    for cmd in ["indexes", "seed", "seed", "doctor"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_shiku-api"))
+            .arg(cmd)
+            .env_clear()
+            .envs(common::test_env(&prefix, &[]))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {err}");
+        assert!(!err.contains("panicked"), "{cmd}: {err}");
+    }
+}
