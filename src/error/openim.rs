@@ -1,4 +1,6 @@
-//! OpenIM envelope: `{"errCode", "errMsg", "errDlt"}` (filled in by the OpenIM issue).
+//! OpenIM envelope: `{"errCode", "errMsg", "errDlt"}`, HTTP 200 except body
+//! binding errors (400). Codes and short names are OpenIM's (`tools/errs`,
+//! `servererrs`); `errDlt` is the detail only, as OpenIM v3.8.3+ writes it.
 
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use serde_json::json;
@@ -23,6 +25,16 @@ impl OpenImError {
     }
     pub fn args(detail: impl Into<String>) -> Self {
         Self::new(1001, "ArgsError", detail)
+    }
+    /// 1001 for a body that fails binding: OpenIM answers it with HTTP 400.
+    pub fn bind(detail: impl Into<String>) -> Self {
+        Self::args(detail).with_status(StatusCode::BAD_REQUEST)
+    }
+    pub fn no_permission(detail: impl Into<String>) -> Self {
+        Self::new(1002, "NoPermissionError", detail)
+    }
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(1004, "RecordNotFoundError", detail)
     }
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         log::error!("openim request failed: {detail}");

@@ -138,6 +138,13 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
             ],
         ),
         (store.jh_messages(), super::jh::indexes()),
+        (
+            store
+                .client
+                .database(&store.jh_db)
+                .collection(super::jh::STATUS_COLLECTION),
+            super::jh::status_indexes(),
+        ),
     ]
 }
 

@@ -5,6 +5,7 @@
 pub mod indexes;
 pub mod msgs;
 pub mod names;
+pub mod openim;
 pub mod sessions;
 pub mod users;
 // Areas (filled in by their issues).

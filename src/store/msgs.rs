@@ -11,14 +11,16 @@
 //! Every step is idempotent on the message id, so a retried send stores nothing
 //! new and completes whatever a failed attempt left undone.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex as StdMutex, OnceLock};
 
 use bson::{doc, Document};
+use mongodb::Collection;
 use serde_json::{json, Value};
 
 use super::indexes::Family;
 use super::Store;
-use crate::error::ShikuResult;
+use crate::error::{ShikuError, ShikuResult};
 
 /// A message to store. `from_jid` is the full sender jid (`100164/web`,
 /// `10005/Server` for system notices).
@@ -82,18 +84,68 @@ pub struct Stored {
     pub created: bool,
 }
 
+/// Sends of the same message id are serialised inside this process, so that
+/// concurrent retries cannot both find "not stored yet" and insert twice.
+/// (Several server instances writing the same id at the same millisecond can
+/// still race; the stored collections have no unique key to prevent it.)
+async fn id_lock(message_id: &str) -> IdGuard {
+    let lock = {
+        let mut map = in_flight().lock().expect("in-flight map");
+        map.entry(message_id.to_string())
+            .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(())))
+            .clone()
+    };
+    let guard = lock.clone().lock_owned().await;
+    IdGuard {
+        id: message_id.to_string(),
+        _guard: guard,
+        lock,
+    }
+}
+
+fn in_flight() -> &'static StdMutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>> {
+    static MAP: OnceLock<StdMutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
+    MAP.get_or_init(|| StdMutex::new(HashMap::new()))
+}
+
+struct IdGuard {
+    id: String,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+    lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Drop for IdGuard {
+    fn drop(&mut self) {
+        let mut map = in_flight().lock().expect("in-flight map");
+        // Only this guard and the map hold the lock: nobody else waits for it.
+        if Arc::strong_count(&self.lock) <= 3 {
+            map.remove(&self.id);
+        }
+    }
+}
+
 impl Store {
-    /// Stores a single-chat message for both sides and updates both last-chats.
+    /// Stores a single-chat message: one record in each side's shard
+    /// (`direction` 0 and `isRead` 1 for the sender's copy, `direction` 1 and
+    /// `isRead` 0 for the receiver's; `sender`/`receiver` are the owner and the
+    /// peer, `sender_jid`/`receiver_jid` the real from/to) and both sides'
+    /// last-chat records. A message id already stored for a side is not stored
+    /// again; the answer then carries the first record's `timeSend`.
     pub async fn write_single(&self, m: &NewMessage, peer_id: i64) -> ShikuResult<Stored> {
+        if peer_id == m.from_user_id {
+            return Err(ShikuError::invalid("toUserId"));
+        }
+        let _lock = id_lock(&m.message_id).await;
         let message = m.message_json(1);
         let ts = crate::util::now_ms();
         let from = m.from_user_id.to_string();
         let to = peer_id.to_string();
-        let receiver_jid = to.clone();
         let mut created = false;
         let mut first_time = m.time_send;
-        for (owner, peer, direction, is_read) in [(&from, &to, 0, 1), (&to, &from, 1, 0)] {
-            let owner_id: i64 = owner.parse().unwrap_or(0);
+        for (owner_id, owner, peer, direction, is_read) in [
+            (m.from_user_id, &from, &to, 0, 1),
+            (peer_id, &to, &from, 1, 0),
+        ] {
             let coll = self.user_msgs(owner_id);
             self.ensure_indexes(&coll, Family::SingleMsgs).await?;
             if let Some(existing) = coll
@@ -106,13 +158,14 @@ impl Store {
                 continue;
             }
             created = true;
+            // Field order as the chat server archives it (seed 2.5).
             coll.insert_one(doc! {
                 "message": &message,
                 "direction": direction,
                 "sender": owner.as_str(),
                 "receiver": peer.as_str(),
                 "sender_jid": &m.from_jid,
-                "receiver_jid": &receiver_jid,
+                "receiver_jid": &to,
                 "ts": ts,
                 "contentType": m.msg_type,
                 "messageId": &m.message_id,
@@ -124,8 +177,20 @@ impl Store {
             })
             .await?;
         }
-        for (owner, peer) in [(&from, &to), (&to, &from)] {
-            self.upsert_last_chat(m, owner, peer, false, &m.to).await?;
+        let mut stored = m.clone();
+        stored.time_send = first_time;
+        for (owner_id, peer) in [(m.from_user_id, &to), (peer_id, &from)] {
+            let coll = self.user_lastchats(owner_id);
+            self.ensure_indexes(&coll, Family::SingleLastChats).await?;
+            let owner = owner_id.to_string();
+            let fields = last_chat_fields(&stored, &owner, peer, false, &to);
+            upsert_last_chat(
+                &coll,
+                doc! {"userId": &owner, "jid": peer.as_str()},
+                fields,
+                first_time,
+            )
+            .await?;
         }
         Ok(Stored {
             message_id: m.message_id.clone(),
@@ -134,70 +199,75 @@ impl Store {
         })
     }
 
-    /// Stores a group message in `mucmsg_<jid>` and updates the room's last-chat.
+    /// Stores a group message: one `mucmsg_<jid>` record and the room's
+    /// record in `lastChats_muc` (one per room, shared by its members).
     pub async fn write_group(&self, m: &NewMessage, room_jid: &str) -> ShikuResult<Stored> {
+        if !super::names::valid_room_jid(room_jid) {
+            return Err(ShikuError::invalid("roomJid"));
+        }
+        let _lock = id_lock(&m.message_id).await;
         let coll = self.mucmsg(room_jid);
         self.ensure_indexes(&coll, Family::MucMsgs).await?;
-        if let Some(existing) = coll.find_one(doc! {"messageId": &m.message_id}).await? {
-            self.upsert_last_chat(m, &m.from_user_id.to_string(), room_jid, true, room_jid)
+        let (first_time, created) = match coll.find_one(doc! {"messageId": &m.message_id}).await? {
+            Some(existing) => (
+                crate::util::num(&existing, "timeSend").unwrap_or(m.time_send),
+                false,
+            ),
+            None => {
+                coll.insert_one(doc! {
+                    "message": m.message_json(2),
+                    "room_jid": room_jid,
+                    "sender_jid": &m.from_jid,
+                    "sender": m.from_user_id.to_string(),
+                    "ts": crate::util::now_ms(),
+                    "contentType": m.msg_type,
+                    "messageId": &m.message_id,
+                    "timeSend": m.time_send,
+                    "deleteTime": 0i64,
+                    "content": &m.content,
+                    "readCount": 0,
+                })
                 .await?;
-            let t = crate::util::num(&existing, "timeSend").unwrap_or(m.time_send);
-            return Ok(Stored {
-                message_id: m.message_id.clone(),
-                time_send: t,
-                created: false,
-            });
-        }
-        coll.insert_one(doc! {
-            "message": m.message_json(2),
-            "room_jid": room_jid,
-            "sender_jid": &m.from_jid,
-            "sender": m.from_user_id.to_string(),
-            "ts": crate::util::now_ms(),
-            "contentType": m.msg_type,
-            "messageId": &m.message_id,
-            "timeSend": m.time_send,
-            "deleteTime": 0i64,
-            "content": &m.content,
-            "readCount": 0,
-        })
+                (m.time_send, true)
+            }
+        };
+        let mut stored = m.clone();
+        stored.time_send = first_time;
+        let owner = m.from_user_id.to_string();
+        let fields = last_chat_fields(&stored, &owner, room_jid, true, room_jid);
+        upsert_last_chat(
+            &self.muc_lastchats(),
+            doc! {"jid": room_jid},
+            fields,
+            first_time,
+        )
         .await?;
-        self.upsert_last_chat(m, &m.from_user_id.to_string(), room_jid, true, room_jid)
-            .await?;
         Ok(Stored {
             message_id: m.message_id.clone(),
-            time_send: m.time_send,
-            created: true,
+            time_send: first_time,
+            created,
         })
     }
+}
 
-    /// The last-chat record of `owner` with `jid` (a peer or a room), replaced
-    /// only by a message that is not older than the one it holds.
-    async fn upsert_last_chat(
-        &self,
-        m: &NewMessage,
-        owner: &str,
-        jid: &str,
-        is_room: bool,
-        to: &str,
-    ) -> ShikuResult<()> {
-        let (coll, filter) = if is_room {
-            (self.muc_lastchats(), doc! {"jid": jid})
-        } else {
-            let c = self.user_lastchats(owner.parse().unwrap_or(0));
-            self.ensure_indexes(&c, Family::SingleLastChats).await?;
-            (c, doc! {"userId": owner, "jid": jid})
-        };
-        let set = last_chat_fields(m, owner, jid, is_room, to);
-        if coll.find_one(filter.clone()).await?.is_none() {
-            coll.insert_one(set).await?;
-        } else {
-            let mut newer = filter;
-            newer.insert("timeSend", doc! {"$lte": m.time_send});
-            coll.update_one(newer, doc! {"$set": set}).await?;
-        }
-        Ok(())
+/// Replaces the last-chat record matching `key` only with a message that is
+/// not older than the one it holds (a history import never hides a newer
+/// message); inserts it, in the original's field order, when there is none.
+async fn upsert_last_chat(
+    coll: &Collection<Document>,
+    key: Document,
+    fields: Document,
+    time_send: i64,
+) -> ShikuResult<()> {
+    let mut newer = key.clone();
+    newer.insert("timeSend", doc! {"$lte": time_send});
+    let r = coll
+        .update_one(newer, doc! {"$set": fields.clone()})
+        .await?;
+    if r.matched_count == 0 && coll.find_one(key).await?.is_none() {
+        coll.insert_one(fields).await?;
     }
+    Ok(())
 }
 
 /// The last-chat fields of seed 1.4 (`userId` is a string, `isRoom` an Int32).

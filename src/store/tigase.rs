@@ -1,1 +1,791 @@
-//! MongoDB access for this area (see its issue).
+//! MongoDB access for `/tigase/*`: single and group history, the conversation
+//! list (last-chat records + pinned dialogs), delete/recall, search and pins.
+//!
+//! Deleted records are never removed: like the deployment we replace, a delete
+//! or recall sets `delayedTime` (ms) and `deleteTime` (s) on the message record
+//! (`shiku_msgs` copies, `mucmsg_<jid>` for a group recall), and a member's
+//! "delete my copy" of a group message is a `room_group_msg` mark. Every read
+//! here skips records with `delayedTime` set. Writes are ordered so that a
+//! retried request completes the work: marks first (idempotent), then the
+//! last-chat records are recomputed from what is left (also idempotent).
+
+use std::collections::{HashMap, HashSet};
+
+use bson::{doc, oid::ObjectId, Bson, Document};
+use futures::TryStreamExt;
+
+use super::indexes::Family;
+use super::{names, Store};
+use crate::error::shiku::code;
+use crate::error::{ShikuError, ShikuResult};
+use crate::util::{now_ms, now_s, num};
+
+/// `MessageType.OPENREDPAKET`: group history never returns "red packet opened".
+const OPEN_RED_PACKET: i32 = 83;
+/// Text messages: what search looks at, and what decides whether a member who
+/// hid messages still has a conversation with a room.
+const TEXT: i32 = 1;
+
+/// A history window: `timeSend >= start` and/or `timeSend <= end` (ms).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Window {
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+}
+
+impl Window {
+    fn apply(&self, q: &mut Document) {
+        let mut t = Document::new();
+        if let Some(s) = self.start {
+            t.insert("$gte", s);
+        }
+        if let Some(e) = self.end {
+            t.insert("$lte", e);
+        }
+        if !t.is_empty() {
+            q.insert("timeSend", t);
+        }
+    }
+}
+
+/// What a member of a room may see: from joining (or from clearing the
+/// history) on, minus the messages they hid.
+#[derive(Clone, Debug, Default)]
+pub struct MemberView {
+    /// ms; messages before it are not shown.
+    pub visible_from: i64,
+    pub hidden: Vec<String>,
+    pub blacklisted: bool,
+}
+
+/// Which messages a delete request concerns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeleteKind {
+    /// `delete=1`: the caller's own copy (single) / a hide mark (group).
+    Mine,
+    /// `delete=2`: recall for everyone; only the sender may.
+    Recall,
+}
+
+fn not_deleted() -> Document {
+    doc! {"delayedTime": Bson::Null}
+}
+
+fn no_permission() -> ShikuError {
+    ShikuError::coded(code::NO_PERMISSION, "权限不足")
+}
+
+async fn collect(cursor: mongodb::Cursor<Document>) -> ShikuResult<Vec<Document>> {
+    Ok(cursor.try_collect().await?)
+}
+
+/// The last-chat fields that describe one message record (single or group):
+/// the original sets `messageId`, `timeSend`, `content`; `type`, `from` and the
+/// names follow so that the list never shows one message's text with another's type.
+fn last_fields_from(msg: &Document) -> Document {
+    let mut set = Document::new();
+    if let Some(v) = msg.get("messageId") {
+        set.insert("messageId", v.clone());
+    }
+    set.insert("timeSend", num(msg, "timeSend").unwrap_or(0));
+    if let Some(v) = msg.get("content") {
+        set.insert("content", v.clone());
+    }
+    if let Some(t) = num(msg, "contentType") {
+        set.insert("type", t as i32);
+    }
+    if let Ok(f) = msg.get_str("sender_jid") {
+        set.insert("from", f);
+    }
+    if let Some(body) = msg
+        .get_str("message")
+        .ok()
+        .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
+    {
+        for key in ["fromUserName", "toUserName"] {
+            if let Some(s) = body.get(key).and_then(|v| v.as_str()) {
+                set.insert(key, s);
+            }
+        }
+        if let Some(b) = body.get("isEncrypt").and_then(|v| v.as_bool()) {
+            set.insert("isEncrypt", b);
+        }
+    }
+    set
+}
+
+impl Store {
+    // ----- rooms and members (read only; rooms are another area's) -----
+
+    pub async fn tigase_room(&self, jid: &str) -> ShikuResult<Option<Document>> {
+        Ok(self.rooms().find_one(doc! {"jid": jid}).await?)
+    }
+
+    pub async fn tigase_member(
+        &self,
+        room_id: &ObjectId,
+        user_id: i64,
+    ) -> ShikuResult<Option<Document>> {
+        Ok(self
+            .room_members(room_id)
+            .find_one(doc! {"roomId": room_id, "userId": user_id})
+            .await?)
+    }
+
+    /// The room and the caller's member record: 100411 without the room,
+    /// 100409 when the caller is not a member.
+    pub async fn room_and_member(
+        &self,
+        jid: &str,
+        user_id: i64,
+    ) -> ShikuResult<(Document, Document)> {
+        if !names::valid_room_jid(jid) {
+            return Err(ShikuError::coded(code::NOT_ROOM, "房间不存在"));
+        }
+        let room = self
+            .tigase_room(jid)
+            .await?
+            .ok_or_else(|| ShikuError::coded(code::NOT_ROOM, "房间不存在"))?;
+        let oid = room
+            .get_object_id("_id")
+            .map_err(|_| ShikuError::coded(code::NOT_ROOM, "房间不存在"))?;
+        let member = self
+            .tigase_member(&oid, user_id)
+            .await?
+            .ok_or_else(|| ShikuError::coded(100409, "该成员不在群组中"))?;
+        Ok((room, member))
+    }
+
+    /// The jids of the rooms a user is in (`shiku_roomJids_userId`).
+    pub async fn tigase_user_room_jids(
+        &self,
+        user_id: i64,
+        limit: i64,
+    ) -> ShikuResult<Vec<String>> {
+        let docs = collect(
+            self.user_room_jids(user_id)
+                .find(doc! {"userId": user_id})
+                .limit(limit)
+                .await?,
+        )
+        .await?;
+        let mut seen = HashSet::new();
+        Ok(docs
+            .iter()
+            .filter_map(|d| d.get_str("jid").ok())
+            .filter(|j| seen.insert(j.to_string()))
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// The messages of a room a user hid (`room_group_msg`).
+    pub async fn hidden_room_msgs(&self, user_id: i64, jid: &str) -> ShikuResult<Vec<String>> {
+        let docs = collect(
+            self.room_group_msg()
+                .find(doc! {"userId": user_id, "roomJid": jid})
+                .projection(doc! {"messageId": 1})
+                .await?,
+        )
+        .await?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| d.get_str("messageId").ok().map(str::to_string))
+            .collect())
+    }
+
+    pub async fn member_view(
+        &self,
+        user_id: i64,
+        jid: &str,
+        member: &Document,
+    ) -> ShikuResult<MemberView> {
+        let joined = num(member, "createTime").unwrap_or(0);
+        let begin = num(member, "beginMsgTime").unwrap_or(0);
+        Ok(MemberView {
+            visible_from: joined.max(begin).max(0) * 1000,
+            hidden: self.hidden_room_msgs(user_id, jid).await?,
+            blacklisted: num(member, "isBlack") == Some(1),
+        })
+    }
+
+    fn visible_filter(view: &MemberView) -> Document {
+        let mut q = not_deleted();
+        if !view.hidden.is_empty() {
+            q.insert("messageId", doc! {"$nin": &view.hidden});
+        }
+        q
+    }
+
+    /// Seed 2.5: once a member has hidden messages of a room and no text
+    /// message of it is left for them, the room's system messages are not shown
+    /// either and the room leaves their conversation list.
+    pub async fn room_emptied_for(&self, jid: &str, view: &MemberView) -> ShikuResult<bool> {
+        if view.hidden.is_empty() {
+            return Ok(false);
+        }
+        let mut q = Self::visible_filter(view);
+        q.insert("contentType", TEXT);
+        q.insert("timeSend", doc! {"$gte": view.visible_from});
+        let coll = self.mucmsg(jid);
+        Ok(coll.find_one(q).await?.is_none())
+    }
+
+    // ----- history -----
+
+    /// `/tigase/shiku_msgs`: the caller's copies with `peer`, newest first.
+    pub async fn single_history(
+        &self,
+        user_id: i64,
+        peer: i64,
+        window: Window,
+        max_type: i32,
+        skip: u64,
+        limit: i64,
+    ) -> ShikuResult<Vec<Document>> {
+        let mut q = doc! {"sender": user_id.to_string(), "receiver": peer.to_string()};
+        if max_type > 0 {
+            q.insert("contentType", doc! {"$lt": max_type});
+        }
+        window.apply(&mut q);
+        q.insert("delayedTime", Bson::Null);
+        collect(
+            self.user_msgs(user_id)
+                .find(q)
+                .sort(doc! {"timeSend": -1})
+                .skip(skip)
+                .limit(limit)
+                .await?,
+        )
+        .await
+    }
+
+    /// `/tigase/shiku_muc_msgs`: what `view` allows, newest first.
+    pub async fn group_history(
+        &self,
+        jid: &str,
+        view: &MemberView,
+        window: Window,
+        skip: u64,
+        limit: i64,
+    ) -> ShikuResult<Vec<Document>> {
+        if view.blacklisted || self.room_emptied_for(jid, view).await? {
+            return Ok(vec![]);
+        }
+        let mut q = Self::visible_filter(view);
+        let start = window.start.unwrap_or(0).max(view.visible_from);
+        Window {
+            start: (start > 0).then_some(start),
+            end: window.end,
+        }
+        .apply(&mut q);
+        q.insert("contentType", doc! {"$ne": OPEN_RED_PACKET});
+        collect(
+            self.mucmsg(jid)
+                .find(q)
+                .sort(doc! {"timeSend": -1})
+                .skip(skip)
+                .limit(limit)
+                .await?,
+        )
+        .await
+    }
+
+    // ----- conversation list -----
+
+    /// `/tigase/getLastChatList`: pinned conversations first (newest pin
+    /// first), then the others newest first; at most `limit`.
+    pub async fn last_chat_list(
+        &self,
+        user_id: i64,
+        window: Window,
+        limit: i64,
+    ) -> ShikuResult<Vec<Document>> {
+        let uid = user_id.to_string();
+        let pins = collect(
+            self.stick_dialog()
+                .find(doc! {"userId": user_id})
+                .limit(limit)
+                .await?,
+        )
+        .await?;
+        let pinned: HashMap<String, i64> = pins
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p.get_str("jid").ok()?.to_string(),
+                    num(p, "time").unwrap_or(0),
+                ))
+            })
+            .collect();
+
+        let mut time = Document::new();
+        window.apply(&mut time);
+        let mut out: Vec<Document> = Vec::new();
+
+        let jids = self.tigase_user_room_jids(user_id, limit).await?;
+        if !jids.is_empty() {
+            let mut q = time.clone();
+            q.insert("jid", doc! {"$in": &jids});
+            let rooms = collect(
+                self.muc_lastchats()
+                    .find(q)
+                    .sort(doc! {"timeSend": -1})
+                    .limit(limit)
+                    .await?,
+            )
+            .await?;
+            for mut last in rooms {
+                let jid = last.get_str("jid").unwrap_or_default().to_string();
+                if !names::valid_room_jid(&jid) {
+                    continue;
+                }
+                let hidden = self.hidden_room_msgs(user_id, &jid).await?;
+                if hidden.is_empty() {
+                    out.push(last);
+                    continue;
+                }
+                let view = MemberView {
+                    visible_from: 0,
+                    hidden,
+                    blacklisted: false,
+                };
+                if self.room_emptied_for(&jid, &view).await? {
+                    continue;
+                }
+                // The room's record is shared by all members: show this member
+                // the newest message they did not hide, without writing it.
+                let shown = last.get_str("messageId").unwrap_or_default().to_string();
+                if view.hidden.contains(&shown) {
+                    let newest = self
+                        .mucmsg(&jid)
+                        .find_one(Self::visible_filter(&view))
+                        .sort(doc! {"timeSend": -1})
+                        .await?;
+                    match newest {
+                        Some(m) => {
+                            for (k, v) in last_fields_from(&m) {
+                                last.insert(k, v);
+                            }
+                        }
+                        None => continue,
+                    }
+                }
+                out.push(last);
+            }
+        }
+
+        let mut q = time;
+        q.insert("userId", &uid);
+        q.insert("isRoom", 0);
+        let lastchats = self.user_lastchats(user_id);
+        out.extend(
+            collect(
+                lastchats
+                    .find(q)
+                    .sort(doc! {"timeSend": -1})
+                    .limit(limit)
+                    .await?,
+            )
+            .await?,
+        );
+
+        let pin_of = |d: &Document| d.get_str("jid").ok().and_then(|j| pinned.get(j)).copied();
+        out.sort_by(|a, b| {
+            let (pa, pb) = (pin_of(a), pin_of(b));
+            pb.is_some()
+                .cmp(&pa.is_some())
+                .then(pb.cmp(&pa))
+                .then(num(b, "timeSend").cmp(&num(a, "timeSend")))
+        });
+        out.truncate(limit.max(0) as usize);
+        Ok(out)
+    }
+
+    // ----- delete / recall -----
+
+    /// Single chat. `Mine` marks the caller's copies; `Recall` needs every id to
+    /// be a message the caller sent and marks both sides' copies. Then the
+    /// affected last-chat records are recomputed.
+    pub async fn delete_single(
+        &self,
+        user_id: i64,
+        ids: &[String],
+        kind: DeleteKind,
+    ) -> ShikuResult<()> {
+        let uid = user_id.to_string();
+        let mine_coll = self.user_msgs(user_id);
+        let mine = collect(
+            mine_coll
+                .find(doc! {"sender": &uid, "messageId": {"$in": ids}})
+                .await?,
+        )
+        .await?;
+        // (owner, peer) -> ids whose record to mark
+        let mut marks: HashMap<(String, String), Vec<String>> = HashMap::new();
+        match kind {
+            DeleteKind::Mine => {
+                for m in &mine {
+                    if let (Ok(id), Ok(peer)) = (m.get_str("messageId"), m.get_str("receiver")) {
+                        marks
+                            .entry((uid.clone(), peer.to_string()))
+                            .or_default()
+                            .push(id.to_string());
+                    }
+                }
+            }
+            DeleteKind::Recall => {
+                for id in ids {
+                    let sent = mine.iter().find(|m| {
+                        m.get_str("messageId") == Ok(id.as_str()) && num(m, "direction") == Some(0)
+                    });
+                    let Some(sent) = sent else {
+                        return Err(no_permission());
+                    };
+                    let peer = sent.get_str("receiver").unwrap_or_default().to_string();
+                    marks
+                        .entry((uid.clone(), peer.clone()))
+                        .or_default()
+                        .push(id.clone());
+                    if !peer.is_empty() && peer != uid {
+                        marks
+                            .entry((peer, uid.clone()))
+                            .or_default()
+                            .push(id.clone());
+                    }
+                }
+            }
+        }
+        let (ms, s) = (now_ms(), now_s());
+        for ((owner, peer), ids) in &marks {
+            let owner_id: i64 = owner.parse().unwrap_or(0);
+            self.user_msgs(owner_id)
+                .update_many(
+                    doc! {"sender": owner, "receiver": peer, "messageId": {"$in": ids}, "delayedTime": Bson::Null},
+                    doc! {"$set": {"delayedTime": ms, "deleteTime": s}},
+                )
+                .await?;
+        }
+        for ((owner, peer), ids) in &marks {
+            self.recompute_single_last(owner, peer, ids).await?;
+        }
+        Ok(())
+    }
+
+    /// Points `owner`'s last-chat with `peer` at the newest remaining message,
+    /// or removes it when none is left. Only a record that still shows one of
+    /// `deleted` (or an older message) is touched, so a message sent meanwhile wins.
+    async fn recompute_single_last(
+        &self,
+        owner: &str,
+        peer: &str,
+        deleted: &[String],
+    ) -> ShikuResult<()> {
+        let owner_id: i64 = owner.parse().unwrap_or(0);
+        let lastchats = self.user_lastchats(owner_id);
+        self.ensure_indexes(&lastchats, Family::SingleLastChats)
+            .await?;
+        let newest = self
+            .user_msgs(owner_id)
+            .find_one(doc! {"sender": owner, "receiver": peer, "delayedTime": Bson::Null})
+            .sort(doc! {"timeSend": -1})
+            .await?;
+        let base = doc! {"userId": owner, "jid": peer, "isRoom": 0};
+        match newest {
+            Some(m) => {
+                let t = num(&m, "timeSend").unwrap_or(0);
+                let mut f = base;
+                f.insert(
+                    "$or",
+                    vec![
+                        doc! {"messageId": {"$in": deleted}},
+                        doc! {"timeSend": {"$lte": t}},
+                    ],
+                );
+                lastchats
+                    .update_many(f, doc! {"$set": last_fields_from(&m)})
+                    .await?;
+            }
+            None => {
+                let mut f = base;
+                f.insert("messageId", doc! {"$in": deleted});
+                lastchats.delete_many(f).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Group chat. `Mine` writes `room_group_msg` marks for the ids that exist
+    /// in the room; `Recall` needs every id to be the caller's own message,
+    /// marks it deleted for everyone and recomputes the room's last-chat.
+    pub async fn delete_group(
+        &self,
+        user_id: i64,
+        jid: &str,
+        ids: &[String],
+        kind: DeleteKind,
+    ) -> ShikuResult<()> {
+        let uid = user_id.to_string();
+        let coll = self.mucmsg(jid);
+        let found = collect(
+            coll.find(doc! {"messageId": {"$in": ids}})
+                .projection(doc! {"messageId": 1, "sender": 1})
+                .await?,
+        )
+        .await?;
+        match kind {
+            DeleteKind::Mine => {
+                let now = now_s();
+                for m in &found {
+                    let Ok(id) = m.get_str("messageId") else {
+                        continue;
+                    };
+                    self.room_group_msg()
+                        .update_one(
+                            doc! {"userId": user_id, "roomJid": jid, "messageId": id},
+                            doc! {"$setOnInsert": {
+                                "userId": user_id as i32, "roomJid": jid, "messageId": id, "createTime": now,
+                            }},
+                        )
+                        .upsert(true)
+                        .await?;
+                }
+            }
+            DeleteKind::Recall => {
+                for id in ids {
+                    let own = found.iter().any(|m| {
+                        m.get_str("messageId") == Ok(id.as_str())
+                            && m.get_str("sender") == Ok(uid.as_str())
+                    });
+                    if !own {
+                        return Err(no_permission());
+                    }
+                }
+                coll.update_many(
+                    doc! {"messageId": {"$in": ids}, "sender": &uid, "delayedTime": Bson::Null},
+                    doc! {"$set": {"delayedTime": now_ms(), "deleteTime": now_s()}},
+                )
+                .await?;
+                let newest = coll
+                    .find_one(not_deleted())
+                    .sort(doc! {"timeSend": -1})
+                    .await?;
+                let base = doc! {"jid": jid};
+                match newest {
+                    Some(m) => {
+                        let t = num(&m, "timeSend").unwrap_or(0);
+                        let mut f = base;
+                        f.insert(
+                            "$or",
+                            vec![
+                                doc! {"messageId": {"$in": ids}},
+                                doc! {"timeSend": {"$lte": t}},
+                            ],
+                        );
+                        self.muc_lastchats()
+                            .update_many(f, doc! {"$set": last_fields_from(&m)})
+                            .await?;
+                    }
+                    None => {
+                        let mut f = base;
+                        f.insert("messageId", doc! {"$in": ids});
+                        self.muc_lastchats().delete_many(f).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    // ----- search -----
+
+    /// The caller and their friends whose nickname contains `pattern`.
+    pub async fn search_people(
+        &self,
+        user_id: i64,
+        pattern: &str,
+        limit: i64,
+    ) -> ShikuResult<Vec<Document>> {
+        let friends = collect(
+            self.friends()
+                .find(doc! {"userId": user_id})
+                .projection(doc! {"toUserId": 1})
+                .limit(self_limit(limit) * 50)
+                .await?,
+        )
+        .await?;
+        let mut ids: Vec<Bson> = vec![Bson::Int32(user_id as i32), Bson::Int64(user_id)];
+        for f in &friends {
+            if let Some(t) = num(f, "toUserId") {
+                ids.push(Bson::Int32(t as i32));
+                ids.push(Bson::Int64(t));
+            }
+        }
+        collect(
+            self.users()
+                .find(doc! {
+                    "_id": {"$in": ids},
+                    "nickname": {"$regex": pattern, "$options": "i"},
+                })
+                .limit(limit)
+                .await?,
+        )
+        .await
+    }
+
+    /// The caller's rooms whose name contains `pattern`, with the caller's member record.
+    pub async fn search_rooms(
+        &self,
+        jids: &[String],
+        user_id: i64,
+        pattern: &str,
+        limit: i64,
+    ) -> ShikuResult<Vec<(Document, Option<Document>)>> {
+        let rooms = collect(
+            self.rooms()
+                .find(doc! {"jid": {"$in": jids}, "name": {"$regex": pattern, "$options": "i"}})
+                .limit(limit)
+                .await?,
+        )
+        .await?;
+        let mut out = Vec::with_capacity(rooms.len());
+        for r in rooms {
+            let member = match r.get_object_id("_id") {
+                Ok(oid) => self.tigase_member(&oid, user_id).await?,
+                Err(_) => None,
+            };
+            out.push((r, member));
+        }
+        Ok(out)
+    }
+
+    /// The caller's text messages (their own copies) containing `pattern`.
+    pub async fn search_single_msgs(
+        &self,
+        user_id: i64,
+        pattern: &str,
+        limit: i64,
+    ) -> ShikuResult<Vec<Document>> {
+        collect(
+            self.user_msgs(user_id)
+                .find(doc! {
+                    "sender": user_id.to_string(),
+                    "contentType": TEXT,
+                    "content": {"$regex": pattern, "$options": "i"},
+                    "delayedTime": Bson::Null,
+                })
+                .sort(doc! {"timeSend": -1})
+                .limit(limit)
+                .await?,
+        )
+        .await
+    }
+
+    /// Text messages of the caller's rooms containing `pattern`, as each member sees them.
+    pub async fn search_group_msgs(
+        &self,
+        user_id: i64,
+        jids: &[String],
+        pattern: &str,
+        limit: i64,
+    ) -> ShikuResult<Vec<Document>> {
+        let mut out = Vec::new();
+        for jid in jids {
+            if out.len() as i64 >= limit {
+                break;
+            }
+            if !names::valid_room_jid(jid) {
+                continue;
+            }
+            let Some(room) = self.tigase_room(jid).await? else {
+                continue;
+            };
+            let Ok(oid) = room.get_object_id("_id") else {
+                continue;
+            };
+            let Some(member) = self.tigase_member(&oid, user_id).await? else {
+                continue;
+            };
+            let view = self.member_view(user_id, jid, &member).await?;
+            if view.blacklisted || self.room_emptied_for(jid, &view).await? {
+                continue;
+            }
+            let mut q = Self::visible_filter(&view);
+            q.insert("contentType", TEXT);
+            q.insert("timeSend", doc! {"$gte": view.visible_from});
+            q.insert("content", doc! {"$regex": pattern, "$options": "i"});
+            out.extend(
+                collect(
+                    self.mucmsg(jid)
+                        .find(q)
+                        .sort(doc! {"timeSend": -1})
+                        .limit(limit - out.len() as i64)
+                        .await?,
+                )
+                .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    // ----- pinned dialogs -----
+
+    /// Pins `jid` for the user (one record per user and jid).
+    pub async fn stick_add(&self, user_id: i64, jid: &str, is_room_flag: i32) -> ShikuResult<()> {
+        self.stick_dialog()
+            .update_one(
+                doc! {"userId": user_id, "jid": jid},
+                doc! {
+                    "$set": {"isRoom": is_room_flag, "time": now_s()},
+                    "$setOnInsert": {"userId": user_id as i32, "jid": jid},
+                },
+            )
+            .upsert(true)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn stick_delete(&self, user_id: i64, jid: &str) -> ShikuResult<()> {
+        self.stick_dialog()
+            .delete_many(doc! {"userId": user_id, "jid": jid})
+            .await?;
+        Ok(())
+    }
+
+    pub async fn friend_record(&self, user_id: i64, to: i64) -> ShikuResult<Option<Document>> {
+        Ok(self
+            .friends()
+            .find_one(doc! {"userId": user_id, "toUserId": to})
+            .await?)
+    }
+
+    /// `openTopChatTime` (s; 0 = not on top) of the user's friend record.
+    pub async fn set_friend_top(&self, user_id: i64, to: i64, time: i64) -> ShikuResult<()> {
+        self.friends()
+            .update_one(
+                doc! {"userId": user_id, "toUserId": to},
+                doc! {"$set": {"openTopChatTime": time}},
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `openTopChatTime` (s; 0 = not on top) of the user's member record.
+    pub async fn set_member_top(
+        &self,
+        room_id: &ObjectId,
+        user_id: i64,
+        time: i64,
+    ) -> ShikuResult<()> {
+        self.room_members(room_id)
+            .update_one(
+                doc! {"roomId": room_id, "userId": user_id},
+                doc! {"$set": {"openTopChatTime": time}},
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+fn self_limit(limit: i64) -> i64 {
+    limit.max(1)
+}
