@@ -31,7 +31,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// md5("123456"), the seed users' password as clients send it.
 const DEMO_MD5: &str = "e10adc3949ba59abbe56e057f20f883e";
 /// Bad values per parameter in the sampled (default) mode, besides "missing".
-const SAMPLES_PER_PARAM: usize = 4;
+const SAMPLES_PER_PARAM: usize = 3;
 const FORBIDDEN: &[&str] = &["Kind:", "mongodb", "E11000", "panicked", "stack"];
 
 fn full() -> bool {
@@ -540,14 +540,14 @@ async fn prepare(app: &TestApp) -> (Tokens, Snapshot) {
     for (uid, t) in [(MAIN, &main), (OTHER, &other)] {
         app.state.sessions.save(Kind::Admin, uid, t).await.unwrap();
     }
-    (Tokens { main, other }, app.snapshot().await)
+    (Tokens { main, other }, dump_db(app).await)
 }
 
 /// Puts back the pristine state where a request changed it (so that a logout or
 /// a dissolved room in one endpoint's cases does not blind the next endpoint).
 /// Collections are emptied and refilled rather than dropped: indexes stay.
 async fn restore(app: &TestApp, pristine: &Snapshot) {
-    let now = app.snapshot().await;
+    let now = dump_db(app).await;
     if &now == pristine {
         return;
     }
@@ -588,39 +588,70 @@ async fn openim_tokens(app: &TestApp) -> Option<String> {
     v["data"]["token"].as_str().map(str::to_string)
 }
 
+/// `TestApp::snapshot`, with the collections read concurrently (the sweep takes
+/// one after every refused request, so its latency is the sweep's running time).
 async fn dump_db(app: &TestApp) -> Snapshot {
-    app.snapshot().await
+    use futures::TryStreamExt;
+    let c = &app.store().cfg;
+    let client = &app.store().client;
+    let dbs = [
+        &c.imapi,
+        &c.room,
+        &c.msgs,
+        &c.lastchat,
+        &c.room_member,
+        &c.room_jids,
+        &app.store().jh_db,
+    ];
+    let names = futures::future::join_all(dbs.iter().map(|db| async move {
+        let mut n = client.database(db).list_collection_names().await.unwrap();
+        n.sort();
+        n.into_iter()
+            .map(|n| (db.to_string(), n))
+            .collect::<Vec<_>>()
+    }))
+    .await;
+    futures::future::join_all(names.into_iter().flatten().map(|(db, n)| async move {
+        let docs: Vec<bson::Document> = client
+            .database(&db)
+            .collection::<bson::Document>(&n)
+            .find(bson::doc! {})
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        (db, n, docs)
+    }))
+    .await
 }
 
-#[actix_web::test]
-async fn every_endpoint_answers_bad_input_with_its_envelope() {
-    let t_start = Instant::now();
+/// What one worker found.
+#[derive(Default)]
+struct Report {
+    failures: Vec<String>,
+    not_routed: Vec<&'static str>,
+    total: usize,
+    slowest: (Duration, String),
+}
+
+/// Sweeps `endpoints` one after the other on an app (and databases) of its own.
+async fn worker(endpoints: Vec<(usize, &'static Endpoint)>, seed: u64) -> Report {
     let app = TestApp::start_with(&[("LOGIN_PER_MINUTE", "100000000")]).await;
-    let seed: u64 = std::env::var("SHIKU_SWEEP_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20240601);
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut failures: Vec<String> = Vec::new();
-    let mut not_routed: Vec<&str> = Vec::new();
-    let mut total = 0usize;
-    let mut slowest = (Duration::ZERO, String::new());
+    let mut r = Report::default();
     let (mut tokens, pristine) = prepare(&app).await;
     let main_token = tokens.main.clone();
-    for e in ENDPOINTS {
-        if e.path == "/health" || e.path == "/openapi.json" {
-            continue;
-        }
+    for (i, e) in endpoints {
+        // Per endpoint, so the cases do not depend on how endpoints are spread over workers.
+        let mut rng = StdRng::seed_from_u64(seed.wrapping_add(i as u64));
         let t_endpoint = Instant::now();
         let (mut t_send, mut t_snap) = (Duration::ZERO, Duration::ZERO);
         restore(&app, &pristine).await;
+        tokens.main = main_token.clone();
         if e.dialect == Dialect::OpenIm {
-            tokens.main = match openim_tokens(&app).await {
-                Some(t) => t,
-                None => main_token.clone(),
-            };
-        } else {
-            tokens.main = main_token.clone();
+            if let Some(t) = openim_tokens(&app).await {
+                tokens.main = t;
+            }
         }
         // Routed at all? The valid request answers something other than a bare 404.
         let probe = Case {
@@ -636,48 +667,50 @@ async fn every_endpoint_answers_bad_input_with_its_envelope() {
         };
         match send(&app, e, &probe, &tokens).await {
             Ok(o) if o.status == 404 && serde_json::from_str::<Value>(&o.body).is_err() => {
-                not_routed.push(e.path);
+                r.not_routed.push(e.path);
                 continue;
             }
             Ok(o) => {
                 if let Err(why) = check(e, &o) {
-                    failures.push(format!(
+                    r.failures.push(format!(
                         "{} [valid request]: {why}: {}",
                         e.path,
                         clip(&o.body)
                     ));
                 }
             }
-            Err(why) => failures.push(format!("{} [valid request]: {why}", e.path)),
+            Err(why) => r
+                .failures
+                .push(format!("{} [valid request]: {why}", e.path)),
         }
         restore(&app, &pristine).await;
         let mut before = dump_db(&app).await;
         for case in cases(e, &mut rng) {
-            total += 1;
+            r.total += 1;
             let what = format!("{} {:?} [{}]", e.path, case.transport, case.label);
             let o = match send(&app, e, &case, &tokens).await {
                 Ok(o) => o,
                 Err(why) => {
-                    failures.push(format!("{what}: {why}"));
+                    r.failures.push(format!("{what}: {why}"));
                     continue;
                 }
             };
-            if o.elapsed > slowest.0 {
-                slowest = (o.elapsed, what.clone());
-            }
-            if o.status == 404 && serde_json::from_str::<Value>(&o.body).is_err() {
-                failures.push(format!("{what}: bare 404"));
-                continue;
+            if o.elapsed > r.slowest.0 {
+                r.slowest = (o.elapsed, what.clone());
             }
             t_send += o.elapsed;
+            if o.status == 404 && serde_json::from_str::<Value>(&o.body).is_err() {
+                r.failures.push(format!("{what}: bare 404"));
+                continue;
+            }
             match check(e, &o) {
-                Err(why) => failures.push(format!("{what}: {why}: {}", clip(&o.body))),
+                Err(why) => r.failures.push(format!("{what}: {why}: {}", clip(&o.body))),
                 Ok(refused) => {
                     let t_snap0 = Instant::now();
                     let after = dump_db(&app).await;
                     t_snap += t_snap0.elapsed();
                     if refused && after != before {
-                        failures.push(format!(
+                        r.failures.push(format!(
                             "{what}: refused ({}) but the database changed",
                             clip(&o.body)
                         ));
@@ -694,6 +727,41 @@ async fn every_endpoint_answers_bad_input_with_its_envelope() {
             );
         }
     }
+    r
+}
+
+/// Parallel workers (each with its own app and databases).
+const WORKERS: usize = 3;
+
+#[actix_web::test]
+async fn every_endpoint_answers_bad_input_with_its_envelope() {
+    let t_start = Instant::now();
+    let seed: u64 = std::env::var("SHIKU_SWEEP_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20240601);
+    let mut shares: Vec<Vec<(usize, &'static Endpoint)>> = vec![Vec::new(); WORKERS];
+    for (i, e) in ENDPOINTS
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.path != "/health" && e.path != "/openapi.json")
+    {
+        shares[i % WORKERS].push((i, e));
+    }
+    let reports = futures::future::join_all(shares.into_iter().map(|s| worker(s, seed))).await;
+    let mut failures: Vec<String> = Vec::new();
+    let mut not_routed: Vec<&str> = Vec::new();
+    let mut total = 0usize;
+    let mut slowest = (Duration::ZERO, String::new());
+    for r in reports {
+        failures.extend(r.failures);
+        not_routed.extend(r.not_routed);
+        total += r.total;
+        if r.slowest.0 > slowest.0 {
+            slowest = r.slowest;
+        }
+    }
+    not_routed.sort_by_key(|p| ENDPOINTS.iter().position(|e| e.path == *p));
     eprintln!(
         "sweep: {total} requests over {} endpoints in {:.1}s (seed {seed}, {}); slowest {:?} {}",
         ENDPOINTS.len() - not_routed.len(),
