@@ -362,7 +362,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             ("appid", "string", true),
             ("from", "string", true),
             ("to", "string", true),
-            ("fromrole", "string", false),
+            ("fromrole", "string", true),
             ("lasttime", "integer", false),
         ],
     },
@@ -398,7 +398,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
             ("appid", "string", true),
             ("from", "string", true),
             ("to", "string", true),
-            ("fromrole", "string", false),
+            ("fromrole", "string", true),
             ("page", "integer", false),
             ("limit", "integer", false),
             ("lasttime", "integer", false),
@@ -434,6 +434,30 @@ fn schema(t: &str) -> Value {
     json!({"type": t})
 }
 
+/// The schema of one parameter: its type; for a required string, not blank
+/// (handlers trim, and a blank value counts as missing); for the JH dialect the
+/// closed sets of values its handlers accept (anything else is a 400).
+fn param_schema(e: &Endpoint, name: &str, t: &str, required: bool) -> Value {
+    let mut s = schema(t);
+    if required && t == "string" {
+        s["minLength"] = json!(1);
+        s["pattern"] = json!("\\S");
+    }
+    if matches!(e.dialect, Dialect::JhGet | Dialect::JhPost) {
+        let values: &[&str] = match name {
+            "fromrole" | "userrole" => &["MEMBER", "SALER"],
+            "type" => &["TEXT", "IMAGE", "VOICE"],
+            "channel" => &["PC", "WX"],
+            "bustype" => &["CHAT", "GOOD_CHAT", "ORDER_CHAT"],
+            _ => &[],
+        };
+        if !values.is_empty() {
+            s["enum"] = json!(values);
+        }
+    }
+    s
+}
+
 fn openim_envelope() -> Value {
     json!({"description": "OpenIM envelope {errCode, errMsg, errDlt, data}; errCode 0 on success",
            "content": {"application/json": {"schema": {"type": "object", "required": ["errCode"],
@@ -456,7 +480,7 @@ pub fn document() -> Value {
         let mut params: Vec<Value> = e
             .params
             .iter()
-            .map(|(n, t, req)| json!({"name": n, "in": "query", "required": req, "schema": schema(t)}))
+            .map(|(n, t, req)| json!({"name": n, "in": "query", "required": req, "schema": param_schema(e, n, t, *req)}))
             .collect();
         let mut item = Map::new();
         match e.dialect {
@@ -467,7 +491,7 @@ pub fn document() -> Value {
                 let form_props: Map<String, Value> = e
                     .params
                     .iter()
-                    .map(|(n, t, _)| (n.to_string(), schema(t)))
+                    .map(|(n, t, req)| (n.to_string(), param_schema(e, n, t, *req)))
                     .collect();
                 let mut responses = json!({"200": shiku_envelope(), "503": shiku_unavailable()});
                 if e.path == "/user/login" {
@@ -504,7 +528,7 @@ pub fn document() -> Value {
                 let props: Map<String, Value> = e
                     .params
                     .iter()
-                    .map(|(n, t, _)| (n.to_string(), schema(t)))
+                    .map(|(n, t, req)| (n.to_string(), param_schema(e, n, t, *req)))
                     .collect();
                 let required: Vec<&str> = e.params.iter().filter(|p| p.2).map(|p| p.0).collect();
                 let mut body = json!({"type": "object", "properties": props});
