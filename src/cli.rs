@@ -111,6 +111,7 @@ async fn doctor(cfg: Config) -> Result<(), String> {
         &s.cfg.lastchat,
         &s.cfg.room_member,
         &s.cfg.room_jids,
+        &s.cfg.resources,
         &s.jh_db,
     ] {
         let names = s

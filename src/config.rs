@@ -48,7 +48,7 @@ pub struct Config {
 
 #[derive(Clone, Debug)]
 pub struct DbNames {
-    /// users, friends, stick_dialog, room_group_msg, resources, sessions (`imapi`).
+    /// users, friends, stick_dialog, room_group_msg, sessions (`imapi`).
     pub imapi: String,
     /// rooms, members, notices and `mucmsg_<jid>` (`imRoom`).
     pub room: String,
@@ -60,6 +60,8 @@ pub struct DbNames {
     pub room_member: String,
     /// per-user room jid index, sharded by userId (`shiku_roomJids_userId`).
     pub room_jids: String,
+    /// the upload server's file records (`resources`).
+    pub resources: String,
 }
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -174,6 +176,7 @@ impl Config {
                 lastchat: db_name(env, "DB_LASTCHAT", "shiku_lastChats")?,
                 room_member: db_name(env, "DB_ROOM_MEMBER", "shiku_room_member")?,
                 room_jids: db_name(env, "DB_ROOM_JIDS", "shiku_roomJids_userId")?,
+                resources: db_name(env, "DB_RESOURCES", "resources")?,
             },
             redis_url,
             mongo_timeout: Duration::from_millis(positive(env, "MONGO_TIMEOUT_MS", "5000")?),

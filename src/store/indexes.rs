@@ -100,9 +100,12 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
         ),
         (
             store.resources(),
+            // The original looks files up by `url` and `path` and expires them
+            // with `{endTime: {$gt: 0, $lt: now}}`; its documents have no userId.
             vec![
-                ix(doc! {"userId": 1, "createTime": -1}),
                 ix(doc! {"url": 1}),
+                ix(doc! {"path": 1}),
+                ix(doc! {"endTime": 1}),
             ],
         ),
         (

@@ -69,8 +69,11 @@ impl Store {
     pub fn room_group_msg(&self) -> Collection<Document> {
         self.imapi().collection(names::ROOM_GROUP_MSG)
     }
+    /// Upload records: the original upload server's own database (`resources.resources`).
     pub fn resources(&self) -> Collection<Document> {
-        self.imapi().collection(names::RESOURCES)
+        self.client
+            .database(&self.cfg.resources)
+            .collection(names::RESOURCES)
     }
     pub fn sessions(&self) -> Collection<Document> {
         self.imapi().collection(names::SESSIONS)

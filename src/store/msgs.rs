@@ -65,8 +65,14 @@ impl NewMessage {
         head.insert("to", json!(self.to));
         m.insert("messageHead".into(), json!(head));
         m.insert("timeSend".into(), json!(self.time_send));
-        m.insert("toUserId".into(), json!(self.to_user_id));
-        m.insert("toUserName".into(), json!(self.to_user_name));
+        // Notices without a receiver (902, 905, 915, ...) have no toUserId /
+        // toUserName: fastjson omits the nulls.
+        if !self.to_user_id.is_empty() {
+            m.insert("toUserId".into(), json!(self.to_user_id));
+        }
+        if !self.to_user_name.is_empty() {
+            m.insert("toUserName".into(), json!(self.to_user_name));
+        }
         m.insert("type".into(), json!(self.msg_type));
         for (k, v) in &self.extra {
             m.insert(k.clone(), v.clone());

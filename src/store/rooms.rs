@@ -1,1 +1,413 @@
-//! MongoDB access for this area (see its issue).
+//! Rooms (`imRoom.shiku_room`), their members (`shiku_room_member.<shard>`),
+//! the per-user room index (`shiku_roomJids_userId.<shard>`) and notices
+//! (`imRoom.shiku_room_notice`), stored as the original server stores them.
+//!
+//! Multi-document changes are ordered so that repeating a failed request
+//! completes the work: member and index upserts are idempotent, and `userSize`
+//! is recounted from the member collection after every membership change.
+
+use bson::{doc, oid::ObjectId, Bson, Document};
+use futures::TryStreamExt;
+
+use super::indexes::Family;
+use super::Store;
+use crate::error::ShikuResult;
+
+/// `KConstants.Room_Role`.
+pub const ROLE_OWNER: i32 = 1;
+pub const ROLE_ADMIN: i32 = 2;
+pub const ROLE_MEMBER: i32 = 3;
+
+/// A new room with every default field the original stores (seed `shiku_room`);
+/// `userSize` starts at 0 like the original's entity and is recounted after the
+/// members are stored.
+pub fn new_room_doc(
+    id: ObjectId,
+    jid: &str,
+    name: &str,
+    desc: &str,
+    owner_id: i64,
+    owner_nickname: &str,
+    now_s: i64,
+) -> Document {
+    doc! {
+        "_id": id,
+        "adminMaxNumber": 50,
+        "allowConference": 1,
+        "allowHostUpdate": 1,
+        "allowInviteFriend": 1,
+        "allowOpenLive": 1,
+        "allowSendCard": 1,
+        "allowSpeakCourse": 1,
+        "allowUploadFile": 1,
+        "chatRecordTimeOut": -1.0,
+        "createTime": now_s,
+        "desc": desc,
+        "encryptType": 0,
+        "inGroup": false,
+        "isAttritionNotice": 1,
+        "isLook": 1,
+        "isNeedVerify": 0,
+        "isSecretGroup": 0,
+        "jid": jid,
+        "liveStatus": 0,
+        "loc": {"lat": 0.0, "lng": 0.0},
+        "maxUserSize": 1000,
+        "meetingStatus": 0,
+        "modifyTime": now_s,
+        "name": name,
+        "nickname": owner_nickname,
+        "notice": {"modifyTime": 0i64, "time": 0i64},
+        "s": 1,
+        "showMember": 1,
+        "showRead": 0,
+        "subject": "",
+        "tags": [],
+        "talkTime": 0i64,
+        "userId": owner_id as i32,
+        "userSize": 0,
+        "withdrawTime": 0,
+    }
+}
+
+/// A member document with the original's defaults (seed `shiku_room_member`).
+pub fn new_member_doc(
+    room_id: ObjectId,
+    user_id: i64,
+    nickname: &str,
+    role: i32,
+    now_s: i64,
+) -> Document {
+    doc! {
+        "_id": ObjectId::new(),
+        "roomId": room_id,
+        "active": now_s,
+        "beginMsgTime": 0i64,
+        "clearMaxSeqNo": 0i64,
+        "createTime": now_s,
+        "hideChatSwitch": 0,
+        "hiding": 0,
+        "inviteUserId": 0,
+        "isBlack": 0,
+        "isOpenTopChat": 0,
+        "joinSeqNo": 0i64,
+        "loginTime": 0i64,
+        "modifyTime": 0i64,
+        "nickname": nickname,
+        "offlineNoPushMsg": 0,
+        "onlinestate": 0,
+        "openTopChatTime": 0i64,
+        "operationType": 0,
+        "role": role,
+        "sub": 1,
+        "talkTime": 0i64,
+        "userId": user_id as i32,
+    }
+}
+
+/// A notice (`Room.Notice`): `time` in seconds, `modifyTime` 0.
+pub fn new_notice_doc(
+    room_id: ObjectId,
+    text: &str,
+    user_id: i64,
+    nickname: &str,
+    now_s: i64,
+) -> Document {
+    doc! {
+        "_id": ObjectId::new(),
+        "roomId": room_id,
+        "text": text,
+        "userId": user_id as i32,
+        "nickname": nickname,
+        "time": now_s,
+        "modifyTime": 0i64,
+    }
+}
+
+/// Matches a Java `int` userId whichever integer type it was stored with.
+fn uid(user_id: i64) -> Bson {
+    Bson::Document(doc! {"$in": [Bson::Int32(user_id as i32), Bson::Int64(user_id)]})
+}
+
+impl Store {
+    pub async fn room_by_id(&self, id: &ObjectId) -> ShikuResult<Option<Document>> {
+        Ok(self.rooms().find_one(doc! {"_id": id}).await?)
+    }
+
+    pub async fn room_by_jid(&self, jid: &str) -> ShikuResult<Option<Document>> {
+        Ok(self.rooms().find_one(doc! {"jid": jid}).await?)
+    }
+
+    pub async fn insert_room(&self, room: Document) -> ShikuResult<()> {
+        self.rooms().insert_one(room).await?;
+        Ok(())
+    }
+
+    /// `$set` on the room document.
+    pub async fn set_room_fields(&self, id: &ObjectId, set: Document) -> ShikuResult<()> {
+        self.rooms()
+            .update_one(doc! {"_id": id}, doc! {"$set": set})
+            .await?;
+        Ok(())
+    }
+
+    pub async fn room_member(
+        &self,
+        room: &ObjectId,
+        user_id: i64,
+    ) -> ShikuResult<Option<Document>> {
+        Ok(self
+            .room_members(room)
+            .find_one(doc! {"roomId": room, "userId": uid(user_id)})
+            .await?)
+    }
+
+    /// Members: owner first, then admins, then members by join time.
+    /// `nickname` (literal, case-insensitive) filters when given.
+    pub async fn room_member_list(
+        &self,
+        room: &ObjectId,
+        nickname: Option<&str>,
+        limit: i64,
+    ) -> ShikuResult<Vec<Document>> {
+        let mut filter = doc! {"roomId": room};
+        if let Some(k) = nickname {
+            filter.insert(
+                "nickname",
+                doc! {"$regex": crate::util::literal_regex(k), "$options": "i"},
+            );
+        }
+        Ok(self
+            .room_members(room)
+            .find(filter)
+            .sort(doc! {"role": 1, "createTime": 1})
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Every member's userId.
+    pub async fn room_member_ids(&self, room: &ObjectId) -> ShikuResult<Vec<i64>> {
+        let docs: Vec<Document> = self
+            .room_members(room)
+            .find(doc! {"roomId": room})
+            .projection(doc! {"userId": 1, "_id": 0})
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| crate::util::num(d, "userId"))
+            .collect())
+    }
+
+    /// Stores a member unless that user is already in the room; true if added.
+    pub async fn add_room_member(&self, room: &ObjectId, member: Document) -> ShikuResult<bool> {
+        let coll = self.room_members(room);
+        self.ensure_indexes(&coll, Family::RoomMembers).await?;
+        let user_id = crate::util::num(&member, "userId").unwrap_or(0);
+        let r = coll
+            .update_one(
+                doc! {"roomId": room, "userId": uid(user_id)},
+                doc! {"$setOnInsert": member},
+            )
+            .upsert(true)
+            .await?;
+        Ok(r.upserted_id.is_some())
+    }
+
+    pub async fn remove_room_member(&self, room: &ObjectId, user_id: i64) -> ShikuResult<()> {
+        self.room_members(room)
+            .delete_many(doc! {"roomId": room, "userId": uid(user_id)})
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_member_fields(
+        &self,
+        room: &ObjectId,
+        user_id: i64,
+        set: Document,
+    ) -> ShikuResult<()> {
+        self.room_members(room)
+            .update_one(
+                doc! {"roomId": room, "userId": uid(user_id)},
+                doc! {"$set": set},
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Sets `userSize` to the number of stored members; returns it.
+    pub async fn recount_room_users(&self, room: &ObjectId) -> ShikuResult<i64> {
+        let n = self
+            .room_members(room)
+            .count_documents(doc! {"roomId": room})
+            .await? as i64;
+        self.set_room_fields(room, doc! {"userSize": n as i32})
+            .await?;
+        Ok(n)
+    }
+
+    /// Records that `user_id` is in the room (`{userId, jid, roomId, offlineNoPushMsg}`).
+    pub async fn add_user_room_jid(
+        &self,
+        user_id: i64,
+        jid: &str,
+        room: &ObjectId,
+    ) -> ShikuResult<()> {
+        let coll = self.user_room_jids(user_id);
+        self.ensure_indexes(&coll, Family::UserRoomJids).await?;
+        coll.update_one(
+            doc! {"userId": uid(user_id), "jid": jid},
+            doc! {
+                "$set": {"roomId": room},
+                "$setOnInsert": {"userId": user_id as i32, "jid": jid, "offlineNoPushMsg": 0},
+            },
+        )
+        .upsert(true)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn remove_user_room_jid(&self, user_id: i64, jid: &str) -> ShikuResult<()> {
+        self.user_room_jids(user_id)
+            .delete_many(doc! {"userId": uid(user_id), "jid": jid})
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_user_room_jid_fields(
+        &self,
+        user_id: i64,
+        jid: &str,
+        set: Document,
+    ) -> ShikuResult<()> {
+        self.user_room_jids(user_id)
+            .update_many(
+                doc! {"userId": uid(user_id), "jid": jid},
+                doc! {"$set": set},
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The rooms a user is in (from the per-user index).
+    pub async fn user_room_ids(&self, user_id: i64) -> ShikuResult<Vec<ObjectId>> {
+        let docs: Vec<Document> = self
+            .user_room_jids(user_id)
+            .find(doc! {"userId": uid(user_id)})
+            .projection(doc! {"roomId": 1, "_id": 0})
+            .await?
+            .try_collect()
+            .await?;
+        let mut ids: Vec<ObjectId> = docs
+            .iter()
+            .filter_map(|d| d.get_object_id("roomId").ok())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// A page of rooms among `ids`, newest first; `owner` keeps only rooms
+    /// owned (`Some(true)`) or not owned (`Some(false)`) by `user_id`.
+    pub async fn rooms_page(
+        &self,
+        ids: &[ObjectId],
+        owner: Option<(bool, i64)>,
+        skip: u64,
+        limit: i64,
+    ) -> ShikuResult<Vec<Document>> {
+        let mut filter = doc! {"_id": {"$in": ids.to_vec()}};
+        match owner {
+            Some((true, u)) => {
+                filter.insert("userId", uid(u));
+            }
+            Some((false, u)) => {
+                filter.insert(
+                    "userId",
+                    doc! {"$nin": [Bson::Int32(u as i32), Bson::Int64(u)]},
+                );
+            }
+            None => {}
+        }
+        Ok(self
+            .rooms()
+            .find(filter)
+            .sort(doc! {"createTime": -1, "_id": -1})
+            .skip(skip)
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Stores a notice and makes it the room's latest (`notice`).
+    pub async fn add_room_notice(&self, room: &ObjectId, notice: Document) -> ShikuResult<()> {
+        self.room_notices().insert_one(notice.clone()).await?;
+        self.set_room_fields(room, doc! {"notice": notice}).await
+    }
+
+    /// Notices newest first, and how many there are.
+    pub async fn room_notices_page(
+        &self,
+        room: &ObjectId,
+        skip: u64,
+        limit: i64,
+    ) -> ShikuResult<(Vec<Document>, u64)> {
+        let coll = self.room_notices();
+        let items = coll
+            .find(doc! {"roomId": room})
+            .sort(doc! {"time": -1})
+            .skip(skip)
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?;
+        let total = coll.count_documents(doc! {"roomId": room}).await?;
+        Ok((items, total))
+    }
+
+    /// Transfers ownership: new owner's role first, then the old owner's, the
+    /// room's `userId`/`nickname` last (a retry by the old owner redoes it all).
+    pub async fn transfer_room(
+        &self,
+        room: &ObjectId,
+        old_owner: i64,
+        new_owner: i64,
+        new_nickname: &str,
+    ) -> ShikuResult<()> {
+        self.set_member_fields(room, new_owner, doc! {"role": ROLE_OWNER})
+            .await?;
+        self.set_member_fields(room, old_owner, doc! {"role": ROLE_MEMBER})
+            .await?;
+        self.set_room_fields(
+            room,
+            doc! {"userId": new_owner as i32, "nickname": new_nickname},
+        )
+        .await
+    }
+
+    /// Dissolves a room: the members' room index entries, notices, group
+    /// messages and last-chat record, the members, and the room itself last,
+    /// so a retried dissolve finds the room and finishes the job.
+    pub async fn dissolve_room(&self, room: &ObjectId, jid: &str) -> ShikuResult<()> {
+        for member in self.room_member_ids(room).await? {
+            self.remove_user_room_jid(member, jid).await?;
+        }
+        self.room_notices()
+            .delete_many(doc! {"roomId": room})
+            .await?;
+        if super::names::valid_room_jid(jid) {
+            self.mucmsg(jid).drop().await?;
+        }
+        self.muc_lastchats().delete_many(doc! {"jid": jid}).await?;
+        self.room_members(room)
+            .delete_many(doc! {"roomId": room})
+            .await?;
+        self.rooms().delete_one(doc! {"_id": room}).await?;
+        Ok(())
+    }
+}

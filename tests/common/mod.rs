@@ -48,6 +48,7 @@ pub fn test_env(prefix: &str, extra: &[(&str, &str)]) -> HashMap<String, String>
         ("DB_LASTCHAT", format!("{prefix}_last")),
         ("DB_ROOM_MEMBER", format!("{prefix}_member")),
         ("DB_ROOM_JIDS", format!("{prefix}_jids")),
+        ("DB_RESOURCES", format!("{prefix}_res")),
         ("JH_DB", format!("{prefix}_jh")),
         ("UPLOAD_DIR", upload_dir.to_string_lossy().to_string()),
         ("UPLOAD_BASE_URL", "http://files.test".to_string()),
@@ -199,6 +200,7 @@ impl TestApp {
             &c.lastchat,
             &c.room_member,
             &c.room_jids,
+            &c.resources,
             &self.store().jh_db,
         ];
         for db in dbs {
