@@ -54,20 +54,30 @@ fn default_value(path: &str, name: &str, ty: &str) -> Option<Value> {
         ("page", true) => s("1"),
         ("limit", true) => s("10"),
         ("content", true) => s("hello"),
+        // /user/register needs a telephone nobody has.
+        ("telephone", _) if path == "/user/register" => s("13900000099"),
         ("telephone", _) => s("18094152050"),
         ("areaCode", _) => s("86"),
         ("password", _) => s(DEMO_MD5),
         ("nickname", _) => s("sweeper"),
         ("sex", _) => s("1"),
         ("userId", _) => s(&MAIN.to_string()),
-        ("toUserId", _) => s("100102"),
+        // A member of room 60210278… (transfer), not yet a friend (add).
+        ("toUserId", _) if path.starts_with("/room/") => s("100158"),
+        ("toUserId", _) => s("100174"),
+        // /tigase/shiku_muc_msgs takes the room's jid as `roomId`.
+        ("roomId", _) if path.starts_with("/tigase/") => s("6c1536dbf97540d1b906d76f4272a90d"),
         ("roomId", _) => s("60210278cb36d459fe88c196"),
+        // /room/add creates a room: a jid nobody has.
+        ("jid", _) if path == "/room/add" => s("5eeb0000000000000000000000000001"),
         ("jid", _) | ("roomJid", _) => s("6c1536dbf97540d1b906d76f4272a90d"),
         ("receiver", _) => s("100102"),
         ("messageId", _) => s("skimweb_100164161404837631184"),
         ("name", _) | ("roomName", _) => s("sweep room"),
         ("desc", _) | ("notice", _) => s("sweep text"),
-        ("phones", _) | ("toUserPhone", _) => s("15730107952"),
+        // A JSON array of phones (room endpoints).
+        ("phones", _) => s("[\"15730107952\"]"),
+        ("toUserPhone", _) => s("15730107952"),
         ("sendPhone", _) => s("18094152050"),
         ("content", false) if ty == "object" => Some(json!({"content": "hello"})),
         ("content", false) => s("hello"),
@@ -80,8 +90,8 @@ fn default_value(path: &str, name: &str, ty: &str) -> Option<Value> {
         ("secret", _) => s("openIM123"),
         ("userID", _) => s("imAdmin"),
         ("platformID", _) | ("senderPlatformID", _) => Some(json!(1)),
-        ("sendID", _) => s("imAdmin"),
-        ("recvID", _) => s(&MAIN.to_string()),
+        ("sendID", _) => s(&MAIN.to_string()),
+        ("recvID", _) => s("100102"),
         ("contentType", _) => Some(json!(101)),
         ("sessionType", _) => Some(json!(1)),
         ("isOnlineOnly", _) | ("notOfflinePush", _) => Some(json!(false)),
@@ -264,7 +274,16 @@ fn bad_values(ty: &str, transport: Transport) -> Vec<(&'static str, Option<Val>)
 fn base_params(e: &Endpoint) -> Vec<(String, Val)> {
     e.params
         .iter()
-        .filter_map(|(n, t, _)| default_value(e.path, n, t).map(|v| (n.to_string(), Val::Json(v))))
+        .filter_map(|(n, t, _)| {
+            let mut v = default_value(e.path, n, t)?;
+            // OpenIM binds typed JSON: integers as numbers.
+            if e.dialect == Dialect::OpenIm && *t == "integer" {
+                if let Some(i) = v.as_str().and_then(|s| s.parse::<i64>().ok()) {
+                    v = json!(i);
+                }
+            }
+            Some((n.to_string(), Val::Json(v)))
+        })
         .collect()
 }
 
@@ -646,6 +665,8 @@ async fn worker(endpoints: Vec<(usize, &'static Endpoint)>, seed: u64) -> Report
         let mut rng = StdRng::seed_from_u64(seed.wrapping_add(i as u64));
         let t_endpoint = Instant::now();
         let (mut t_send, mut t_snap) = (Duration::ZERO, Duration::ZERO);
+        let (mut n_ok, mut n_refused) = (0, 0);
+        let mut valid = String::new();
         restore(&app, &pristine).await;
         tokens.main = main_token.clone();
         if e.dialect == Dialect::OpenIm {
@@ -671,6 +692,7 @@ async fn worker(endpoints: Vec<(usize, &'static Endpoint)>, seed: u64) -> Report
                 continue;
             }
             Ok(o) => {
+                valid = clip(&o.body).chars().take(90).collect();
                 if let Err(why) = check(e, &o) {
                     r.failures.push(format!(
                         "{} [valid request]: {why}: {}",
@@ -684,6 +706,12 @@ async fn worker(endpoints: Vec<(usize, &'static Endpoint)>, seed: u64) -> Report
                 .push(format!("{} [valid request]: {why}", e.path)),
         }
         restore(&app, &pristine).await;
+        if e.dialect == Dialect::OpenIm {
+            // The restore removed the token the probe's one was stored with.
+            if let Some(t) = openim_tokens(&app).await {
+                tokens.main = t;
+            }
+        }
         let mut before = dump_db(&app).await;
         for case in cases(e, &mut rng) {
             r.total += 1;
@@ -709,6 +737,11 @@ async fn worker(endpoints: Vec<(usize, &'static Endpoint)>, seed: u64) -> Report
                     let t_snap0 = Instant::now();
                     let after = dump_db(&app).await;
                     t_snap += t_snap0.elapsed();
+                    if refused {
+                        n_refused += 1;
+                    } else {
+                        n_ok += 1;
+                    }
                     if refused && after != before {
                         r.failures.push(format!(
                             "{what}: refused ({}) but the database changed",
@@ -721,7 +754,7 @@ async fn worker(endpoints: Vec<(usize, &'static Endpoint)>, seed: u64) -> Report
         }
         if std::env::var("SHIKU_SWEEP_VERBOSE").is_ok() {
             eprintln!(
-                "sweep: {} in {:?} (requests {t_send:?}, snapshots {t_snap:?})",
+                "sweep: {} in {:?} (requests {t_send:?}, snapshots {t_snap:?}); {n_ok} accepted, {n_refused} refused; valid request: {valid}",
                 e.path,
                 t_endpoint.elapsed()
             );
