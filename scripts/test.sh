@@ -2,10 +2,12 @@
 # Runs the whole test suite against a real test database (and a real Redis for
 # the Redis session tests), always stops them, exits with the suite's status.
 #   scripts/test.sh            the suite
-#   scripts/test.sh --full     also the long sweeps (full bad-input product)
+#   scripts/test.sh --full     also the long sweeps (full bad-input product) and the
+#                              schemathesis run of /openapi.json (scripts/schemathesis.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = "--full" ]; then export SHIKU_FULL_SWEEP=1; shift; fi
+FULL=""
+if [ "${1:-}" = "--full" ]; then export SHIKU_FULL_SWEEP=1; FULL=1; shift; fi
 export TEST_DB_STATE=$PWD/.test-db/test REDIS_STATE=$PWD/.test-db/test-redis
 cleanup() { scripts/test-db.sh stop >/dev/null 2>&1; scripts/redis.sh stop >/dev/null 2>&1; }
 trap cleanup EXIT INT TERM
@@ -14,3 +16,8 @@ export TEST_MONGODB_URI
 if REDIS=$(scripts/redis.sh start 2>/dev/null); then export TEST_REDIS_URL=$REDIS; else echo "redis-server unavailable: Redis session tests will fail" >&2; fi
 cargo build --bins --quiet || exit 1
 cargo test --no-fail-fast "$@" -- --test-threads "${TEST_THREADS:-8}"
+status=$?
+if [ -n "$FULL" ]; then
+  scripts/schemathesis.sh || status=1
+fi
+exit $status

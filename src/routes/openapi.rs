@@ -10,19 +10,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// (name, type, required). Types: "string", "integer".
-type P = (&'static str, &'static str, bool);
+pub type P = (&'static str, &'static str, bool);
 
-struct Endpoint {
-    path: &'static str,
-    summary: &'static str,
+/// One endpoint of the API; the table below is also what the bad-input sweep
+/// (`tests/sweep.rs`) and the schemathesis run iterate over.
+pub struct Endpoint {
+    pub path: &'static str,
+    pub summary: &'static str,
     /// Shiku endpoints answer GET and POST (Spring `@RequestMapping`).
-    dialect: Dialect,
-    auth: bool,
-    params: &'static [P],
+    pub dialect: Dialect,
+    pub auth: bool,
+    pub params: &'static [P],
 }
 
-#[derive(PartialEq)]
-enum Dialect {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Dialect {
     Shiku,
     ShikuUpload,
     OpenIm,
@@ -36,7 +38,7 @@ const PAGE: [P; 2] = [
     ("pageSize", "integer", false),
 ];
 
-const ENDPOINTS: &[Endpoint] = &[
+pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: "/config",
         summary: "client configuration",
@@ -294,21 +296,40 @@ const ENDPOINTS: &[Endpoint] = &[
         summary: "OpenIM admin send",
         dialect: Dialect::OpenIm,
         auth: true,
-        params: &[],
+        // JSON body fields (OpenIM endpoints take a JSON object, not a form).
+        params: &[
+            ("sendID", "string", true),
+            ("recvID", "string", false),
+            ("groupID", "string", false),
+            ("senderNickname", "string", false),
+            ("senderFaceURL", "string", false),
+            ("senderPlatformID", "integer", false),
+            ("content", "object", true),
+            ("contentType", "integer", true),
+            ("sessionType", "integer", true),
+            ("isOnlineOnly", "boolean", false),
+            ("notOfflinePush", "boolean", false),
+            ("sendTime", "integer", false),
+            ("ex", "string", false),
+        ],
     },
     Endpoint {
         path: "/auth/get_admin_token",
         summary: "OpenIM admin token",
         dialect: Dialect::OpenIm,
         auth: false,
-        params: &[],
+        params: &[("secret", "string", true), ("userID", "string", true)],
     },
     Endpoint {
         path: "/auth/user_token",
         summary: "OpenIM user token (older clients)",
         dialect: Dialect::OpenIm,
         auth: false,
-        params: &[],
+        params: &[
+            ("secret", "string", true),
+            ("platformID", "integer", true),
+            ("userID", "string", true),
+        ],
     },
     Endpoint {
         path: "/api/im/sendMsg",
@@ -341,7 +362,7 @@ const ENDPOINTS: &[Endpoint] = &[
             ("appid", "string", true),
             ("from", "string", true),
             ("to", "string", true),
-            ("fromrole", "string", false),
+            ("fromrole", "string", true),
             ("lasttime", "integer", false),
         ],
     },
@@ -377,7 +398,7 @@ const ENDPOINTS: &[Endpoint] = &[
             ("appid", "string", true),
             ("from", "string", true),
             ("to", "string", true),
-            ("fromrole", "string", false),
+            ("fromrole", "string", true),
             ("page", "integer", false),
             ("limit", "integer", false),
             ("lasttime", "integer", false),
@@ -413,6 +434,41 @@ fn schema(t: &str) -> Value {
     json!({"type": t})
 }
 
+/// The schema of one parameter: its type; for a required string, not blank
+/// (handlers trim, and a blank value counts as missing); for the JH dialect the
+/// closed sets of values its handlers accept (anything else is a 400).
+fn param_schema(e: &Endpoint, name: &str, t: &str, required: bool) -> Value {
+    let mut s = schema(t);
+    if required && t == "string" {
+        s["minLength"] = json!(1);
+        s["pattern"] = json!("\\S");
+    }
+    if matches!(e.dialect, Dialect::JhGet | Dialect::JhPost) {
+        let values: &[&str] = match name {
+            "fromrole" | "userrole" => &["MEMBER", "SALER"],
+            "type" => &["TEXT", "IMAGE", "VOICE"],
+            "channel" => &["PC", "WX"],
+            "bustype" => &["CHAT", "GOOD_CHAT", "ORDER_CHAT"],
+            _ => &[],
+        };
+        if !values.is_empty() {
+            s["enum"] = json!(values);
+        }
+    }
+    s
+}
+
+fn openim_envelope() -> Value {
+    json!({"description": "OpenIM envelope {errCode, errMsg, errDlt, data}; errCode 0 on success",
+           "content": {"application/json": {"schema": {"type": "object", "required": ["errCode"],
+               "properties": {"errCode": {"type": "integer"}, "errMsg": {"type": "string"}, "errDlt": {"type": "string"}, "data": {}}}}}})
+}
+
+fn shiku_unavailable() -> Value {
+    json!({"description": "database unavailable (Shiku error envelope, resultCode 1020101)",
+           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ShikuEnvelope"}}}})
+}
+
 fn shiku_envelope() -> Value {
     json!({"description": "Shiku envelope: resultCode 1 on success, the original's codes otherwise (HTTP 200)",
            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ShikuEnvelope"}}}})
@@ -424,7 +480,7 @@ pub fn document() -> Value {
         let mut params: Vec<Value> = e
             .params
             .iter()
-            .map(|(n, t, req)| json!({"name": n, "in": "query", "required": req, "schema": schema(t)}))
+            .map(|(n, t, req)| json!({"name": n, "in": "query", "required": req, "schema": param_schema(e, n, t, *req)}))
             .collect();
         let mut item = Map::new();
         match e.dialect {
@@ -435,9 +491,15 @@ pub fn document() -> Value {
                 let form_props: Map<String, Value> = e
                     .params
                     .iter()
-                    .map(|(n, t, _)| (n.to_string(), schema(t)))
+                    .map(|(n, t, req)| (n.to_string(), param_schema(e, n, t, *req)))
                     .collect();
-                let get = json!({"summary": e.summary, "parameters": params, "responses": {"200": shiku_envelope()}});
+                let mut responses = json!({"200": shiku_envelope(), "503": shiku_unavailable()});
+                if e.path == "/user/login" {
+                    responses["429"] = json!({"description": "too many login attempts from this address (Shiku envelope, resultCode 0)",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ShikuEnvelope"}}}});
+                }
+                let get =
+                    json!({"summary": e.summary, "parameters": params, "responses": responses});
                 let mut post = get.clone();
                 post["requestBody"] = json!({"required": false, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": form_props}}}});
                 post["parameters"] = json!(params
@@ -463,12 +525,23 @@ pub fn document() -> Value {
                 if e.auth {
                     headers.push(json!({"name": "token", "in": "header", "required": true, "schema": schema("string")}));
                 }
+                let props: Map<String, Value> = e
+                    .params
+                    .iter()
+                    .map(|(n, t, req)| (n.to_string(), param_schema(e, n, t, *req)))
+                    .collect();
+                let required: Vec<&str> = e.params.iter().filter(|p| p.2).map(|p| p.0).collect();
+                let mut body = json!({"type": "object", "properties": props});
+                if !required.is_empty() {
+                    body["required"] = json!(required);
+                }
                 item.insert(
                     "post".into(),
                     json!({"summary": e.summary, "parameters": headers,
-                        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
-                        "responses": {"200": {"description": "OpenIM envelope {errCode, errMsg, errDlt, data}"},
-                                      "400": {"description": "body binding error (errCode 1001)"}}}),
+                        "requestBody": {"required": true, "content": {"application/json": {"schema": body}}},
+                        "responses": {"200": openim_envelope(),
+                                      "400": openim_envelope(),
+                                      "503": {"description": "database unavailable"}}}),
                 );
             }
             Dialect::JhGet | Dialect::JhPost | Dialect::Plain => {

@@ -199,6 +199,14 @@ fn bool_field(m: &Map<String, Value>, strct: &str, name: &str) -> OResult<bool> 
     }
 }
 
+/// The body, or the binding error OpenIM answers for an unreadable one (HTTP
+/// 400, errCode 1001), e.g. one over `MAX_BODY_BYTES`.
+fn bytes(body: Result<web::Bytes, actix_web::Error>) -> OResult<web::Bytes> {
+    body.map_err(|e| {
+        OpenImError::args(e.to_string()).with_status(actix_web::http::StatusCode::BAD_REQUEST)
+    })
+}
+
 fn required_msg(path: &str, field: &str, tag: &str) -> String {
     format!("Key: '{path}' Error:Field validation for '{field}' failed on the '{tag}' tag")
 }
@@ -207,10 +215,10 @@ fn required_msg(path: &str, field: &str, tag: &str) -> String {
 async fn get_admin_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> OResult<HttpResponse> {
     operation_id(&req)?;
-    let b = json_body(&body)?;
+    let b = json_body(&bytes(body)?)?;
     let secret = str_field(&b, "GetAdminTokenReq", "secret")?;
     let user_id = str_field(&b, "GetAdminTokenReq", "userID")?;
     if user_id.is_empty() {
@@ -233,10 +241,10 @@ async fn get_admin_token(
 async fn user_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> OResult<HttpResponse> {
     operation_id(&req)?;
-    let b = json_body(&body)?;
+    let b = json_body(&bytes(body)?)?;
     let secret = str_field(&b, "UserTokenReq", "secret")?;
     let platform_id = int_field(&b, "UserTokenReq", "platformID", "int32")?;
     let user_id = str_field(&b, "UserTokenReq", "userID")?;
@@ -614,11 +622,11 @@ fn nickname(d: Option<&Document>) -> Option<String> {
 async fn send_msg(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> OResult<HttpResponse> {
     operation_id(&req)?;
     let claims = parse_token(&state, &req).await?;
-    let r = bind_send(&body)?;
+    let r = bind_send(&bytes(body)?)?;
     if !state
         .cfg
         .openim_admin_user_ids
