@@ -205,7 +205,7 @@ async fn assert_single_seen(app: &TestApp, mid: &str, from: i64, to: i64, text: 
         assert_eq!(
             list(&l)
                 .iter()
-                .filter(|c| c["jid"] == peer.to_string())
+                .filter(|c| c["jid"] == peer.to_string().as_str())
                 .count(),
             1,
             "one conversation with {peer}"
@@ -351,7 +351,7 @@ async fn history_import_lands_in_history_order_and_keeps_the_newest_on_top() {
         let l = chat_list(&app, owner, i == 1).await;
         let conv = list(&l)
             .iter()
-            .find(|c| c["jid"] == peer.to_string())
+            .find(|c| c["jid"] == peer.to_string().as_str())
             .unwrap();
         assert_eq!(conv["messageId"], SEED_NEWEST.0, "{owner}: {l}");
         assert_eq!(conv["content"], "123");
@@ -588,7 +588,7 @@ async fn recall_falls_back_to_a_message_of_the_other_direction() {
         let l = chat_list(&app, owner, true).await;
         let conv = list(&l)
             .iter()
-            .find(|c| c["jid"] == peer.to_string())
+            .find(|c| c["jid"] == peer.to_string().as_str())
             .unwrap();
         assert_eq!(conv["messageId"], SEED_NEWEST.0, "{owner}: {l}");
         assert_eq!(conv["content"], "123");

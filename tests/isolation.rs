@@ -60,7 +60,7 @@ async fn outsider_reads_nothing_of_others_conversations() {
     let list = b["data"].as_array().cloned().unwrap_or_default();
     assert!(
         list.iter()
-            .all(|c| c["jid"] != ROOM_JID && c["userId"] != OWNER.to_string()),
+            .all(|c| c["jid"] != ROOM_JID && c["userId"] != OWNER.to_string().as_str()),
         "{b}"
     );
     // Search: no message of others, no room he is not in.

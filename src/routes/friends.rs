@@ -30,9 +30,11 @@ fn failure_by_code((code, msg): (i32, &str)) -> HttpResponse {
     HttpResponse::Ok().json(json!({"currentTime": now_ms(), "resultCode": code, "resultMsg": msg}))
 }
 
+type DefaultValue = fn() -> Value;
+
 /// Fields of the original's `Friends` entity with their Java defaults: a stored
 /// document lacking one is answered with the default, as the entity would be.
-const FRIEND_DEFAULTS: &[(&str, fn() -> Value)] = &[
+const FRIEND_DEFAULTS: &[(&str, DefaultValue)] = &[
     ("blacklist", || json!(0)),
     ("chatRecordTimeOut", || json!(-1.0)),
     ("createTime", || json!(0)),

@@ -34,6 +34,7 @@ impl Kind {
 }
 
 #[derive(Clone)]
+#[allow(clippy::large_enum_variant)] // one per process; boxing buys nothing
 pub enum Sessions {
     Redis(redis::aio::ConnectionManager),
     Mongo(Collection<Document>),
