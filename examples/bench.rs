@@ -41,25 +41,23 @@ struct Sample {
     first_error: Option<String>,
 }
 
-/// `requests` requests at `concurrency`, but no more than fit in about
-/// BENCH_SECONDS (default 15) at the latency seen during warm-up (at least 50):
-/// on a slow database the table still comes out in minutes.
+/// `requests` requests at `concurrency`, but no new one after about
+/// BENCH_SECONDS (default 15): on a slow database the table still comes out
+/// in minutes.
 async fn run(op: Op, requests: usize, concurrency: usize) -> Sample {
     // Warm-up outside the measurement.
-    let warm = concurrency.clamp(5, 20);
-    let t = Instant::now();
-    for i in 0..warm {
+    for i in 0..concurrency.clamp(5, 20) {
         let _ = op(usize::MAX - i).await;
     }
-    let per_op = t.elapsed().as_secs_f64() / warm as f64;
-    let budget: f64 = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(15.0);
-    let fit = (budget * concurrency as f64 / per_op.max(1e-6)) as usize;
-    let requests = requests.min(fit.max(50));
+    let budget = Duration::from_secs_f64(
+        std::env::var("BENCH_SECONDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(15.0),
+    );
     let start = Instant::now();
     let results: Vec<(Duration, Result<(), String>)> = stream::iter(0..requests)
+        .take_while(move |_| futures::future::ready(start.elapsed() < budget))
         .map(|i| {
             let op = op.clone();
             async move {
@@ -71,6 +69,7 @@ async fn run(op: Op, requests: usize, concurrency: usize) -> Sample {
         .buffer_unordered(concurrency)
         .collect()
         .await;
+    let requests = results.len();
     let elapsed = start.elapsed().as_secs_f64();
     let mut lat: Vec<f64> = results
         .iter()

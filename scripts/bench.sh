@@ -8,7 +8,7 @@
 # examples/bench.rs against it. Results: stdout table + target/bench/*.json.
 # --scale: history/conversation latency and explain plans at each size of
 # --sizes (cumulative: each seed adds the messages the previous one lacks).
-# Environment: BENCH_REQUESTS (default 2000, capped to what fits in BENCH_SECONDS=15
+# Environment: BENCH_REQUESTS (default 2000; no new request after BENCH_SECONDS=15
 # per measurement), BENCH_CONCURRENCY ("1,32"),
 # BENCH_ONLY (substring of the endpoint names to run), CARGO_TARGET_DIR.
 set -euo pipefail
