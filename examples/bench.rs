@@ -2,50 +2,74 @@
 //!
 //! For each hot endpoint it runs a fixed number of requests at each concurrency
 //! against the running release service, and in the same run issues the same
-//! MongoDB query directly through the driver. It prints one table (req/s,
-//! p50/p99 for service and direct, their ratio, service CPU seconds per 1 000
-//! requests from /proc, peak RSS) and writes it as JSON under target/bench/.
-//! `--scale` prints history/conversation latency per stored size with `explain`.
+//! MongoDB queries directly through the driver: the same filters, sorts, skips,
+//! limits and projections, in the same order (and with the same overlap) as the
+//! service's handler, starting with the access-token lookup. `hot` is the one
+//! data query alone (the floor: one round trip). It prints one table (req/s,
+//! p50/p99 for service and direct, their ratio, service CPU milliseconds per
+//! request from /proc, peak RSS) and writes it as JSON under target/bench/.
+//! `--scale` prints history/conversation latency for the stored size with
+//! `explain` plans (scripts/bench.sh calls it at 10k, 100k, 1M messages).
 //!
-//! Environment: BENCH_BASE (service URL), MONGODB_URI, BENCH_PID (service pid),
-//! BENCH_REQUESTS (default 2000), BENCH_CONCURRENCY (default "1,32").
+//! Environment: BENCH_BASE (service URL), the service's settings (MONGODB_URI,
+//! DB_*, REDIS_URL: the same Config the service reads), BENCH_PID (service pid),
+//! BENCH_REQUESTS (default 2000; capped by BENCH_SECONDS, default 15, per
+//! measurement), BENCH_CONCURRENCY (default "1,32"),
+//! BENCH_OPENIM_TOKEN (admin token for `/msg/send_msg`).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bson::{doc, Document};
+use bson::{doc, oid::ObjectId, Bson, Document};
 use futures::future::BoxFuture;
-use futures::stream::{self, StreamExt};
-use mongodb::{Client, Collection};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use mongodb::Collection;
 use serde_json::{json, Value};
+use shiku_api::store::sessions::Kind;
+use shiku_api::store::Store;
+use shiku_api::util::num;
 
-type Op = Arc<dyn Fn(usize) -> BoxFuture<'static, bool> + Send + Sync>;
+type Op = Arc<dyn Fn(usize) -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
 
 struct Sample {
+    n: usize,
     rps: f64,
     p50: f64,
     p99: f64,
     errors: usize,
+    first_error: Option<String>,
 }
 
+/// `requests` requests at `concurrency`, but no new one after about
+/// BENCH_SECONDS (default 15): on a slow database the table still comes out
+/// in minutes.
 async fn run(op: Op, requests: usize, concurrency: usize) -> Sample {
     // Warm-up outside the measurement.
-    for i in 0..concurrency.min(20) {
-        op(i).await;
+    for i in 0..concurrency.clamp(5, 20) {
+        let _ = op(usize::MAX - i).await;
     }
+    let budget = Duration::from_secs_f64(
+        std::env::var("BENCH_SECONDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(15.0),
+    );
     let start = Instant::now();
-    let results: Vec<(Duration, bool)> = stream::iter(0..requests)
+    let results: Vec<(Duration, Result<(), String>)> = stream::iter(0..requests)
+        .take_while(move |_| futures::future::ready(start.elapsed() < budget))
         .map(|i| {
             let op = op.clone();
             async move {
                 let t = Instant::now();
-                let ok = op(i).await;
-                (t.elapsed(), ok)
+                let r = op(i).await;
+                (t.elapsed(), r)
             }
         })
         .buffer_unordered(concurrency)
         .collect()
         .await;
+    let requests = results.len();
     let elapsed = start.elapsed().as_secs_f64();
     let mut lat: Vec<f64> = results
         .iter()
@@ -54,10 +78,12 @@ async fn run(op: Op, requests: usize, concurrency: usize) -> Sample {
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)];
     Sample {
+        n: requests,
         rps: requests as f64 / elapsed,
         p50: pct(0.50),
         p99: pct(0.99),
-        errors: results.iter().filter(|r| !r.1).count(),
+        errors: results.iter().filter(|r| r.1.is_err()).count(),
+        first_error: results.iter().find_map(|r| r.1.clone().err()),
     }
 }
 
@@ -82,21 +108,20 @@ fn peak_rss_mb(pid: u32) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// One HTTP request; success = HTTP 200 and the dialect's success marker
+/// (`resultCode` 1, `errCode` 0, `success` true).
 fn http_op(
     http: reqwest::Client,
     url: String,
-    form: Option<Vec<(String, String)>>,
-    json_body: Option<(Vec<(String, String)>, Value)>,
+    json_body: Option<(Vec<(&'static str, String)>, Value)>,
 ) -> Op {
     Arc::new(move |i| {
         let http = http.clone();
-        let url = url.replace("{i}", &i.to_string());
-        let form = form.clone();
+        let url = url.clone();
         let json_body = json_body.clone();
         Box::pin(async move {
-            let rb = match (form, json_body) {
-                (Some(f), _) => http.post(&url).form(&f),
-                (None, Some((headers, body))) => {
+            let rb = match json_body {
+                Some((headers, body)) => {
                     let body: Value =
                         serde_json::from_str(&body.to_string().replace("{i}", &i.to_string()))
                             .unwrap();
@@ -106,31 +131,52 @@ fn http_op(
                     }
                     rb
                 }
-                _ => http.get(&url),
+                None => http.get(&url),
             };
-            match rb.send().await {
-                Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
-                _ => false,
+            let r = rb.send().await.map_err(|e| e.to_string())?;
+            let status = r.status();
+            let body = r.bytes().await.map_err(|e| e.to_string())?;
+            if !status.is_success() {
+                return Err(format!("HTTP {status}"));
+            }
+            let v: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+            let ok = v.get("resultCode") == Some(&json!(1))
+                || v.get("errCode") == Some(&json!(0))
+                || v.get("success") == Some(&json!(true));
+            if ok {
+                Ok(())
+            } else {
+                Err(String::from_utf8_lossy(&body).chars().take(200).collect())
             }
         })
     })
 }
 
-fn find_op(coll: Collection<Document>, filter: Document, sort: Document, limit: i64) -> Op {
-    Arc::new(move |_| {
-        let coll = coll.clone();
-        let filter = filter.clone();
-        let sort = sort.clone();
-        Box::pin(async move {
-            match coll.find(filter).sort(sort).limit(limit).await {
-                Ok(c) => c.collect::<Vec<_>>().await.iter().all(|r| r.is_ok()),
-                Err(_) => false,
-            }
-        })
-    })
+fn e(err: mongodb::error::Error) -> String {
+    err.to_string()
 }
 
-/// Plan summary of a find: stage chain and keys/docs examined.
+async fn all(c: mongodb::Cursor<Document>) -> Result<Vec<Document>, String> {
+    c.try_collect().await.map_err(e)
+}
+
+/// `Sessions::user_of` (MongoDB sessions) / the Redis GET when REDIS_URL is set.
+async fn session(s: &shiku_api::store::sessions::Sessions, token: &str) -> Result<i64, String> {
+    s.user_of(Kind::Login, token)
+        .await
+        .map_err(|e| format!("{e:?}"))?
+        .ok_or_else(|| "unknown token".to_string())
+}
+
+/// A direct op from an async block builder.
+fn direct<F>(f: F) -> Op
+where
+    F: Fn(usize) -> BoxFuture<'static, Result<(), String>> + Send + Sync + 'static,
+{
+    Arc::new(f)
+}
+
+/// Plan summary of a find: stage chain, keys/docs examined, returned.
 async fn explain(
     coll: &Collection<Document>,
     filter: Document,
@@ -143,9 +189,22 @@ async fn explain(
         Ok(r) => {
             fn chain(p: &Document) -> String {
                 let stage = p.get_str("stage").unwrap_or("?").to_string();
-                match p.get_document("inputStage") {
-                    Ok(i) => format!("{stage}<{}", chain(i)),
+                let stage = match p.get_document("keyPattern") {
+                    Ok(k) => format!("{stage}{k}"),
                     Err(_) => stage,
+                };
+                match p.get_document("inputStage") {
+                    Ok(i) => format!("{stage} <- {}", chain(i)),
+                    Err(_) => match p.get_array("inputStages") {
+                        Ok(a) => format!(
+                            "{stage} <- [{}]",
+                            a.iter()
+                                .filter_map(|s| s.as_document().map(chain))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        Err(_) => stage,
+                    },
                 }
             }
             let plan = r
@@ -154,30 +213,59 @@ async fn explain(
                 .map(chain)
                 .unwrap_or_default();
             let st = r.get_document("executionStats").ok();
-            let keys = st
-                .and_then(|s| s.get("totalKeysExamined"))
-                .map(|v| v.to_string())
-                .unwrap_or_default();
-            let docs = st
-                .and_then(|s| s.get("totalDocsExamined"))
-                .map(|v| v.to_string())
-                .unwrap_or_default();
-            format!("{plan} keys={keys} docs={docs}")
+            let get = |k: &str| {
+                st.and_then(|s| s.get(k))
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "?".into())
+            };
+            format!(
+                "{plan}  keys={} docs={} returned={}",
+                get("totalKeysExamined"),
+                get("totalDocsExamined"),
+                get("nReturned")
+            )
         }
-        Err(e) => format!("explain failed: {e}"),
+        Err(err) => format!("explain failed: {err}"),
     }
 }
 
 struct Case {
     name: &'static str,
+    /// MongoDB round trips per request (service = direct).
+    queries: &'static str,
     service: Op,
     direct: Op,
+    hot: Op,
+}
+
+const USER: i64 = 100164;
+const ROOM_JID: &str = shiku_api::seed::SYNTHETIC_ROOM_JID;
+const ROOM_ID: &str = "60210278cb36d459fe88c196";
+const SYN_USER: i64 = shiku_api::seed::SYNTHETIC_FIRST_USER;
+const SYN_PEER: i64 = SYN_USER + 1;
+const PAGE: i64 = 20;
+
+fn history_filter() -> Document {
+    // Store::single_history with maxType 200, no window.
+    doc! {"sender": SYN_USER.to_string(), "receiver": SYN_PEER.to_string(), "contentType": {"$lt": 200}, "delayedTime": Bson::Null}
+}
+
+fn muc_filter(visible_from: i64) -> Document {
+    // Store::group_history: visible_filter (no hidden ids), window from the join time, no red-packet-opened.
+    doc! {"delayedTime": Bson::Null, "timeSend": {"$gte": visible_from}, "contentType": {"$ne": 83}}
+}
+
+fn jh_filter(lasttime: f64) -> Document {
+    // store::jh::Pair::filter + sendtime.
+    doc! {"appid": "JH", "$or": [
+        {"from": "m0", "to": "s0", "fromrole": "MEMBER"},
+        {"from": "s0", "to": "m0", "torole": "MEMBER"},
+    ], "sendtime": {"$gt": lasttime}}
 }
 
 #[tokio::main]
 async fn main() {
     let base = std::env::var("BENCH_BASE").unwrap_or_else(|_| "http://127.0.0.1:8092".into());
-    let uri = std::env::var("MONGODB_URI").expect("MONGODB_URI");
     let pid: u32 = std::env::var("BENCH_PID")
         .ok()
         .and_then(|p| p.parse().ok())
@@ -193,191 +281,454 @@ async fn main() {
         .collect();
     let scale = std::env::args().any(|a| a == "--scale");
 
-    let client = Client::with_uri_str(&uri).await.unwrap();
-    let imapi = client.database("imapi");
-    // Sessions for the demo user and a synthetic user, stored as the service stores them.
-    let sessions = imapi.collection::<Document>("shiku_api_sessions");
-    let far = bson::DateTime::from_millis(bson::DateTime::now().timestamp_millis() + 86_400_000);
-    for (uid, tok) in [
-        (100164i64, "benchtoken100164"),
-        (200000, "benchtoken200000"),
-    ] {
-        sessions
-            .update_one(
-                doc! {"_id": format!("loginToken:{tok}")},
-                doc! {"$set": {"token": tok, "userId": uid, "kind": "loginToken", "expireAt": far}},
-            )
-            .upsert(true)
-            .await
-            .unwrap();
+    // The service's own configuration: same databases, same session store.
+    let cfg = shiku_api::config::Config::from_env().expect("configuration");
+    let max_page = cfg.max_page_size;
+    let state = Arc::new(shiku_api::AppState::new(cfg).await.expect("connect"));
+    let store: Store = state.store.clone();
+    for (uid, tok) in [(USER, "benchtoken100164"), (SYN_USER, "benchtoken200000")] {
+        state.sessions.save(Kind::Login, uid, tok).await.unwrap();
     }
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()
         .unwrap();
-    let msgs = client.database("shiku_msgs").collection::<Document>("20");
-    let last = client
-        .database("shiku_lastChats")
-        .collection::<Document>("10");
-    let room_jid = "6c1536dbf97540d1b906d76f4272a90d";
-    let muc = client
-        .database("imRoom")
-        .collection::<Document>(&format!("mucmsg_{room_jid}"));
-    // Synthetic user 200000's partner (see seed::synthetic).
-    let peer = "200001";
-    let hist_filter =
-        doc! {"sender": "200000", "receiver": peer, "deleteTime": {"$in": [0, 0i64, null]}};
+    let msgs = store.user_msgs(SYN_USER);
+    let muc = store.mucmsg(ROOM_JID);
+    let room_oid = ObjectId::parse_str(ROOM_ID).unwrap();
+    let member = store
+        .room_members(&room_oid)
+        .find_one(doc! {"roomId": room_oid, "userId": USER})
+        .await
+        .unwrap()
+        .expect("100164 is a member of the demo room (shiku-api seed)");
+    let visible_from = num(&member, "createTime")
+        .unwrap_or(0)
+        .max(num(&member, "beginMsgTime").unwrap_or(0))
+        * 1000;
     let hist_sort = doc! {"timeSend": -1};
+    // The JH poll asks for what is newer than the 20th newest message of the pair.
+    let jh_lasttime = store
+        .jh_messages()
+        .find(jh_filter(0.0))
+        .sort(doc! {"sendtime": -1, "_id": -1})
+        .skip(PAGE as u64)
+        .limit(1)
+        .await
+        .unwrap()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .first()
+        .and_then(|d| d.get_f64("sendtime").ok())
+        .unwrap_or(0.0);
 
     if scale {
-        println!("{:<28} {}", "query", "plan (explain executionStats)");
-        println!(
-            "{:<28} {}",
-            "history (shiku_msgs)",
-            explain(&msgs, hist_filter.clone(), hist_sort.clone(), 20).await
-        );
-        println!(
-            "{:<28} {}",
-            "group history (mucmsg)",
-            explain(&muc, doc! {}, doc! {"timeSend": -1}, 20).await
-        );
-        println!(
-            "{:<28} {}",
-            "last chats",
-            explain(&last, doc! {"userId": "100164"}, doc! {"timeSend": -1}, 20).await
-        );
-        let hist = http_op(http.clone(), format!("{base}/tigase/shiku_msgs?access_token=benchtoken200000&receiver={peer}&pageIndex=0&pageSize=20"), None, None);
         let count = msgs.estimated_document_count().await.unwrap_or(0);
-        let s = run(hist, requests.min(500), 1).await;
+        let muc_count = muc.estimated_document_count().await.unwrap_or(0);
+        let jh_count = store
+            .jh_messages()
+            .estimated_document_count()
+            .await
+            .unwrap_or(0);
         println!(
-            "stored records in shard 20: {count}; history p50 {:.2} ms p99 {:.2} ms",
-            s.p50, s.p99
+            "stored: shiku_msgs.{} {count} records, mucmsg {muc_count}, JH {jh_count}",
+            shiku_api::store::names::user_shard(SYN_USER)
         );
+        let plans = [
+            (
+                "history (shiku_msgs)",
+                explain(&msgs, history_filter(), hist_sort.clone(), PAGE).await,
+            ),
+            ("history page 50", {
+                // a deep page: skip 1000
+                let db = msgs.client().database(msgs.namespace().db.as_str());
+                let r = db.run_command(doc! {"explain": {"find": msgs.name(), "filter": history_filter(), "sort": hist_sort.clone(), "skip": 1000, "limit": PAGE}, "verbosity": "executionStats"}).await;
+                match r {
+                    Ok(r) => r
+                        .get_document("executionStats")
+                        .map(|s| {
+                            format!(
+                                "keys={} docs={} returned={}",
+                                s.get("totalKeysExamined")
+                                    .map(|v| v.to_string())
+                                    .unwrap_or_default(),
+                                s.get("totalDocsExamined")
+                                    .map(|v| v.to_string())
+                                    .unwrap_or_default(),
+                                s.get("nReturned")
+                                    .map(|v| v.to_string())
+                                    .unwrap_or_default()
+                            )
+                        })
+                        .unwrap_or_default(),
+                    Err(err) => err.to_string(),
+                }
+            }),
+            (
+                "group history (mucmsg)",
+                explain(&muc, muc_filter(visible_from), hist_sort.clone(), PAGE).await,
+            ),
+            (
+                "last chats (single)",
+                explain(
+                    &store.user_lastchats(SYN_USER),
+                    doc! {"userId": SYN_USER.to_string(), "isRoom": 0},
+                    hist_sort.clone(),
+                    PAGE,
+                )
+                .await,
+            ),
+            (
+                "last chats (rooms)",
+                explain(
+                    &store.muc_lastchats(),
+                    doc! {"jid": {"$in": [ROOM_JID]}},
+                    hist_sort.clone(),
+                    PAGE,
+                )
+                .await,
+            ),
+            (
+                "JH poll",
+                explain(
+                    &store.jh_messages(),
+                    jh_filter(jh_lasttime),
+                    doc! {"sendtime": -1, "_id": -1},
+                    max_page,
+                )
+                .await,
+            ),
+        ];
+        for (name, plan) in plans {
+            println!("  {name:<24} {plan}");
+        }
+        let cases = [
+            ("/tigase/shiku_msgs", format!("{base}/tigase/shiku_msgs?access_token=benchtoken200000&receiver={SYN_PEER}&pageIndex=0&pageSize={PAGE}")),
+            ("/tigase/shiku_muc_msgs", format!("{base}/tigase/shiku_muc_msgs?access_token=benchtoken100164&roomId={ROOM_JID}&pageIndex=0&pageSize={PAGE}")),
+            ("/tigase/getLastChatList", format!("{base}/tigase/getLastChatList?access_token=benchtoken200000&pageSize={PAGE}")),
+            ("JH poll", format!("{base}/api/im/getNewestMsgListByLastTime?appid=JH&from=m0&to=s0&fromrole=MEMBER&lasttime={jh_lasttime}")),
+        ];
+        let mut rows = Vec::new();
+        for (name, url) in cases {
+            let s = run(http_op(http.clone(), url, None), requests.min(500), 1).await;
+            println!(
+                "  {name:<24} p50 {:.2} ms  p99 {:.2} ms  errors {}",
+                s.p50, s.p99, s.errors
+            );
+            rows.push(json!({"endpoint": name, "stored_records": count, "p50_ms": s.p50, "p99_ms": s.p99, "errors": s.errors}));
+        }
+        write_json("scale", json!({"stored_records": count, "rows": rows}));
         return;
     }
 
     let openim_token = std::env::var("BENCH_OPENIM_TOKEN").unwrap_or_default();
+    let sessions = Arc::new(state.sessions.clone());
+    let run_id = chrono::Utc::now().timestamp_millis();
+    let seq = Arc::new(AtomicU64::new(0));
+
     let cases = vec![
         Case {
             name: "/tigase/shiku_msgs",
-            service: http_op(http.clone(), format!("{base}/tigase/shiku_msgs?access_token=benchtoken200000&receiver={peer}&pageIndex=0&pageSize=20"), None, None),
-            direct: find_op(msgs.clone(), hist_filter.clone(), hist_sort.clone(), 20),
+            queries: "2",
+            service: http_op(http.clone(), format!("{base}/tigase/shiku_msgs?access_token=benchtoken200000&receiver={SYN_PEER}&pageIndex=0&pageSize={PAGE}"), None),
+            direct: {
+                let (s, c) = (sessions.clone(), msgs.clone());
+                direct(move |_| {
+                    let (s, c) = (s.clone(), c.clone());
+                    Box::pin(async move {
+                        let uid = session(&s, "benchtoken200000").await?;
+                        let _ = uid;
+                        all(c.find(history_filter()).sort(doc! {"timeSend": -1}).skip(0).limit(PAGE).await.map_err(e)?).await?;
+                        Ok(())
+                    })
+                })
+            },
+            hot: {
+                let c = msgs.clone();
+                direct(move |_| {
+                    let c = c.clone();
+                    Box::pin(async move {
+                        all(c.find(history_filter()).sort(doc! {"timeSend": -1}).limit(PAGE).await.map_err(e)?).await.map(|_| ())
+                    })
+                })
+            },
         },
         Case {
             name: "/tigase/shiku_muc_msgs",
-            service: http_op(http.clone(), format!("{base}/tigase/shiku_muc_msgs?access_token=benchtoken100164&roomId={room_jid}&pageIndex=0&pageSize=20"), None, None),
-            direct: find_op(muc.clone(), doc! {}, doc! {"timeSend": -1}, 20),
+            queries: "5",
+            service: http_op(http.clone(), format!("{base}/tigase/shiku_muc_msgs?access_token=benchtoken100164&roomId={ROOM_JID}&pageIndex=0&pageSize={PAGE}"), None),
+            direct: {
+                let (s, st) = (sessions.clone(), store.clone());
+                direct(move |_| {
+                    let (s, st) = (s.clone(), st.clone());
+                    Box::pin(async move {
+                        let uid = session(&s, "benchtoken100164").await?;
+                        // Store::room_and_member, then member_view's hidden ids, then group_history.
+                        // (room, then member) alongside the hidden ids, as the handler does.
+                        let (member, hidden) = futures::try_join!(
+                            async {
+                                let room = st.rooms().find_one(doc! {"jid": ROOM_JID}).await.map_err(e)?.ok_or("no room")?;
+                                let oid = room.get_object_id("_id").map_err(|x| x.to_string())?;
+                                st.room_members(&oid).find_one(doc! {"roomId": oid, "userId": uid}).await.map_err(e)?.ok_or_else(|| "not a member".to_string())
+                            },
+                            async { all(st.room_group_msg().find(doc! {"userId": uid, "roomJid": ROOM_JID}).projection(doc! {"messageId": 1}).await.map_err(e)?).await },
+                        )?;
+                        assert!(hidden.is_empty(), "the bench user hid nothing");
+                        let from = num(&member, "createTime").unwrap_or(0).max(num(&member, "beginMsgTime").unwrap_or(0)) * 1000;
+                        all(st.mucmsg(ROOM_JID).find(muc_filter(from)).sort(doc! {"timeSend": -1}).skip(0).limit(PAGE).await.map_err(e)?).await?;
+                        Ok(())
+                    })
+                })
+            },
+            hot: {
+                let c = muc.clone();
+                direct(move |_| {
+                    let c = c.clone();
+                    Box::pin(async move {
+                        all(c.find(muc_filter(visible_from)).sort(doc! {"timeSend": -1}).limit(PAGE).await.map_err(e)?).await.map(|_| ())
+                    })
+                })
+            },
         },
         Case {
             name: "/tigase/getLastChatList",
-            service: http_op(http.clone(), format!("{base}/tigase/getLastChatList?access_token=benchtoken100164&pageIndex=0&pageSize=20"), None, None),
-            direct: find_op(last.clone(), doc! {"userId": "100164"}, doc! {"timeSend": -1}, 20),
+            queries: "6",
+            service: http_op(http.clone(), format!("{base}/tigase/getLastChatList?access_token=benchtoken100164&pageIndex=0&pageSize={PAGE}"), None),
+            direct: {
+                let (s, st) = (sessions.clone(), store.clone());
+                direct(move |_| {
+                    let (s, st) = (s.clone(), st.clone());
+                    Box::pin(async move {
+                        let uid = session(&s, "benchtoken100164").await?;
+                        // Store::last_chat_list: pins, the user's rooms, the rooms' records,
+                        // the hidden ids of those rooms (one query), the single-chat records.
+                        // Issued together: pins | jids -> rooms' records -> hidden ids | single chats.
+                        futures::try_join!(
+                            async { all(st.stick_dialog().find(doc! {"userId": uid}).limit(PAGE).await.map_err(e)?).await },
+                            async {
+                                let jids = all(st.user_room_jids(uid).find(doc! {"userId": uid}).limit(PAGE).await.map_err(e)?).await?;
+                                let jids: Vec<String> = jids.iter().filter_map(|d| d.get_str("jid").ok().map(str::to_string)).collect();
+                                let rooms = all(st.muc_lastchats().find(doc! {"jid": {"$in": &jids}}).sort(doc! {"timeSend": -1}).limit(PAGE).await.map_err(e)?).await?;
+                                let room_jids: Vec<&str> = rooms.iter().filter_map(|d| d.get_str("jid").ok()).collect();
+                                if !room_jids.is_empty() {
+                                    all(st.room_group_msg().find(doc! {"userId": uid, "roomJid": {"$in": room_jids}}).projection(doc! {"roomJid": 1, "messageId": 1}).await.map_err(e)?).await?;
+                                }
+                                Ok::<_, String>(())
+                            },
+                            async { all(st.user_lastchats(uid).find(doc! {"userId": uid.to_string(), "isRoom": 0}).sort(doc! {"timeSend": -1}).limit(PAGE).await.map_err(e)?).await },
+                        )?;
+                        Ok(())
+                    })
+                })
+            },
+            hot: {
+                let c = store.user_lastchats(USER);
+                direct(move |_| {
+                    let c = c.clone();
+                    Box::pin(async move {
+                        all(c.find(doc! {"userId": USER.to_string(), "isRoom": 0}).sort(doc! {"timeSend": -1}).limit(PAGE).await.map_err(e)?).await.map(|_| ())
+                    })
+                })
+            },
         },
         Case {
             name: "/room/get",
-            service: http_op(http.clone(), format!("{base}/room/get?access_token=benchtoken100164&roomId=60210278cb36d459fe88c196"), None, None),
-            direct: find_op(
-                client.database("imRoom").collection("shiku_room"),
-                doc! {"_id": bson::oid::ObjectId::parse_str("60210278cb36d459fe88c196").unwrap()},
-                doc! {},
-                1,
-            ),
+            queries: "6",
+            service: http_op(http.clone(), format!("{base}/room/get?access_token=benchtoken100164&roomId={ROOM_ID}"), None),
+            direct: {
+                let (s, st) = (sessions.clone(), store.clone());
+                direct(move |_| {
+                    let (s, st) = (s.clone(), st.clone());
+                    Box::pin(async move {
+                        let uid = session(&s, "benchtoken100164").await?;
+                        // routes::room::get (area/room): room, caller's member record,
+                        // members (owner, admins, by join time; pageSize 100), notices.
+                        let oid = ObjectId::parse_str(ROOM_ID).unwrap();
+                        let uids = doc! {"$in": [Bson::Int32(uid as i32), Bson::Int64(uid)]};
+                        st.rooms().find_one(doc! {"_id": oid}).await.map_err(e)?.ok_or("no room")?;
+                        st.room_members(&oid).find_one(doc! {"roomId": oid, "userId": uids}).await.map_err(e)?.ok_or("not a member")?;
+                        all(st.room_members(&oid).find(doc! {"roomId": oid}).sort(doc! {"role": 1, "createTime": 1}).limit(100).await.map_err(e)?).await?;
+                        all(st.room_notices().find(doc! {"roomId": oid}).sort(doc! {"time": -1, "_id": -1}).limit(max_page).await.map_err(e)?).await?;
+                        st.room_notices().count_documents(doc! {"roomId": oid}).await.map_err(e)?;
+                        Ok(())
+                    })
+                })
+            },
+            hot: {
+                let c = store.rooms();
+                direct(move |_| {
+                    let c = c.clone();
+                    Box::pin(async move {
+                        c.find_one(doc! {"_id": ObjectId::parse_str(ROOM_ID).unwrap()}).await.map_err(e)?.ok_or("no room")?;
+                        Ok(())
+                    })
+                })
+            },
         },
         Case {
             name: "/user/get",
-            service: http_op(http.clone(), format!("{base}/user/get?access_token=benchtoken100164"), None, None),
-            direct: find_op(imapi.collection("user"), doc! {"_id": 100164}, doc! {}, 1),
+            queries: "2",
+            service: http_op(http.clone(), format!("{base}/user/get?access_token=benchtoken100164"), None),
+            direct: {
+                let (s, st) = (sessions.clone(), store.clone());
+                direct(move |_| {
+                    let (s, st) = (s.clone(), st.clone());
+                    Box::pin(async move {
+                        let uid = session(&s, "benchtoken100164").await?;
+                        st.users().find_one(doc! {"_id": {"$in": [uid as i32, uid]}}).await.map_err(e)?.ok_or("no user")?;
+                        Ok(())
+                    })
+                })
+            },
+            hot: {
+                let c = store.users();
+                direct(move |_| {
+                    let c = c.clone();
+                    Box::pin(async move {
+                        c.find_one(doc! {"_id": {"$in": [USER as i32, USER]}}).await.map_err(e)?.ok_or("no user")?;
+                        Ok(())
+                    })
+                })
+            },
         },
         Case {
             name: "OpenIM /msg/send_msg",
+            queries: "8",
             service: http_op(
                 http.clone(),
                 format!("{base}/msg/send_msg"),
-                None,
                 Some((
-                    vec![("operationID".into(), "bench".into()), ("token".into(), openim_token.clone())],
+                    vec![("operationID", "bench".into()), ("token", openim_token.clone())],
                     json!({"sendID": "100164", "recvID": "100102", "senderPlatformID": 5, "content": {"content": "bench {i}"},
                            "contentType": 101, "sessionType": 1}),
                 )),
             ),
             direct: {
-                let coll = client.database("shiku_msgs").collection::<Document>("10");
-                Arc::new(move |i| {
-                    let coll = coll.clone();
+                let (st, tok, seq) = (state.clone(), openim_token.clone(), seq.clone());
+                direct(move |_| {
+                    let (st, tok, seq) = (st.clone(), tok.clone(), seq.clone());
                     Box::pin(async move {
-                        let d = doc! {"sender": "100164", "receiver": "100102", "messageId": format!("directbench{i}"), "timeSend": i as i64, "message": "{}"};
-                        coll.insert_many(vec![d.clone(), d]).await.is_ok()
+                        // parse_token's status lookup, both users, then Store::write_single
+                        // (per side: duplicate check + insert; per side: last-chat update).
+                        st.sessions.openim_token_status("imAdmin", 10, &tok).await.map_err(|x| format!("{x:?}"))?.ok_or("token not issued")?;
+                        let (from, to) = (100164i64, 100102i64);
+                        let users = st.store.users();
+                        users.find_one(doc! {"_id": {"$in": [from as i32, from]}}).await.map_err(e)?.ok_or("no sender")?;
+                        users.find_one(doc! {"_id": {"$in": [to as i32, to]}}).await.map_err(e)?.ok_or("no receiver")?;
+                        let mid = format!("directbench_{run_id}_{}", seq.fetch_add(1, Ordering::Relaxed));
+                        let t = shiku_api::util::now_ms();
+                        for (owner, peer, dir) in [(from, to, 0), (to, from, 1)] {
+                            let c = st.store.user_msgs(owner);
+                            if c.find_one(doc! {"messageId": &mid, "sender": owner.to_string()}).await.map_err(e)?.is_none() {
+                                c.insert_one(doc! {"message": "{}", "direction": dir, "sender": owner.to_string(), "receiver": peer.to_string(),
+                                    "sender_jid": "100164/web", "receiver_jid": "100102", "ts": t, "contentType": 1, "messageId": &mid,
+                                    "timeSend": t, "deleteTime": 0i64, "isRead": 1, "isEncrypt": false, "content": "direct"}).await.map_err(e)?;
+                            }
+                        }
+                        for (owner, peer) in [(from, to), (to, from)] {
+                            st.store.user_lastchats(owner).update_one(
+                                doc! {"userId": owner.to_string(), "jid": peer.to_string(), "timeSend": {"$lte": t}},
+                                doc! {"$set": {"type": 1, "messageId": &mid, "timeSend": t, "content": "direct"}},
+                            ).await.map_err(e)?;
+                        }
+                        Ok(())
+                    })
+                })
+            },
+            hot: {
+                let (c, seq) = (store.user_msgs(USER), seq.clone());
+                direct(move |_| {
+                    let (c, seq) = (c.clone(), seq.clone());
+                    Box::pin(async move {
+                        let mid = format!("directbench_{run_id}_{}", seq.fetch_add(1, Ordering::Relaxed));
+                        c.insert_one(doc! {"sender": "100164", "receiver": "100102", "messageId": mid, "timeSend": shiku_api::util::now_ms(), "message": "{}"}).await.map_err(e)?;
+                        Ok(())
                     })
                 })
             },
         },
         Case {
             name: "JH getNewestMsgListByLastTime",
+            queries: "1",
             service: http_op(
                 http.clone(),
-                format!("{base}/api/im/getNewestMsgListByLastTime?appid=JH&from=m1&to=s1&lasttime=0"),
-                None,
+                format!("{base}/api/im/getNewestMsgListByLastTime?appid=JH&from=m0&to=s0&fromrole=MEMBER&lasttime={jh_lasttime}"),
                 None,
             ),
-            direct: find_op(
-                client.database("jhim").collection("messages"),
-                doc! {"appid": "JH", "$or": [{"from": "m1", "to": "s1"}, {"from": "s1", "to": "m1"}], "sendtime": {"$gt": 0}},
-                doc! {"sendtime": -1},
-                100,
-            ),
+            direct: {
+                let c = store.jh_messages();
+                direct(move |_| {
+                    let c = c.clone();
+                    Box::pin(async move {
+                        all(c.find(jh_filter(jh_lasttime)).sort(doc! {"sendtime": -1, "_id": -1}).skip(0).limit(max_page).await.map_err(e)?).await.map(|_| ())
+                    })
+                })
+            },
+            hot: {
+                let c = store.jh_messages();
+                direct(move |_| {
+                    let c = c.clone();
+                    Box::pin(async move {
+                        all(c.find(jh_filter(jh_lasttime)).sort(doc! {"sendtime": -1, "_id": -1}).limit(max_page).await.map_err(e)?).await.map(|_| ())
+                    })
+                })
+            },
         },
     ];
 
+    let only: Option<String> = std::env::var("BENCH_ONLY").ok();
     let mut rows = Vec::new();
     println!(
-        "{:<30} {:>4} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7} {:>9} {:>8} {:>5}",
-        "endpoint",
-        "conc",
-        "svc rps",
-        "db rps",
-        "svc p50",
-        "db p50",
-        "svc p99",
-        "db p99",
-        "p50 x",
-        "cpu s/1k",
-        "rss MB",
-        "err"
+        "{:<30} {:>4} {:>2} {:>8} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6} {:>7} {:>6} {:>5}",
+        "endpoint", "conc", "q", "svc rps", "db rps", "svc p50", "db p50", "hot p50", "svc p99", "db p99", "p50 x", "rps x", "cpu ms", "rss MB", "err"
     );
     for case in &cases {
+        if let Some(o) = &only {
+            if !case.name.contains(o.as_str()) {
+                continue;
+            }
+        }
         for &c in &levels {
             let cpu0 = if pid > 0 { cpu_seconds(pid) } else { 0.0 };
             let s = run(case.service.clone(), requests, c).await;
             let cpu = if pid > 0 {
-                (cpu_seconds(pid) - cpu0) * 1000.0 / requests as f64
+                (cpu_seconds(pid) - cpu0) * 1000.0 / s.n as f64
             } else {
                 f64::NAN
             };
             let d = run(case.direct.clone(), requests, c).await;
+            let h = run(case.hot.clone(), requests, c).await;
             let rss = if pid > 0 { peak_rss_mb(pid) } else { f64::NAN };
             println!(
-                "{:<30} {:>4} {:>9.0} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7.2} {:>9.3} {:>8.1} {:>5}",
-                case.name, c, s.rps, d.rps, s.p50, d.p50, s.p99, d.p99, s.p50 / d.p50, cpu, rss, s.errors
+                "{:<30} {:>4} {:>2} {:>8.0} {:>8.0} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>6.2} {:>6.2} {:>7.3} {:>6.1} {:>5}",
+                case.name, c, case.queries, s.rps, d.rps, s.p50, d.p50, h.p50, s.p99, d.p99, s.p50 / d.p50, s.rps / d.rps, cpu, rss, s.errors
             );
+            for (what, smp) in [("service", &s), ("direct", &d), ("hot", &h)] {
+                if let Some(err) = &smp.first_error {
+                    println!("    {what}: {} errors, first: {err}", smp.errors);
+                }
+            }
             rows.push(json!({
-                "endpoint": case.name, "concurrency": c, "requests": requests,
-                "service": {"rps": s.rps, "p50_ms": s.p50, "p99_ms": s.p99, "errors": s.errors},
+                "endpoint": case.name, "concurrency": c, "requests": {"service": s.n, "direct": d.n, "hot": h.n}, "queries_per_request": case.queries,
+                "service": {"rps": s.rps, "p50_ms": s.p50, "p99_ms": s.p99, "errors": s.errors, "first_error": s.first_error},
                 "direct": {"rps": d.rps, "p50_ms": d.p50, "p99_ms": d.p99, "errors": d.errors},
+                "hot_query": {"rps": h.rps, "p50_ms": h.p50, "p99_ms": h.p99, "errors": h.errors},
                 "p50_ratio": s.p50 / d.p50, "rps_ratio": s.rps / d.rps,
-                "cpu_seconds_per_1000": cpu, "peak_rss_mb": rss,
+                "cpu_ms_per_request": cpu, "peak_rss_mb": rss,
             }));
         }
     }
+    write_json("bench", json!({"rows": rows}));
+}
+
+fn write_json(kind: &str, v: Value) {
     let dir = std::path::Path::new("target/bench");
     std::fs::create_dir_all(dir).unwrap();
     let file = dir.join(format!(
-        "bench-{}.json",
+        "{kind}-{}.json",
         chrono::Utc::now().format("%Y%m%dT%H%M%S")
     ));
-    std::fs::write(
-        &file,
-        serde_json::to_string_pretty(&json!({"rows": rows})).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(&file, serde_json::to_string_pretty(&v).unwrap()).unwrap();
     println!("written {}", file.display());
 }

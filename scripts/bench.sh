@@ -1,35 +1,47 @@
 #!/usr/bin/env bash
 # Benchmark: release service vs the same MongoDB queries issued directly.
-#   scripts/bench.sh [--messages N] [--scale]
+#   scripts/bench.sh [--messages N] [--scale] [--sizes "10000 100000 1000000"]
 # Uses MONGODB_URI when set (data is added to it!), otherwise a fresh embedded
-# test database. Seeds the demo data plus N synthetic messages (default 100000),
-# creates indexes, starts the release service on a free port and runs
+# test database (scripts/test-db.sh, removed afterwards). Seeds the demo data
+# plus N synthetic messages (default 100000) with `shiku-api seed`, which also
+# creates the indexes, starts the release service on a free port and runs
 # examples/bench.rs against it. Results: stdout table + target/bench/*.json.
-# --scale: history/conversation latency and explain plans at 10k, 100k, 1M messages.
+# --scale: history/conversation latency and explain plans at each size of
+# --sizes (cumulative: each seed adds the messages the previous one lacks).
+# Environment: BENCH_REQUESTS (default 2000; no new request after BENCH_SECONDS=15
+# per measurement), BENCH_CONCURRENCY ("1,32"),
+# BENCH_ONLY (substring of the endpoint names to run), CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MESSAGES=100000; SCALE=0
+MESSAGES=100000; SCALE=0; SIZES="10000 100000 1000000"
 while [ $# -gt 0 ]; do
   case "$1" in
     --messages) MESSAGES=$2; shift 2 ;;
     --scale) SCALE=1; shift ;;
-    *) echo "usage: $0 [--messages N] [--scale]" >&2; exit 2 ;;
+    --sizes) SIZES=$2; shift 2 ;;
+    *) echo "usage: $0 [--messages N] [--scale] [--sizes \"N1 N2 ...\"]" >&2; exit 2 ;;
   esac
 done
-cargo build --release --quiet --bins --examples
-BIN=target/release/shiku-api
+TARGET=${CARGO_TARGET_DIR:-target}
+nice cargo build --release --quiet --bins --examples
+BIN=$TARGET/release/shiku-api
+DRIVER=$TARGET/release/examples/bench
 OWN_DB=0
 if [ -z "${MONGODB_URI:-}" ]; then
   export TEST_DB_STATE=$PWD/.test-db/bench
+  scripts/test-db.sh stop >/dev/null 2>&1 || true
   MONGODB_URI=$(scripts/test-db.sh start); OWN_DB=1
 fi
+# Sessions in MongoDB unless REDIS_URL is set explicitly for the bench.
 export MONGODB_URI LOG=${LOG:-warn}
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export BIND_ADDR=127.0.0.1:$PORT BENCH_BASE=http://127.0.0.1:$PORT
 SVC=""
-cleanup() { [ -n "$SVC" ] && kill "$SVC" 2>/dev/null; [ "$OWN_DB" = 1 ] && scripts/test-db.sh stop >/dev/null; }
+cleanup() {
+  if [ -n "$SVC" ]; then kill "$SVC" 2>/dev/null || true; fi
+  if [ "$OWN_DB" = 1 ]; then scripts/test-db.sh stop >/dev/null; fi
+}
 trap cleanup EXIT INT TERM
-"$BIN" indexes >/dev/null
 start_service() {
   "$BIN" serve & SVC=$!
   for _ in $(seq 1 100); do curl -sf "$BENCH_BASE/health" >/dev/null && break; sleep 0.1; done
@@ -38,16 +50,23 @@ start_service() {
     -d "{\"secret\":\"${OPENIM_SECRET:-openIM123}\",\"userID\":\"imAdmin\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin).get("data",{}).get("token",""))' 2>/dev/null || true)
   export BENCH_OPENIM_TOKEN
 }
+seed() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$BIN" seed --messages "$1" | grep -v '^  e.g.\|^demo users'
+  t1=$(date +%s.%N)
+  printf 'seed --messages %s: %.0f s\n' "$1" "$(echo "$t1 - $t0" | bc)"
+}
+echo "machine: $(nproc) cores $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); database: $([ "$OWN_DB" = 1 ] && echo "embedded test DB (SecantusDB)" || echo "$MONGODB_URI"); $(date -u '+%F %H:%M UTC')"
 if [ "$SCALE" = 1 ]; then
-  for n in 10000 100000 1000000; do
-    echo "== $n stored messages =="
-    "$BIN" seed --messages "$n"
+  for n in $SIZES; do
+    echo "== $n synthetic messages =="
+    seed "$n"
     [ -z "$SVC" ] && start_service
-    target/release/examples/bench --scale
+    "$DRIVER" --scale
   done
 else
-  "$BIN" seed --messages "$MESSAGES"
+  seed "$MESSAGES"
   start_service
-  echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%F)"
-  target/release/examples/bench
+  "$DRIVER"
 fi

@@ -208,13 +208,21 @@ impl Store {
         jid: &str,
         member: &Document,
     ) -> ShikuResult<MemberView> {
+        Ok(Self::view_of(
+            member,
+            self.hidden_room_msgs(user_id, jid).await?,
+        ))
+    }
+
+    /// The view of a member record and the ids the member hid.
+    pub fn view_of(member: &Document, hidden: Vec<String>) -> MemberView {
         let joined = num(member, "createTime").unwrap_or(0);
         let begin = num(member, "beginMsgTime").unwrap_or(0);
-        Ok(MemberView {
+        MemberView {
             visible_from: joined.max(begin).max(0) * 1000,
-            hidden: self.hidden_room_msgs(user_id, jid).await?,
+            hidden,
             blacklisted: num(member, "isBlack") == Some(1),
-        })
+        }
     }
 
     fn visible_filter(view: &MemberView) -> Document {
@@ -310,13 +318,36 @@ impl Store {
         limit: i64,
     ) -> ShikuResult<Vec<Document>> {
         let uid = user_id.to_string();
-        let pins = collect(
-            self.stick_dialog()
-                .find(doc! {"userId": user_id})
-                .limit(limit)
-                .await?,
-        )
-        .await?;
+        let mut time = Document::new();
+        window.apply(&mut time);
+        let mut single = time.clone();
+        single.insert("userId", &uid);
+        single.insert("isRoom", 0);
+        // Three independent reads, issued together: the pins, the rooms' records
+        // (which need the user's room jids and hidden messages first), and the
+        // single-chat records.
+        let (pins, rooms, singles) = futures::try_join!(
+            async {
+                collect(
+                    self.stick_dialog()
+                        .find(doc! {"userId": user_id})
+                        .limit(limit)
+                        .await?,
+                )
+                .await
+            },
+            self.room_last_chats(user_id, time, limit),
+            async {
+                collect(
+                    self.user_lastchats(user_id)
+                        .find(single)
+                        .sort(doc! {"timeSend": -1})
+                        .limit(limit)
+                        .await?,
+                )
+                .await
+            },
+        )?;
         let pinned: HashMap<String, i64> = pins
             .iter()
             .filter_map(|p| {
@@ -326,77 +357,8 @@ impl Store {
                 ))
             })
             .collect();
-
-        let mut time = Document::new();
-        window.apply(&mut time);
-        let mut out: Vec<Document> = Vec::new();
-
-        let jids = self.tigase_user_room_jids(user_id, limit).await?;
-        if !jids.is_empty() {
-            let mut q = time.clone();
-            q.insert("jid", doc! {"$in": &jids});
-            let rooms = collect(
-                self.muc_lastchats()
-                    .find(q)
-                    .sort(doc! {"timeSend": -1})
-                    .limit(limit)
-                    .await?,
-            )
-            .await?;
-            for mut last in rooms {
-                let jid = last.get_str("jid").unwrap_or_default().to_string();
-                if !names::valid_room_jid(&jid) {
-                    continue;
-                }
-                let hidden = self.hidden_room_msgs(user_id, &jid).await?;
-                if hidden.is_empty() {
-                    out.push(last);
-                    continue;
-                }
-                let view = MemberView {
-                    visible_from: 0,
-                    hidden,
-                    blacklisted: false,
-                };
-                if self.room_emptied_for(&jid, &view).await? {
-                    continue;
-                }
-                // The room's record is shared by all members: show this member
-                // the newest message they did not hide, without writing it.
-                let shown = last.get_str("messageId").unwrap_or_default().to_string();
-                if view.hidden.contains(&shown) {
-                    let newest = self
-                        .mucmsg(&jid)
-                        .find_one(Self::visible_filter(&view))
-                        .sort(doc! {"timeSend": -1})
-                        .await?;
-                    match newest {
-                        Some(m) => {
-                            for (k, v) in last_fields_from(&m) {
-                                last.insert(k, v);
-                            }
-                        }
-                        None => continue,
-                    }
-                }
-                out.push(last);
-            }
-        }
-
-        let mut q = time;
-        q.insert("userId", &uid);
-        q.insert("isRoom", 0);
-        let lastchats = self.user_lastchats(user_id);
-        out.extend(
-            collect(
-                lastchats
-                    .find(q)
-                    .sort(doc! {"timeSend": -1})
-                    .limit(limit)
-                    .await?,
-            )
-            .await?,
-        );
+        let mut out = rooms;
+        out.extend(singles);
 
         let pin_of = |d: &Document| d.get_str("jid").ok().and_then(|j| pinned.get(j)).copied();
         out.sort_by(|a, b| {
@@ -407,6 +369,93 @@ impl Store {
                 .then(num(b, "timeSend").cmp(&num(a, "timeSend")))
         });
         out.truncate(limit.max(0) as usize);
+        Ok(out)
+    }
+
+    /// The last-chat records of the user's rooms, as this member sees them
+    /// (see [`Store::last_chat_list`]). The hidden messages of all those rooms
+    /// come from one query, not one per room.
+    async fn room_last_chats(
+        &self,
+        user_id: i64,
+        time: Document,
+        limit: i64,
+    ) -> ShikuResult<Vec<Document>> {
+        let jids = self.tigase_user_room_jids(user_id, limit).await?;
+        if jids.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = time;
+        q.insert("jid", doc! {"$in": &jids});
+        let rooms = collect(
+            self.muc_lastchats()
+                .find(q)
+                .sort(doc! {"timeSend": -1})
+                .limit(limit)
+                .await?,
+        )
+        .await?;
+        let room_jids: Vec<&str> = rooms
+            .iter()
+            .filter_map(|d| d.get_str("jid").ok())
+            .filter(|j| names::valid_room_jid(j))
+            .collect();
+        let mut hidden_by_room: HashMap<String, Vec<String>> = HashMap::new();
+        if !room_jids.is_empty() {
+            let marks = collect(
+                self.room_group_msg()
+                    .find(doc! {"userId": user_id, "roomJid": {"$in": &room_jids}})
+                    .projection(doc! {"roomJid": 1, "messageId": 1})
+                    .await?,
+            )
+            .await?;
+            for m in &marks {
+                if let (Ok(j), Ok(id)) = (m.get_str("roomJid"), m.get_str("messageId")) {
+                    hidden_by_room
+                        .entry(j.to_string())
+                        .or_default()
+                        .push(id.to_string());
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(rooms.len());
+        for mut last in rooms {
+            let jid = last.get_str("jid").unwrap_or_default().to_string();
+            if !names::valid_room_jid(&jid) {
+                continue;
+            }
+            let Some(hidden) = hidden_by_room.remove(&jid) else {
+                out.push(last);
+                continue;
+            };
+            let view = MemberView {
+                visible_from: 0,
+                hidden,
+                blacklisted: false,
+            };
+            if self.room_emptied_for(&jid, &view).await? {
+                continue;
+            }
+            // The room's record is shared by all members: show this member
+            // the newest message they did not hide, without writing it.
+            let shown = last.get_str("messageId").unwrap_or_default().to_string();
+            if view.hidden.contains(&shown) {
+                let newest = self
+                    .mucmsg(&jid)
+                    .find_one(Self::visible_filter(&view))
+                    .sort(doc! {"timeSend": -1})
+                    .await?;
+                match newest {
+                    Some(m) => {
+                        for (k, v) in last_fields_from(&m) {
+                            last.insert(k, v);
+                        }
+                    }
+                    None => continue,
+                }
+            }
+            out.push(last);
+        }
         Ok(out)
     }
 
