@@ -317,15 +317,15 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     if locked(&room) {
         return Err(room_locked());
     }
-    let member = state.store.room_member(&id, me).await?;
+    // Independent reads, issued together.
+    let (member, members, notices) = futures::try_join!(
+        state.store.room_member(&id, me),
+        state.store.room_member_list(&id, None, page_size),
+        state.store.latest_notices(&id, 0, state.cfg.max_page_size),
+    )?;
     let Some(member) = member else {
         return Err(member_not_in_group());
     };
-    let members = state.store.room_member_list(&id, None, page_size).await?;
-    let (notices, _) = state
-        .store
-        .room_notices_page(&id, 0, state.cfg.max_page_size)
-        .await?;
     let mut out = room_json(&room);
     out.insert("member".into(), member_json(&member));
     out.insert(

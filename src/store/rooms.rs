@@ -350,24 +350,38 @@ impl Store {
         self.set_room_fields(room, doc! {"notice": notice}).await
     }
 
-    /// Notices newest first, and how many there are.
-    pub async fn room_notices_page(
+    /// Notices newest first.
+    pub async fn latest_notices(
         &self,
         room: &ObjectId,
         skip: u64,
         limit: i64,
-    ) -> ShikuResult<(Vec<Document>, u64)> {
-        let coll = self.room_notices();
-        let items = coll
+    ) -> ShikuResult<Vec<Document>> {
+        Ok(self
+            .room_notices()
             .find(doc! {"roomId": room})
             .sort(doc! {"time": -1})
             .skip(skip)
             .limit(limit)
             .await?
             .try_collect()
-            .await?;
-        let total = coll.count_documents(doc! {"roomId": room}).await?;
-        Ok((items, total))
+            .await?)
+    }
+
+    /// Notices newest first, and how many there are (both queries at once).
+    pub async fn room_notices_page(
+        &self,
+        room: &ObjectId,
+        skip: u64,
+        limit: i64,
+    ) -> ShikuResult<(Vec<Document>, u64)> {
+        let count = async {
+            Ok(self
+                .room_notices()
+                .count_documents(doc! {"roomId": room})
+                .await?)
+        };
+        futures::try_join!(self.latest_notices(room, skip, limit), count)
     }
 
     /// Transfers ownership: new owner's role first, then the old owner's, the
