@@ -534,7 +534,7 @@ async fn main() {
         },
         Case {
             name: "/room/get",
-            queries: "6",
+            queries: "5",
             service: http_op(http.clone(), format!("{base}/room/get?access_token=benchtoken100164&roomId={ROOM_ID}"), None),
             direct: {
                 let (s, st) = (sessions.clone(), store.clone());
@@ -542,15 +542,16 @@ async fn main() {
                     let (s, st) = (s.clone(), st.clone());
                     Box::pin(async move {
                         let uid = session(&s, "benchtoken100164").await?;
-                        // routes::room::get (area/room): room, caller's member record,
-                        // members (owner, admins, by join time; pageSize 100), notices.
+                        // routes::room::get: the room, then together the caller's member
+                        // record, the members (owner, admins, by join time; pageSize 100)
+                        // and the notices.
                         let oid = ObjectId::parse_str(ROOM_ID).unwrap();
                         let uids = doc! {"$in": [Bson::Int32(uid as i32), Bson::Int64(uid)]};
                         st.rooms().find_one(doc! {"_id": oid}).await.map_err(e)?.ok_or("no room")?;
-                        st.room_members(&oid).find_one(doc! {"roomId": oid, "userId": uids}).await.map_err(e)?.ok_or("not a member")?;
-                        all(st.room_members(&oid).find(doc! {"roomId": oid}).sort(doc! {"role": 1, "createTime": 1}).limit(100).await.map_err(e)?).await?;
-                        all(st.room_notices().find(doc! {"roomId": oid}).sort(doc! {"time": -1, "_id": -1}).limit(max_page).await.map_err(e)?).await?;
-                        st.room_notices().count_documents(doc! {"roomId": oid}).await.map_err(e)?;
+                        let member = async { st.room_members(&oid).find_one(doc! {"roomId": oid, "userId": uids}).await.map_err(e)?.ok_or_else(|| "not a member".to_string()) };
+                        let members = async { all(st.room_members(&oid).find(doc! {"roomId": oid}).sort(doc! {"role": 1, "createTime": 1}).limit(100).await.map_err(e)?).await };
+                        let notices = async { all(st.room_notices().find(doc! {"roomId": oid}).sort(doc! {"time": -1}).limit(max_page).await.map_err(e)?).await };
+                        futures::try_join!(member, members, notices)?;
                         Ok(())
                     })
                 })
