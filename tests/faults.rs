@@ -196,6 +196,11 @@ async fn outage_under_load_fails_fast_recovers_and_loses_no_acknowledged_send() 
     };
     let (_, a, b, c, d) = futures::join!(controller, worker(), worker(), worker(), worker());
     let acked: Vec<String> = [a, b, c, d].concat();
+    eprintln!(
+        "{} sends acknowledged, {} steps failed during the outage",
+        acked.len(),
+        failures.load(Ordering::SeqCst)
+    );
     assert!(
         failures.load(Ordering::SeqCst) > 0,
         "the outage was not observed"
