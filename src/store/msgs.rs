@@ -146,37 +146,16 @@ impl Store {
         let ts = crate::util::now_ms();
         let from = m.from_user_id.to_string();
         let to = peer_id.to_string();
-        let mut created = false;
-        let mut first_time = m.time_send;
-        // Owners whose copy was deleted or recalled (`delayedTime`, set by
-        // /tigase/deleteMsg) since the first attempt: a retry must not put
-        // the message back into their conversation list.
-        let mut deleted_for: Vec<i64> = Vec::new();
-        for (owner_id, owner, peer, direction, is_read) in [
-            (m.from_user_id, &from, &to, 0, 1),
-            (peer_id, &to, &from, 1, 0),
-        ] {
+        // Each side's copy: kept when already stored (a retry), else inserted.
+        // The two sides are independent, so both go to the database at once.
+        let side = |owner_id: i64, owner: &str, peer: &str, direction: i32, is_read: i32| {
             let coll = self.user_msgs(owner_id);
-            self.ensure_indexes(&coll, Family::SingleMsgs).await?;
-            if let Some(existing) = coll
-                .find_one(doc! {"messageId": &m.message_id, "sender": owner.as_str()})
-                .await?
-            {
-                if direction == 0 {
-                    first_time = crate::util::num(&existing, "timeSend").unwrap_or(m.time_send);
-                }
-                if is_deleted(&existing) {
-                    deleted_for.push(owner_id);
-                }
-                continue;
-            }
-            created = true;
-            // Field order as the chat server archives it (seed 2.5).
-            coll.insert_one(doc! {
+            let record = doc! {
+                // Field order as the chat server archives it (seed 2.5).
                 "message": &message,
                 "direction": direction,
-                "sender": owner.as_str(),
-                "receiver": peer.as_str(),
+                "sender": owner,
+                "receiver": peer,
                 "sender_jid": &m.from_jid,
                 "receiver_jid": &to,
                 "ts": ts,
@@ -187,27 +166,51 @@ impl Store {
                 "isRead": is_read,
                 "isEncrypt": false,
                 "content": &m.content,
-            })
-            .await?;
-        }
+            };
+            let owner = owner.to_string();
+            async move {
+                self.ensure_indexes(&coll, Family::SingleMsgs).await?;
+                let existing = coll
+                    .find_one(doc! {"messageId": &m.message_id, "sender": &owner})
+                    .await?;
+                if existing.is_none() {
+                    coll.insert_one(record).await?;
+                }
+                ShikuResult::Ok(existing)
+            }
+        };
+        let (mine, theirs) = futures::try_join!(
+            side(m.from_user_id, &from, &to, 0, 1),
+            side(peer_id, &to, &from, 1, 0),
+        )?;
+        let created = mine.is_none() || theirs.is_none();
+        let first_time = mine
+            .as_ref()
+            .and_then(|d| crate::util::num(d, "timeSend"))
+            .unwrap_or(m.time_send);
         let mut stored = m.clone();
         stored.time_send = first_time;
-        for (owner_id, peer) in [(m.from_user_id, &to), (peer_id, &from)] {
-            if deleted_for.contains(&owner_id) {
-                continue;
-            }
+        // Owners whose copy was deleted or recalled (`delayedTime`, set by
+        // /tigase/deleteMsg) since the first attempt: a retry must not put
+        // the message back into their conversation list.
+        let last_chat = |owner_id: i64, peer: &str, copy: &Option<Document>| {
+            let skip = copy.as_ref().is_some_and(is_deleted);
             let coll = self.user_lastchats(owner_id);
-            self.ensure_indexes(&coll, Family::SingleLastChats).await?;
             let owner = owner_id.to_string();
             let fields = last_chat_fields(&stored, &owner, peer, false, &to);
-            upsert_last_chat(
-                &coll,
-                doc! {"userId": &owner, "jid": peer.as_str()},
-                fields,
-                first_time,
-            )
-            .await?;
-        }
+            let key = doc! {"userId": &owner, "jid": peer};
+            async move {
+                if !skip {
+                    self.ensure_indexes(&coll, Family::SingleLastChats).await?;
+                    upsert_last_chat(&coll, key, fields, first_time).await?;
+                }
+                ShikuResult::Ok(())
+            }
+        };
+        futures::try_join!(
+            last_chat(m.from_user_id, &to, &mine),
+            last_chat(peer_id, &from, &theirs),
+        )?;
         Ok(Stored {
             message_id: m.message_id.clone(),
             time_send: first_time,
