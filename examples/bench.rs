@@ -610,8 +610,9 @@ async fn main() {
                 direct(move |_| {
                     let (st, tok, seq) = (st.clone(), tok.clone(), seq.clone());
                     Box::pin(async move {
-                        // parse_token's status lookup, both users, then Store::write_single
-                        // (per side: duplicate check + insert; per side: last-chat update).
+                        // parse_token's status lookup, both users, then Store::write_single:
+                        // both sides' duplicate check + insert together, then both sides'
+                        // last-chat updates together.
                         st.sessions.openim_token_status("imAdmin", 10, &tok).await.map_err(|x| format!("{x:?}"))?.ok_or("token not issued")?;
                         let (from, to) = (100164i64, 100102i64);
                         let users = st.store.users();
@@ -619,20 +620,29 @@ async fn main() {
                         users.find_one(doc! {"_id": {"$in": [to as i32, to]}}).await.map_err(e)?.ok_or("no receiver")?;
                         let mid = format!("directbench_{run_id}_{}", seq.fetch_add(1, Ordering::Relaxed));
                         let t = shiku_api::util::now_ms();
-                        for (owner, peer, dir) in [(from, to, 0), (to, from, 1)] {
-                            let c = st.store.user_msgs(owner);
-                            if c.find_one(doc! {"messageId": &mid, "sender": owner.to_string()}).await.map_err(e)?.is_none() {
-                                c.insert_one(doc! {"message": "{}", "direction": dir, "sender": owner.to_string(), "receiver": peer.to_string(),
-                                    "sender_jid": "100164/web", "receiver_jid": "100102", "ts": t, "contentType": 1, "messageId": &mid,
-                                    "timeSend": t, "deleteTime": 0i64, "isRead": 1, "isEncrypt": false, "content": "direct"}).await.map_err(e)?;
+                        let side = |owner: i64, peer: i64, dir: i32| {
+                            let (c, mid) = (st.store.user_msgs(owner), mid.clone());
+                            async move {
+                                if c.find_one(doc! {"messageId": &mid, "sender": owner.to_string()}).await.map_err(e)?.is_none() {
+                                    c.insert_one(doc! {"message": "{}", "direction": dir, "sender": owner.to_string(), "receiver": peer.to_string(),
+                                        "sender_jid": "100164/web", "receiver_jid": "100102", "ts": t, "contentType": 1, "messageId": &mid,
+                                        "timeSend": t, "deleteTime": 0i64, "isRead": 1, "isEncrypt": false, "content": "direct"}).await.map_err(e)?;
+                                }
+                                Ok::<(), String>(())
                             }
-                        }
-                        for (owner, peer) in [(from, to), (to, from)] {
-                            st.store.user_lastchats(owner).update_one(
-                                doc! {"userId": owner.to_string(), "jid": peer.to_string(), "timeSend": {"$lte": t}},
-                                doc! {"$set": {"type": 1, "messageId": &mid, "timeSend": t, "content": "direct"}},
-                            ).await.map_err(e)?;
-                        }
+                        };
+                        futures::try_join!(side(from, to, 0), side(to, from, 1))?;
+                        let last = |owner: i64, peer: i64| {
+                            let (c, mid) = (st.store.user_lastchats(owner), mid.clone());
+                            async move {
+                                c.update_one(
+                                    doc! {"userId": owner.to_string(), "jid": peer.to_string(), "timeSend": {"$lte": t}},
+                                    doc! {"$set": {"type": 1, "messageId": &mid, "timeSend": t, "content": "direct"}},
+                                ).await.map_err(e)?;
+                                Ok::<(), String>(())
+                            }
+                        };
+                        futures::try_join!(last(from, to), last(to, from))?;
                         Ok(())
                     })
                 })
