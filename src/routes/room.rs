@@ -65,6 +65,15 @@ async fn load_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
     state.store.room_by_id(id).await?.ok_or_else(not_room)
 }
 
+/// The room, refused with 100401 when the console locked it (`s` = -1).
+async fn open_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
+    let room = load_room(state, id).await?;
+    if locked(&room) {
+        return Err(room_locked());
+    }
+    Ok(room)
+}
+
 fn role_of(member: &Option<Document>) -> i32 {
     member
         .as_ref()
@@ -313,10 +322,7 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
     let page_size = p.i64_or("pageSize", 100)?.clamp(1, state.cfg.max_page_size);
-    let room = load_room(&state, &id).await?;
-    if locked(&room) {
-        return Err(room_locked());
-    }
+    let room = open_room(&state, &id).await?;
     // Independent reads, issued together.
     let (member, members, notices) = futures::try_join!(
         state.store.room_member(&id, me),
@@ -380,10 +386,7 @@ async fn update(
     let max_user_size = p.i32_opt("maxUserSize")?;
     let allow_host_update = p.i32_or("allowHostUpdate", -1)?;
     let attrition = p.i32_or("isAttritionNotice", -1)?;
-    let room = load_room(&state, &id).await?;
-    if locked(&room) {
-        return Err(room_locked());
-    }
+    let room = open_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
     let role = role_of(&member);
     if role != ROLE_OWNER && role != ROLE_ADMIN {
@@ -523,11 +526,8 @@ async fn transfer(
         return Err(ShikuError::coded(100403, "请指定新群主"));
     }
     let id = room_id(&p)?;
-    let room = load_room(&state, &id).await?;
+    let room = open_room(&state, &id).await?;
     let owner = num(&room, "userId").unwrap_or(0);
-    if locked(&room) {
-        return Err(room_locked());
-    }
     if to == owner {
         return Err(ShikuError::coded(100404, "不能转让群组给自己"));
     }
@@ -574,10 +574,7 @@ async fn member_delete(
     let target = p
         .i64_opt("userId")?
         .ok_or_else(|| ShikuError::missing("userId"))?;
-    let room = load_room(&state, &id).await?;
-    if locked(&room) {
-        return Err(room_locked());
-    }
+    let room = open_room(&state, &id).await?;
     let owner = num(&room, "userId").unwrap_or(0);
     let jid = str_of(&room, "jid").to_string();
     let my_member = state.store.room_member(&id, me).await?;
@@ -654,10 +651,7 @@ async fn member_update(
     if phones.is_empty() {
         return Err(ShikuError::missing("phones"));
     }
-    let room = load_room(&state, &id).await?;
-    if locked(&room) {
-        return Err(room_locked());
-    }
+    let room = open_room(&state, &id).await?;
     let owner = num(&room, "userId").unwrap_or(0);
     let my_member = state.store.room_member(&id, me).await?;
     if my_member.is_none() {
