@@ -39,6 +39,16 @@ fn paging(p: &Params, state: &AppState, default: i64) -> ShikuResult<(u64, i64)>
     Ok(((index.saturating_mul(size)) as u64, size))
 }
 
+/// `startTime`/`endTime` (ms, 0 or absent = unbounded) as a history window.
+fn window(p: &Params) -> ShikuResult<Window> {
+    let start = p.i64_or("startTime", 0)?;
+    let end = p.i64_or("endTime", 0)?;
+    Ok(Window {
+        start: (start > 0).then_some(start),
+        end: (end > 0).then_some(end),
+    })
+}
+
 /// Single-chat history. Like the original, `startTime`/`endTime` (ms) are
 /// widened to whole seconds plus one second on each side and inclusive;
 /// `maxType` (default 200) keeps `contentType < maxType`.
@@ -49,13 +59,12 @@ async fn shiku_msgs(
 ) -> ShikuResult<HttpResponse> {
     let uid = state.user(&req, &p).await?;
     let receiver = p.i32_required("receiver")? as i64;
-    let start = p.i64_or("startTime", 0)?;
-    let end = p.i64_or("endTime", 0)?;
+    let requested = window(&p)?;
     let max_type = p.i32_or("maxType", 200)?;
     let (skip, limit) = paging(&p, &state, 20)?;
     let window = Window {
-        start: (start > 0).then(|| (start / 1000 - 1) * 1000),
-        end: (end > 0).then(|| (end / 1000 + 1) * 1000),
+        start: requested.start.map(|t| (t / 1000 - 1) * 1000),
+        end: requested.end.map(|t| (t / 1000 + 1) * 1000),
     };
     let docs = state
         .store
@@ -73,8 +82,7 @@ async fn shiku_muc_msgs(
 ) -> ShikuResult<HttpResponse> {
     let uid = state.user(&req, &p).await?;
     let jid = p.required("roomId")?.to_string();
-    let start = p.i64_or("startTime", 0)?;
-    let end = p.i64_or("endTime", 0)?;
+    let window = window(&p)?;
     p.i32_or("maxType", 200)?;
     let (skip, limit) = paging(&p, &state, 20)?;
     // The member's hidden ids do not depend on the room lookup: one round trip less.
@@ -83,10 +91,6 @@ async fn shiku_muc_msgs(
         state.store.hidden_room_msgs(uid, &jid)
     )?;
     let view = crate::store::Store::view_of(&member, hidden);
-    let window = Window {
-        start: (start > 0).then_some(start),
-        end: (end > 0).then_some(end),
-    };
     let docs = state
         .store
         .group_history(&jid, &view, window, skip, limit)
