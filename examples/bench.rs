@@ -243,11 +243,17 @@ const ROOM_JID: &str = shiku_api::seed::SYNTHETIC_ROOM_JID;
 const ROOM_ID: &str = "60210278cb36d459fe88c196";
 const SYN_USER: i64 = shiku_api::seed::SYNTHETIC_FIRST_USER;
 const SYN_PEER: i64 = SYN_USER + 1;
+/// The conversation of 200 messages at every size (`seed::STEADY_USER`).
+const STEADY: i64 = shiku_api::seed::STEADY_USER;
 const PAGE: i64 = 20;
 
 fn history_filter() -> Document {
+    pair_history_filter(SYN_USER, SYN_PEER)
+}
+
+fn pair_history_filter(owner: i64, peer: i64) -> Document {
     // Store::single_history with maxType 200, no window.
-    doc! {"sender": SYN_USER.to_string(), "receiver": SYN_PEER.to_string(), "contentType": {"$lt": 200}, "delayedTime": Bson::Null}
+    doc! {"sender": owner.to_string(), "receiver": peer.to_string(), "contentType": {"$lt": 200}, "delayedTime": Bson::Null}
 }
 
 fn muc_filter(visible_from: i64) -> Document {
@@ -286,7 +292,11 @@ async fn main() {
     let max_page = cfg.max_page_size;
     let state = Arc::new(shiku_api::AppState::new(cfg).await.expect("connect"));
     let store: Store = state.store.clone();
-    for (uid, tok) in [(USER, "benchtoken100164"), (SYN_USER, "benchtoken200000")] {
+    for (uid, tok) in [
+        (USER, "benchtoken100164"),
+        (SYN_USER, "benchtoken200000"),
+        (STEADY, "benchtoken201000"),
+    ] {
         state.sessions.save(Kind::Login, uid, tok).await.unwrap();
     }
     let http = reqwest::Client::builder()
@@ -339,6 +349,16 @@ async fn main() {
             (
                 "history (shiku_msgs)",
                 explain(&msgs, history_filter(), hist_sort.clone(), PAGE).await,
+            ),
+            (
+                "history, steady pair",
+                explain(
+                    &msgs,
+                    pair_history_filter(STEADY, STEADY + 1),
+                    hist_sort.clone(),
+                    PAGE,
+                )
+                .await,
             ),
             ("history page 50", {
                 // a deep page: skip 1000
@@ -405,6 +425,7 @@ async fn main() {
         }
         let cases = [
             ("/tigase/shiku_msgs", format!("{base}/tigase/shiku_msgs?access_token=benchtoken200000&receiver={SYN_PEER}&pageIndex=0&pageSize={PAGE}")),
+            ("shiku_msgs, steady pair", format!("{base}/tigase/shiku_msgs?access_token=benchtoken201000&receiver={}&pageIndex=0&pageSize={PAGE}", STEADY + 1)),
             ("/tigase/shiku_muc_msgs", format!("{base}/tigase/shiku_muc_msgs?access_token=benchtoken100164&roomId={ROOM_JID}&pageIndex=0&pageSize={PAGE}")),
             ("/tigase/getLastChatList", format!("{base}/tigase/getLastChatList?access_token=benchtoken200000&pageSize={PAGE}")),
             ("JH poll", format!("{base}/api/im/getNewestMsgListByLastTime?appid=JH&from=m0&to=s0&fromrole=MEMBER&lasttime={jh_lasttime}")),

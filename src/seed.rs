@@ -101,6 +101,13 @@ const CONVERSATIONS_PER_USER: i64 = 4;
 /// 200001), so that one history is deep at every size (1/49 of the messages;
 /// 49 does not divide the 4000 conversations, so none of them is left empty).
 const HOT_EVERY: u64 = 49;
+/// A conversation whose size does not grow with the seed: 201000 with 201001
+/// (shard `"20"` like the others, no other partner), every 50th of the first
+/// 10 000 messages, so 200 messages at every size from 10 000 on. The scale
+/// bench reads it to see the collection's growth alone.
+pub const STEADY_USER: i64 = 201000;
+const STEADY_UNTIL: u64 = 10_000;
+const STEADY_EVERY: u64 = 50;
 /// First synthetic `timeSend` (ms, May 2021): after the demo room was created,
 /// so its members see the synthetic group messages.
 pub const SYNTHETIC_BASE_TIME: i64 = 1_620_000_000_000;
@@ -109,8 +116,17 @@ pub const SYNTHETIC_ROOM_JID: &str = "6c1536dbf97540d1b906d76f4272a90d";
 
 /// Who sends message `k` to whom: conversation `k % 4000` between `a` and one
 /// of its four partners `a + 1`, `a + 98`, `a + 195`, `a + 292` (mod 1000),
-/// taking turns by round; every 49th message is the busy pair's.
+/// taking turns by round; every 49th message is the busy pair's; the steady
+/// pair's messages come first.
 pub fn synthetic_pair(k: u64) -> (i64, i64) {
+    if k < STEADY_UNTIL && k % STEADY_EVERY == STEADY_EVERY / 2 {
+        let (a, b) = (STEADY_USER, STEADY_USER + 1);
+        return if (k / STEADY_EVERY) % 2 == 0 {
+            (a, b)
+        } else {
+            (b, a)
+        };
+    }
     let (a, b, round) = if k % HOT_EVERY == 0 {
         (0, 1, k / HOT_EVERY)
     } else {
@@ -224,7 +240,7 @@ pub async fn synthetic(store: &Store, n: u64) -> Result<(), String> {
     }
     let (lo, hi) = (
         SYNTHETIC_FIRST_USER.to_string(),
-        (SYNTHETIC_FIRST_USER + SYNTHETIC_USERS - 1).to_string(),
+        (STEADY_USER + 1).to_string(),
     );
     for (shard, docs) in by_shard {
         let coll: Collection<Document> = store.lastchat_db().collection(&shard);
@@ -326,11 +342,21 @@ mod tests {
             partners.entry(a).or_default().insert(b);
             partners.entry(b).or_default().insert(a);
         }
-        assert_eq!(partners.len(), 1000);
+        let steady = [STEADY_USER, STEADY_USER + 1];
+        assert_eq!(partners.len(), 1002);
         assert!(
-            partners.values().all(|p| p.len() >= 8),
+            partners
+                .iter()
+                .filter(|(u, _)| !steady.contains(u))
+                .all(|(_, p)| p.len() >= 8),
             "each user has 8+ partners"
         );
+        // The steady pair talk only to each other, 200 messages at any size.
+        assert_eq!(partners[&STEADY_USER].len(), 1);
+        let steady_messages = (0..100_000)
+            .filter(|k| steady.contains(&synthetic_pair(*k).0))
+            .count();
+        assert_eq!(steady_messages, 200);
         // The busy pair has a full page of history even at 10 000 messages.
         let hot = (0..10_000)
             .filter(|k| {

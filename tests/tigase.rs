@@ -758,31 +758,38 @@ async fn search_matches_literally_and_only_the_callers_data() {
 async fn history_queries_use_an_index() {
     let (app, _, _, _) = seeded().await;
     app.store().create_all_indexes().await.unwrap();
-    let db = app.store().msgs_db();
-    // The history query's equality prefix and sort. (SecantusDB, the test
-    // server, falls back to COLLSCAN once `delayedTime: null` / `$lt` join the
-    // filter; MongoDB serves the full filter from the same index.)
-    let plan = db
-        .run_command(doc! {"explain": {
-            "find": "10",
-            "filter": {"sender": "100164", "receiver": "100102"},
-            "sort": {"timeSend": -1},
-        }, "verbosity": "queryPlanner"})
-        .await
-        .unwrap();
-    let text = format!("{plan:?}");
-    assert!(
-        text.contains("IXSCAN") && !text.contains("COLLSCAN"),
-        "{text}"
-    );
-    // Either way the index that serves it exists.
-    let names: Vec<String> = db
-        .collection::<Document>("10")
-        .list_index_names()
-        .await
-        .unwrap();
-    assert!(
-        names.iter().any(|n| n == "sender_1_receiver_1_timeSend_-1"),
-        "{names:?}"
-    );
+    // Each query's equality part and sort, as the store issues them. (With
+    // `contentType: {$lt}` added, SecantusDB, the test server, plans one
+    // clause only and its explain reports COLLSCAN; MongoDB serves the full
+    // filter from the same index: see docs/benchmarks.md.)
+    let cases = [
+        (
+            app.store().msgs_db(),
+            "10",
+            doc! {"sender": "100164", "receiver": "100102", "delayedTime": null},
+            "sender_1_receiver_1_delayedTime_1_timeSend_-1",
+        ),
+        (
+            app.store().lastchat_db(),
+            "10",
+            doc! {"userId": "100164", "isRoom": 0},
+            "userId_1_isRoom_1_timeSend_-1",
+        ),
+    ];
+    for (db, coll, filter, index) in cases {
+        let plan = db
+            .run_command(doc! {"explain": {
+                "find": coll,
+                "filter": filter.clone(),
+                "sort": {"timeSend": -1},
+                "limit": 20,
+            }, "verbosity": "queryPlanner"})
+            .await
+            .unwrap();
+        let text = format!("{plan:?}");
+        assert!(
+            text.contains("IXSCAN") && text.contains(index) && !text.contains("COLLSCAN"),
+            "{filter}: {text}"
+        );
+    }
 }

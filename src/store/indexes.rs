@@ -35,20 +35,24 @@ pub enum Family {
 
 pub fn family_indexes(f: Family) -> Vec<IndexModel> {
     match f {
-        // The original's four, plus history by time.
+        // The original's four, plus history by time: equality on the pair and
+        // on `delayedTime: null` (not deleted), then the sort key, so a
+        // conversation the owner cleared is skipped in the index instead of
+        // being fetched and filtered page after page.
         Family::SingleMsgs => vec![
             ix(doc! {"messageId": 1}),
             ix(doc! {"seqNo": 1}),
             ix(doc! {"sender": 1, "receiver": 1, "seqNo": 1, "timeSend": -1}),
             ix(doc! {"sender": 1, "receiver": 1, "direction": 1}),
-            ix(doc! {"sender": 1, "receiver": 1, "timeSend": -1}),
+            ix(doc! {"sender": 1, "receiver": 1, "delayedTime": 1, "timeSend": -1}),
             ix(doc! {"sender": 1, "timeSend": -1}),
         ],
         Family::SingleLastChats => vec![
             ix(doc! {"messageId": 1}),
             ix(doc! {"timeSend": 1, "userId": 1, "isRoom": 1, "jid": 1}),
             ix(doc! {"userId": 1, "jid": 1}),
-            ix(doc! {"userId": 1, "timeSend": -1}),
+            // The list: the owner's single chats (`isRoom: 0`), newest first.
+            ix(doc! {"userId": 1, "isRoom": 1, "timeSend": -1}),
         ],
         Family::MucMsgs => vec![
             ix(doc! {"seqNo": 1}),
