@@ -121,13 +121,13 @@ pub const SYNTHETIC_ROOM_JID: &str = "6c1536dbf97540d1b906d76f4272a90d";
 pub fn synthetic_pair(k: u64) -> (i64, i64) {
     if k < STEADY_UNTIL && k % STEADY_EVERY == STEADY_EVERY / 2 {
         let (a, b) = (STEADY_USER, STEADY_USER + 1);
-        return if (k / STEADY_EVERY) % 2 == 0 {
+        return if (k / STEADY_EVERY).is_multiple_of(2) {
             (a, b)
         } else {
             (b, a)
         };
     }
-    let (a, b, round) = if k % HOT_EVERY == 0 {
+    let (a, b, round) = if k.is_multiple_of(HOT_EVERY) {
         (0, 1, k / HOT_EVERY)
     } else {
         let q = (k as i64) % (SYNTHETIC_USERS * CONVERSATIONS_PER_USER);
@@ -300,7 +300,7 @@ fn group_message(k: u64) -> crate::store::msgs::NewMessage {
 fn jh_message(k: u64) -> Document {
     let j = k / 20;
     let p = j % 50;
-    let (from, to, fromrole, torole) = if (j / 50) % 2 == 0 {
+    let (from, to, fromrole, torole) = if (j / 50).is_multiple_of(2) {
         (format!("m{p}"), format!("s{p}"), "MEMBER", "SALER")
     } else {
         (format!("s{p}"), format!("m{p}"), "SALER", "MEMBER")
@@ -326,6 +326,27 @@ async fn insert_ignoring_duplicates(
         Err(e) if only_duplicates(&e) => Ok(()),
         Err(e) => Err(e.to_string()),
     }
+}
+
+fn only_duplicates(e: &mongodb::error::Error) -> bool {
+    match &*e.kind {
+        mongodb::error::ErrorKind::InsertMany(m) => {
+            m.write_concern_error.is_none()
+                && m.write_errors
+                    .as_ref()
+                    .is_some_and(|w| w.iter().all(|x| x.code == 11000))
+        }
+        _ => false,
+    }
+}
+
+fn oid_bytes(k: u64, dir: i32) -> [u8; 12] {
+    let mut b = [0u8; 12];
+    b[0] = 0x5f;
+    b[1] = 0xff;
+    b[2] = dir as u8;
+    b[4..12].copy_from_slice(&k.to_be_bytes());
+    b
 }
 
 #[cfg(test)]
@@ -366,25 +387,4 @@ mod tests {
             .count();
         assert!(hot >= 200, "{hot}");
     }
-}
-
-fn only_duplicates(e: &mongodb::error::Error) -> bool {
-    match &*e.kind {
-        mongodb::error::ErrorKind::InsertMany(m) => {
-            m.write_concern_error.is_none()
-                && m.write_errors
-                    .as_ref()
-                    .is_some_and(|w| w.iter().all(|x| x.code == 11000))
-        }
-        _ => false,
-    }
-}
-
-fn oid_bytes(k: u64, dir: i32) -> [u8; 12] {
-    let mut b = [0u8; 12];
-    b[0] = 0x5f;
-    b[1] = 0xff;
-    b[2] = dir as u8;
-    b[4..12].copy_from_slice(&k.to_be_bytes());
-    b
 }

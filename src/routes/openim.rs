@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use bson::{doc, Bson, Document};
+use bson::{doc, Document};
 use jsonwebtoken::{errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -605,12 +605,15 @@ fn shiku_user_id(id: &str) -> Option<i64> {
     id.parse::<i64>().ok().filter(|v| *v > 0)
 }
 
-async fn user(state: &AppState, id: i64) -> OResult<Option<Document>> {
-    state
-        .store
-        .user_by_id(id)
-        .await
-        .map_err(OpenImError::internal)
+async fn user(state: &AppState, id: Option<i64>) -> OResult<Option<Document>> {
+    match id {
+        Some(id) => state
+            .store
+            .user_by_id(id)
+            .await
+            .map_err(OpenImError::internal),
+        None => Ok(None),
+    }
 }
 
 fn nickname(d: Option<&Document>) -> Option<String> {
@@ -642,10 +645,26 @@ async fn send_msg(
         return Err(OpenImError::args("unknown sessionType"));
     }
     let from_id = shiku_user_id(&r.send_id);
-    let sender_doc = match from_id {
-        Some(id) => user(&state, id).await?,
-        None => None,
+    let group = r.session_type == 3;
+    let recv_id = if group {
+        None
+    } else {
+        shiku_user_id(&r.recv_id)
     };
+    // The sender and the receiver (or room) do not depend on each other: read
+    // together; the checks below keep OpenIM's order.
+    let (sender_doc, recv_doc, room) =
+        futures::try_join!(user(&state, from_id), user(&state, recv_id), async {
+            if group && valid_room_jid(&r.group_id) {
+                state
+                    .store
+                    .room_by_jid(&r.group_id)
+                    .await
+                    .map_err(OpenImError::internal)
+            } else {
+                Ok(None)
+            }
+        },)?;
     let from_id = match (r.session_type, from_id) {
         (_, None) => return Err(OpenImError::not_found("record not found")),
         (1 | 3, Some(_)) if sender_doc.is_none() => {
@@ -686,28 +705,16 @@ async fn send_msg(
         time_send,
         extra: mapped.extra,
     };
-    let stored_time = if r.session_type == 3 {
+    let stored_time = if group {
         let jid = r.group_id.as_str();
-        if !valid_room_jid(jid) {
-            return Err(OpenImError::not_found("record not found"));
-        }
-        let room = state
-            .store
-            .rooms()
-            .find_one(doc! {"jid": jid})
-            .await?
-            .ok_or_else(|| OpenImError::not_found("record not found"))?;
-        let owner = num(&room, "userId");
-        if owner != Some(from_id) {
+        let room = room.ok_or_else(|| OpenImError::not_found("record not found"))?;
+        if num(&room, "userId") != Some(from_id) {
             let room_oid = room.get_object_id("_id").map_err(OpenImError::internal)?;
             let member = state
                 .store
-                .room_members(&room_oid)
-                .find_one(doc! {
-                    "roomId": room_oid,
-                    "userId": {"$in": [Bson::Int32(from_id as i32), Bson::Int64(from_id)]},
-                })
-                .await?;
+                .room_member(&room_oid, from_id)
+                .await
+                .map_err(OpenImError::internal)?;
             if member.is_none() {
                 return Err(OpenImError::new(1203, "NotInGroupYetError", ""));
             }
@@ -726,12 +733,7 @@ async fn send_msg(
                 .time_send
         }
     } else {
-        let recv = shiku_user_id(&r.recv_id);
-        let recv_doc = match recv {
-            Some(id) => user(&state, id).await?,
-            None => None,
-        };
-        let (Some(recv), Some(recv_doc)) = (recv, recv_doc) else {
+        let (Some(recv), Some(recv_doc)) = (recv_id, recv_doc) else {
             return Err(OpenImError::not_found("userID not found"));
         };
         if recv == from_id {

@@ -286,28 +286,16 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     let now = now_s();
     let id = ObjectId::new();
     let room = new_room_doc(id, jid, name, desc, me, &owner_name, now);
-    // Members, their room index entries and the 907 notices first; the room
-    // document last, so a failed attempt leaves no half-made room behind.
-    state
-        .store
-        .add_room_member(&id, new_member_doc(id, me, &owner_name, ROLE_OWNER, now))
-        .await?;
-    state.store.add_user_room_jid(me, jid, &id).await?;
-    for (u, nick) in &invited {
-        state
-            .store
-            .add_room_member(&id, new_member_doc(id, *u, nick, ROLE_MEMBER, now))
-            .await?;
-        state.store.add_user_room_jid(*u, jid, &id).await?;
-        // The owner's own 907 goes only to him as a single chat (not stored
-        // here); each invited member's 907 is also a group message.
-        state
-            .store
-            .write_group(&new_member_message(&room, me, &owner_name, *u, nick), jid)
-            .await?;
-    }
-    state.store.insert_room(room.clone()).await?;
-    state.store.recount_room_users(&id).await?;
+    // The owner's own 907 goes only to him as a single chat (not stored here);
+    // each invited member's 907 is also a group message.
+    let mut joins = vec![(new_member_doc(id, me, &owner_name, ROLE_OWNER, now), None)];
+    joins.extend(invited.iter().map(|(u, nick)| {
+        (
+            new_member_doc(id, *u, nick, ROLE_MEMBER, now),
+            Some(new_member_message(&room, me, &owner_name, *u, nick)),
+        )
+    }));
+    state.store.create_room(room.clone(), &joins).await?;
 
     // The original answers the entity as it was saved: userSize 0, no members.
     let mut out = room_json(&room);
@@ -403,12 +391,11 @@ async fn update(
             if new_name.chars().count() > 100 {
                 return Err(ShikuError::invalid("roomName"));
             }
+            let m = notice_message(902, me, &my_name, &jid, None, new_name, BTreeMap::new());
             state
                 .store
-                .set_room_fields(&id, doc! {"name": new_name})
+                .change_room(&id, &jid, doc! {"name": new_name}, &m)
                 .await?;
-            let m = notice_message(902, me, &my_name, &jid, None, new_name, BTreeMap::new());
-            state.store.write_group(&m, &jid).await?;
             return Ok(ok());
         }
     }
@@ -431,9 +418,8 @@ async fn update(
         if k == "showRead" && num(&room, "showRead") == Some(v as i64) {
             continue;
         }
-        state.store.set_room_fields(&id, doc! {k: v}).await?;
         let m = notice_message(t, me, &my_name, &jid, None, &v.to_string(), BTreeMap::new());
-        state.store.write_group(&m, &jid).await?;
+        state.store.change_room(&id, &jid, doc! {k: v}, &m).await?;
         return Ok(ok());
     }
     let mut set = Document::new();
@@ -632,9 +618,7 @@ async fn member_delete(
         );
         state.store.write_group(&m, &jid).await?;
     }
-    state.store.remove_user_room_jid(target, &jid).await?;
-    state.store.remove_room_member(&id, target).await?;
-    state.store.recount_room_users(&id).await?;
+    state.store.leave_room(&id, &jid, target).await?;
     Ok(ok())
 }
 
@@ -661,12 +645,12 @@ async fn member_update(
         return Err(ShikuError::coded(100421, "邀请群成员 需要群主同意"));
     }
     let users = resolve_phones(&state, &phones).await?;
-    let mut new_users = Vec::new();
-    for (u, nick) in users {
-        if state.store.room_member(&id, u).await?.is_none() {
-            new_users.push((u, nick));
-        }
-    }
+    let ids: Vec<i64> = users.iter().map(|(u, _)| *u).collect();
+    let present = state.store.members_among(&id, &ids).await?;
+    let new_users: Vec<(i64, String)> = users
+        .into_iter()
+        .filter(|(u, _)| !present.contains(u))
+        .collect();
     let max = num(&room, "maxUserSize").unwrap_or(1000);
     if max < num(&room, "userSize").unwrap_or(0) + new_users.len() as i64 {
         return Err(ShikuError::coded(100423, "群人数已达到上限，加入人数过多"));
@@ -674,21 +658,17 @@ async fn member_update(
     let my_name = nickname_of(&state, me).await?;
     let jid = str_of(&room, "jid").to_string();
     let now = now_s();
-    for (i, (u, nick)) in new_users.iter().enumerate() {
-        state.store.add_user_room_jid(*u, &jid, &id).await?;
-        state
-            .store
-            .write_group(&new_member_message(&room, me, &my_name, *u, nick), &jid)
-            .await?;
-        state
-            .store
-            .add_room_member(
-                &id,
+    let joins: Vec<_> = new_users
+        .iter()
+        .enumerate()
+        .map(|(i, (u, nick))| {
+            (
                 new_member_doc(id, *u, nick, ROLE_MEMBER, now + 1 + i as i64),
+                Some(new_member_message(&room, me, &my_name, *u, nick)),
             )
-            .await?;
-    }
-    state.store.recount_room_users(&id).await?;
+        })
+        .collect();
+    state.store.add_room_members(&id, &jid, &joins).await?;
     Ok(ok())
 }
 

@@ -10,8 +10,10 @@ use bson::{doc, oid::ObjectId, Bson, Document};
 use futures::TryStreamExt;
 
 use super::indexes::Family;
+use super::msgs::NewMessage;
 use super::Store;
 use crate::error::ShikuResult;
+use crate::util::num;
 
 /// `KConstants.Room_Role`.
 pub const ROLE_OWNER: i32 = 1;
@@ -124,9 +126,14 @@ pub fn new_notice_doc(
     }
 }
 
+/// A Java `int` userId as either integer type it may have been stored with.
+fn uid_variants(user_id: i64) -> [Bson; 2] {
+    [Bson::Int32(user_id as i32), Bson::Int64(user_id)]
+}
+
 /// Matches a Java `int` userId whichever integer type it was stored with.
 fn uid(user_id: i64) -> Bson {
-    Bson::Document(doc! {"$in": [Bson::Int32(user_id as i32), Bson::Int64(user_id)]})
+    Bson::Document(doc! {"$in": uid_variants(user_id).to_vec()})
 }
 
 impl Store {
@@ -382,6 +389,94 @@ impl Store {
                 .await?)
         };
         futures::try_join!(self.latest_notices(room, skip, limit), count)
+    }
+
+    /// Creates a room with its first members: each member (see
+    /// [`Store::join_members`]), then the room document, then `userSize`. The
+    /// room document comes last so that a failed attempt leaves no half-made
+    /// room behind, and a retry (which checks the room's jid) redoes it all.
+    pub async fn create_room(
+        &self,
+        room: Document,
+        joins: &[(Document, Option<NewMessage>)],
+    ) -> ShikuResult<()> {
+        let (id, jid) = (
+            room.get_object_id("_id").unwrap_or_default(),
+            room.get_str("jid").unwrap_or_default().to_string(),
+        );
+        self.join_members(&id, &jid, joins).await?;
+        self.insert_room(room).await?;
+        self.recount_room_users(&id).await?;
+        Ok(())
+    }
+
+    /// Adds members to an existing room, then recounts `userSize`.
+    pub async fn add_room_members(
+        &self,
+        room: &ObjectId,
+        jid: &str,
+        joins: &[(Document, Option<NewMessage>)],
+    ) -> ShikuResult<()> {
+        self.join_members(room, jid, joins).await?;
+        self.recount_room_users(room).await?;
+        Ok(())
+    }
+
+    /// For each new member: the user's room index entry, the room notice that
+    /// announces them (907, when given) and, last, the member record, which is
+    /// what "already in the room" is checked against, so a retry after a
+    /// failure adds whoever is still missing.
+    async fn join_members(
+        &self,
+        room: &ObjectId,
+        jid: &str,
+        joins: &[(Document, Option<NewMessage>)],
+    ) -> ShikuResult<()> {
+        for (member, notice) in joins {
+            let user_id = num(member, "userId").unwrap_or(0);
+            self.add_user_room_jid(user_id, jid, room).await?;
+            if let Some(m) = notice {
+                self.write_group(m, jid).await?;
+            }
+            self.add_room_member(room, member.clone()).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes a member: the user's room index entry, the member record, then
+    /// the recount.
+    pub async fn leave_room(&self, room: &ObjectId, jid: &str, user_id: i64) -> ShikuResult<()> {
+        self.remove_user_room_jid(user_id, jid).await?;
+        self.remove_room_member(room, user_id).await?;
+        self.recount_room_users(room).await?;
+        Ok(())
+    }
+
+    /// Which of `users` already are members of the room (one query).
+    pub async fn members_among(&self, room: &ObjectId, users: &[i64]) -> ShikuResult<Vec<i64>> {
+        let ids: Vec<Bson> = users.iter().flat_map(|u| uid_variants(*u)).collect();
+        let docs: Vec<Document> = self
+            .room_members(room)
+            .find(doc! {"roomId": room, "userId": {"$in": ids}})
+            .projection(doc! {"userId": 1})
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.iter().filter_map(|d| num(d, "userId")).collect())
+    }
+
+    /// Saves a change of the room's settings, then the notice that announces
+    /// it to the group.
+    pub async fn change_room(
+        &self,
+        room: &ObjectId,
+        jid: &str,
+        set: Document,
+        notice: &NewMessage,
+    ) -> ShikuResult<()> {
+        self.set_room_fields(room, set).await?;
+        self.write_group(notice, jid).await?;
+        Ok(())
     }
 
     /// Transfers ownership: new owner's role first, then the old owner's, the
