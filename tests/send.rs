@@ -530,6 +530,103 @@ async fn send_msg_group_and_notification() {
     assert_eq!(m["messageHead"]["from"], "10005/Server");
 }
 
+/// OpenIM's group checks on Shiku's records: member (1203), member muted (1402),
+/// room muted for all but owner and admins (1403), room disabled (1204); each
+/// refusal changes nothing.
+#[actix_web::test]
+async fn send_msg_group_membership_and_mutes() {
+    let app = start().await;
+    let tok = openim_admin_token(&app).await;
+    let h = [OP, ("token", tok.as_str())];
+    let room_id = bson::oid::ObjectId::parse_str("60210278cb36d459fe88c196").unwrap();
+    let members = app.store().room_members(&room_id);
+    let rooms = app.store().rooms();
+    let now = chrono::Utc::now().timestamp();
+    let set_member = |user: i32, set: Document| {
+        let members = members.clone();
+        async move {
+            let r = members
+                .update_one(doc! {"roomId": room_id, "userId": user}, doc! {"$set": set})
+                .await
+                .unwrap();
+            assert_eq!(r.matched_count, 1);
+        }
+    };
+    let set_room = |set: Document| {
+        let rooms = rooms.clone();
+        async move {
+            let r = rooms
+                .update_one(doc! {"_id": room_id}, doc! {"$set": set})
+                .await
+                .unwrap();
+            assert_eq!(r.matched_count, 1);
+        }
+    };
+    let send = |from: &'static str| {
+        let app = &app;
+        let h = h.clone();
+        async move {
+            let body = json!({"sendID": from, "groupID": ROOM_JID, "content": {"content": format!("from {from}")}, "contentType": 101, "sessionType": 3});
+            app.post_json("/msg/send_msg", &h, &body).await
+        }
+    };
+    let refused = |from: &'static str, code: i64, msg: &'static str| {
+        let app = &app;
+        let send = &send;
+        async move {
+            let before = app.snapshot().await;
+            let (s, b) = send(from).await;
+            assert_eq!(
+                (s, b),
+                (200, json!({"errCode": code, "errMsg": msg, "errDlt": ""})),
+                "{from}"
+            );
+            assert!(app.snapshot().await == before, "{from}: nothing stored");
+        }
+    };
+    let stored = |from: &'static str| {
+        let app = &app;
+        let send = &send;
+        async move {
+            let (_, b) = send(from).await;
+            assert_eq!(b["errCode"], 0, "{from}: {b}");
+            let cid = b["data"]["clientMsgID"].as_str().unwrap().to_string();
+            let coll = format!("mucmsg_{ROOM_JID}");
+            let recs = find(app, &app.store().cfg.room, &coll, doc! {"messageId": &cid}).await;
+            assert_eq!(recs.len(), 1, "{from}");
+            assert_eq!(recs[0].get_str("sender").unwrap(), from);
+        }
+    };
+
+    // 100102 exists but is not in the room.
+    refused("100102", 1203, "NotInGroupYetError").await;
+    // A muted member (seconds, as the original stores it; or milliseconds).
+    set_member(100158, doc! {"talkTime": now + 3600}).await;
+    refused("100158", 1402, "MutedInGroup").await;
+    set_member(100158, doc! {"talkTime": (now + 3600) * 1000}).await;
+    refused("100158", 1402, "MutedInGroup").await;
+    // The mute has ended.
+    set_member(100158, doc! {"talkTime": now - 10}).await;
+    stored("100158").await;
+    // The whole room muted (the original also copies the time onto every
+    // member record): members refused, an admin and the owner still speak.
+    let until = now + 3600;
+    set_room(doc! {"talkTime": until}).await;
+    for user in [100158, 100159, 100164] {
+        set_member(user, doc! {"talkTime": until}).await;
+    }
+    set_member(100159, doc! {"role": 2}).await;
+    refused("100158", 1403, "MutedGroup").await;
+    stored("100159").await;
+    stored("100164").await;
+    // An admin muted personally (a different time) is refused.
+    set_member(100159, doc! {"talkTime": until + 60}).await;
+    refused("100159", 1402, "MutedInGroup").await;
+    // A room disabled from the console takes nothing, not even from the owner.
+    set_room(doc! {"s": -1}).await;
+    refused("100164", 1204, "DismissedAlreadyError").await;
+}
+
 #[actix_web::test]
 async fn send_msg_media_types_map_to_shiku_types() {
     let app = start().await;

@@ -17,8 +17,9 @@ use crate::error::OpenImError;
 use crate::store::msgs::NewMessage;
 use crate::store::names::valid_room_jid;
 use crate::store::openim::{platform_name, KICKED_TOKEN, NORMAL_TOKEN};
+use crate::store::rooms::{is_locked, is_muted, ROLE_ADMIN};
 use crate::store::users::md5_hex;
-use crate::util::{now_ms, num};
+use crate::util::{now_ms, now_s, num};
 use crate::AppState;
 
 type OResult<T> = Result<T, OpenImError>;
@@ -70,7 +71,7 @@ pub struct Claims {
 /// Mints and records a token; answers `{token, expireTimeSeconds}`.
 async fn issue(state: &AppState, user_id: &str, platform_id: i64) -> OResult<Value> {
     let ttl = state.cfg.openim_token_days * 86400;
-    let now = crate::util::now_s();
+    let now = now_s();
     let claims = Claims {
         user_id: user_id.to_string(),
         platform_id,
@@ -621,6 +622,26 @@ fn nickname(d: Option<&Document>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// OpenIM's checks of a group message's sender who is not the owner
+/// (`verify.go`), on Shiku's records: a member (1203), not muted (1402), and
+/// not in a room muted for everyone but the owner and admins (1403). The
+/// original copies a room-wide mute onto every member record, so a member's
+/// `talkTime` equal to the room's is that mute, not a personal one.
+fn group_sender_may_speak(room: &Document, member: Option<&Document>, now: i64) -> OResult<()> {
+    let Some(member) = member else {
+        return Err(OpenImError::new(1203, "NotInGroupYetError", ""));
+    };
+    let room_muted = is_muted(room, now);
+    let room_wide = room_muted && num(member, "talkTime") == num(room, "talkTime");
+    if is_muted(member, now) && !room_wide {
+        return Err(OpenImError::new(1402, "MutedInGroup", ""));
+    }
+    if room_muted && num(member, "role") != Some(ROLE_ADMIN as i64) {
+        return Err(OpenImError::new(1403, "MutedGroup", ""));
+    }
+    Ok(())
+}
+
 /// `POST /msg/send_msg`.
 async fn send_msg(
     state: web::Data<AppState>,
@@ -708,6 +729,9 @@ async fn send_msg(
     let stored_time = if group {
         let jid = r.group_id.as_str();
         let room = room.ok_or_else(|| OpenImError::not_found("record not found"))?;
+        if is_locked(&room) {
+            return Err(OpenImError::new(1204, "DismissedAlreadyError", ""));
+        }
         if num(&room, "userId") != Some(from_id) {
             let room_oid = room.get_object_id("_id").map_err(OpenImError::internal)?;
             let member = state
@@ -715,9 +739,7 @@ async fn send_msg(
                 .room_member(&room_oid, from_id)
                 .await
                 .map_err(OpenImError::internal)?;
-            if member.is_none() {
-                return Err(OpenImError::new(1203, "NotInGroupYetError", ""));
-            }
+            group_sender_may_speak(&room, member.as_ref(), now_s())?;
         }
         m.to = jid.to_string();
         m.to_user_id = jid.to_string();

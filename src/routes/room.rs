@@ -17,7 +17,7 @@ use crate::params::Params;
 use crate::store::msgs::NewMessage;
 use crate::store::names;
 use crate::store::rooms::{
-    new_member_doc, new_notice_doc, new_room_doc, ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER,
+    is_locked, new_member_doc, new_notice_doc, new_room_doc, ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER,
 };
 use crate::util::{entity_to_json, now_ms, now_s, num, ok, ok_data, page_data};
 use crate::AppState;
@@ -68,7 +68,7 @@ async fn load_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
 /// The room, refused with 100401 when the console locked it (`s` = -1).
 async fn open_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
     let room = load_room(state, id).await?;
-    if locked(&room) {
+    if is_locked(&room) {
         return Err(room_locked());
     }
     Ok(room)
@@ -80,10 +80,6 @@ fn role_of(member: &Option<Document>) -> i32 {
         .and_then(|m| num(m, "role"))
         .map(|r| r as i32)
         .unwrap_or(-1)
-}
-
-fn locked(room: &Document) -> bool {
-    num(room, "s") == Some(-1)
 }
 
 fn str_of<'a>(d: &'a Document, key: &str) -> &'a str {
