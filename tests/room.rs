@@ -835,3 +835,119 @@ async fn membership_lookups_use_indexes() {
         assert!(!text.contains("COLLSCAN"), "{coll}: {text}");
     }
 }
+
+/// `/room/update` with `talkTime` (920): the room and every member record get the
+/// time (Int64, as the original), one 920 notice; a member may not do it and a bad
+/// value is refused, both without writing. An OpenIM group send from a member is
+/// then refused with 1403 while the owner still speaks.
+#[actix_web::test]
+async fn mute_all_until() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let member = app.token_for(100102).await;
+    let until = chrono::Utc::now().timestamp() + 600;
+    let notices_before = muc(&app, ROOM_JID).await.len();
+
+    for (tok, value, code) in [
+        (&member, until.to_string(), 1030104),
+        (&owner, "-3".to_string(), 1010101),
+        (&owner, "abc".to_string(), 1010101),
+    ] {
+        let before = app.snapshot().await;
+        let (_, v) = app
+            .get(
+                "/room/update",
+                &[
+                    ("access_token", tok),
+                    ("roomId", ROOM),
+                    ("talkTime", &value),
+                ],
+            )
+            .await;
+        assert_eq!(v["resultCode"], code, "{value}: {v}");
+        assert!(app.snapshot().await == before, "{value}: nothing written");
+    }
+
+    // With a new name in the same request the name wins, as in the original.
+    let (_, v) = app
+        .get(
+            "/room/update",
+            &[
+                ("access_token", &owner),
+                ("roomId", ROOM),
+                ("talkTime", &until.to_string()),
+                ("roomName", "改名"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let room = room_doc(&app, ROOM).await.unwrap();
+    assert_eq!(room.get_str("name").unwrap(), "改名");
+    assert_eq!(room.get("talkTime"), Some(&Bson::Int64(0)));
+
+    let (_, v) = app
+        .get(
+            "/room/update",
+            &[
+                ("access_token", &owner),
+                ("roomId", ROOM),
+                ("talkTime", &until.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let room = room_doc(&app, ROOM).await.unwrap();
+    assert_eq!(room.get("talkTime"), Some(&Bson::Int64(until)));
+    let ms = members(&app, ROOM).await;
+    assert_eq!(ms.len(), 3);
+    for m in &ms {
+        assert_eq!(m.get("talkTime"), Some(&Bson::Int64(until)), "{m}");
+    }
+    let msgs = muc(&app, ROOM_JID).await;
+    assert_eq!(msgs.len(), notices_before + 2, "902, then 920");
+    let last = msgs
+        .iter()
+        .max_by_key(|d| d.get_i64("timeSend").unwrap_or(0))
+        .unwrap();
+    assert_eq!(last.get("contentType"), Some(&Bson::Int32(920)));
+    let body: Value = serde_json::from_str(last.get_str("message").unwrap()).unwrap();
+    assert_eq!(body["type"], 920);
+    assert_eq!(body["content"], until.to_string());
+    assert_eq!(body["objectId"], ROOM_JID);
+
+    // The OpenIM dialect honours it.
+    let (_, b) = app
+        .post_json(
+            "/auth/get_admin_token",
+            &[("operationID", "op")],
+            &json!({"secret": "openIM123", "userID": "imAdmin"}),
+        )
+        .await;
+    let tok = b["data"]["token"].as_str().unwrap().to_string();
+    let h = [("operationID", "op"), ("token", tok.as_str())];
+    let send = |from: &str| json!({"sendID": from, "groupID": ROOM_JID, "content": {"content": "hi"}, "contentType": 101, "sessionType": 3});
+    let (_, b) = app.post_json("/msg/send_msg", &h, &send("100102")).await;
+    assert_eq!(b["errCode"], 1403, "{b}");
+    let (_, b) = app.post_json("/msg/send_msg", &h, &send("100164")).await;
+    assert_eq!(b["errCode"], 0, "{b}");
+
+    // 0 ends it for everyone.
+    let (_, v) = app
+        .get(
+            "/room/update",
+            &[
+                ("access_token", &owner),
+                ("roomId", ROOM),
+                ("talkTime", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    assert_eq!(
+        room_doc(&app, ROOM).await.unwrap().get("talkTime"),
+        Some(&Bson::Int64(0))
+    );
+    let (_, b) = app.post_json("/msg/send_msg", &h, &send("100102")).await;
+    assert_eq!(b["errCode"], 0, "{b}");
+}

@@ -140,6 +140,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         params: &[
             ("roomId", "string", true),
             ("roomName", "string", false),
+            ("talkTime", "integer", false),
             ("notice", "string", false),
             ("desc", "string", false),
         ],

@@ -332,6 +332,10 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     Ok(ok_data(sorted(out)))
 }
 
+/// The latest `talkTime` accepted (ms of the year 2286: a client sending
+/// milliseconds by mistake still fits).
+const MAX_TALK_TIME: i64 = 9_999_999_999_999;
+
 /// Room settings a `/room/update` may switch, with the notice type each sends.
 const TOGGLES: &[(&str, i32)] = &[
     ("showRead", 915),
@@ -346,7 +350,8 @@ const TOGGLES: &[(&str, i32)] = &[
 ];
 
 /// `/room/update`: owner/admins only. Like the original, the first matching
-/// change wins: `roomName` (902), `notice` (905, answers `noticeId`), a
+/// change wins: `roomName` (902), `talkTime` (920: mute all until then),
+/// `notice` (905, answers `noticeId`), a
 /// setting switch (915…924); otherwise `desc`, `subject`, `maxUserSize`,
 /// `allowHostUpdate`, `isAttritionNotice` are saved together.
 async fn update(
@@ -366,6 +371,11 @@ async fn update(
             }
             toggles.push((k, *t, v));
         }
+    }
+    // Mute everyone until this time (s; 0 ends it), as `RoomVO.talkTime` (-2 = not given).
+    let talk_time = p.i64_or("talkTime", -2)?;
+    if !(-2..=MAX_TALK_TIME).contains(&talk_time) {
+        return Err(ShikuError::invalid("talkTime"));
     }
     let max_user_size = p.i32_opt("maxUserSize")?;
     let allow_host_update = p.i32_or("allowHostUpdate", -1)?;
@@ -394,6 +404,20 @@ async fn update(
                 .await?;
             return Ok(ok());
         }
+    }
+    if talk_time > -2 {
+        // 920: the room and, like the original, every member record.
+        let m = notice_message(
+            920,
+            me,
+            &my_name,
+            &jid,
+            None,
+            &talk_time.to_string(),
+            BTreeMap::new(),
+        );
+        state.store.mute_room(&id, &jid, talk_time, &m).await?;
+        return Ok(ok());
     }
     if let Some(text) = p.str("notice") {
         if text.chars().count() > 10000 {

@@ -493,6 +493,25 @@ impl Store {
         Ok(())
     }
 
+    /// Mutes the room until `talk_time` (0 ends it): like the original, the
+    /// time goes on every member record too, then the 920 notice to the group.
+    pub async fn mute_room(
+        &self,
+        room: &ObjectId,
+        jid: &str,
+        talk_time: i64,
+        notice: &NewMessage,
+    ) -> ShikuResult<()> {
+        self.room_members(room)
+            .update_many(
+                doc! {"roomId": room},
+                doc! {"$set": {"talkTime": talk_time}},
+            )
+            .await?;
+        self.change_room(room, jid, doc! {"talkTime": talk_time}, notice)
+            .await
+    }
+
     /// Transfers ownership: new owner's role first, then the old owner's, the
     /// room's `userId`/`nickname` last (a retry by the old owner redoes it all).
     pub async fn transfer_room(
