@@ -836,6 +836,12 @@ async fn membership_lookups_use_indexes() {
     }
 }
 
+async fn room_update(app: &TestApp, tok: &str, extra: &[(&str, &str)]) -> Value {
+    let mut q = vec![("access_token", tok), ("roomId", ROOM)];
+    q.extend_from_slice(extra);
+    app.get("/room/update", &q).await.1
+}
+
 /// `/room/update` with `talkTime` (920): the room and every member record get the
 /// time (Int64, as the original), one 920 notice; a member may not do it and a bad
 /// value is refused, both without writing. An OpenIM group send from a member is
@@ -848,6 +854,7 @@ async fn mute_all_until() {
     let member = app.token_for(100102).await;
     let until = chrono::Utc::now().timestamp() + 600;
     let notices_before = muc(&app, ROOM_JID).await.len();
+    let until_s = until.to_string();
 
     for (tok, value, code) in [
         (&member, until.to_string(), 1030104),
@@ -855,47 +862,24 @@ async fn mute_all_until() {
         (&owner, "abc".to_string(), 1010101),
     ] {
         let before = app.snapshot().await;
-        let (_, v) = app
-            .get(
-                "/room/update",
-                &[
-                    ("access_token", tok),
-                    ("roomId", ROOM),
-                    ("talkTime", &value),
-                ],
-            )
-            .await;
+        let v = room_update(&app, tok, &[("talkTime", &value)]).await;
         assert_eq!(v["resultCode"], code, "{value}: {v}");
         assert!(app.snapshot().await == before, "{value}: nothing written");
     }
 
     // With a new name in the same request the name wins, as in the original.
-    let (_, v) = app
-        .get(
-            "/room/update",
-            &[
-                ("access_token", &owner),
-                ("roomId", ROOM),
-                ("talkTime", &until.to_string()),
-                ("roomName", "改名"),
-            ],
-        )
-        .await;
+    let v = room_update(
+        &app,
+        &owner,
+        &[("talkTime", &until_s), ("roomName", "改名")],
+    )
+    .await;
     assert_eq!(v["resultCode"], 1, "{v}");
     let room = room_doc(&app, ROOM).await.unwrap();
     assert_eq!(room.get_str("name").unwrap(), "改名");
     assert_eq!(room.get("talkTime"), Some(&Bson::Int64(0)));
 
-    let (_, v) = app
-        .get(
-            "/room/update",
-            &[
-                ("access_token", &owner),
-                ("roomId", ROOM),
-                ("talkTime", &until.to_string()),
-            ],
-        )
-        .await;
+    let v = room_update(&app, &owner, &[("talkTime", &until_s)]).await;
     assert_eq!(v["resultCode"], 1, "{v}");
     let room = room_doc(&app, ROOM).await.unwrap();
     assert_eq!(room.get("talkTime"), Some(&Bson::Int64(until)));
