@@ -418,45 +418,58 @@ impl Store {
                 }
             }
         }
-        let mut out = Vec::with_capacity(rooms.len());
-        for mut last in rooms {
-            let jid = last.get_str("jid").unwrap_or_default().to_string();
-            if !names::valid_room_jid(&jid) {
-                continue;
-            }
-            let Some(hidden) = hidden_by_room.remove(&jid) else {
-                out.push(last);
-                continue;
-            };
-            let view = MemberView {
-                visible_from: 0,
-                hidden,
-                blacklisted: false,
-            };
-            if self.room_emptied_for(&jid, &view).await? {
-                continue;
-            }
-            // The room's record is shared by all members: show this member
-            // the newest message they did not hide, without writing it.
-            let shown = last.get_str("messageId").unwrap_or_default().to_string();
-            if view.hidden.contains(&shown) {
-                let newest = self
-                    .mucmsg(&jid)
-                    .find_one(Self::visible_filter(&view))
-                    .sort(doc! {"timeSend": -1})
-                    .await?;
-                match newest {
-                    Some(m) => {
-                        for (k, v) in last_fields_from(&m) {
-                            last.insert(k, v);
-                        }
-                    }
-                    None => continue,
-                }
-            }
-            out.push(last);
+        // Rooms where this member hid messages need their own look at the room's
+        // messages: those looks are issued together, the order is kept.
+        let shown = rooms.into_iter().map(|last| {
+            let hidden = last
+                .get_str("jid")
+                .ok()
+                .and_then(|j| hidden_by_room.remove(j));
+            self.room_last_chat_as_seen(last, hidden)
+        });
+        let shown = futures::future::try_join_all(shown).await?;
+        Ok(shown.into_iter().flatten().collect())
+    }
+
+    /// A room's shared last-chat record as a member who hid `hidden` of its
+    /// messages sees it: unchanged when nothing is hidden; with the newest
+    /// message they still see (computed, the shared record is not changed); or
+    /// none when nothing of the room is left for them.
+    async fn room_last_chat_as_seen(
+        &self,
+        mut last: Document,
+        hidden: Option<Vec<String>>,
+    ) -> ShikuResult<Option<Document>> {
+        let jid = last.get_str("jid").unwrap_or_default().to_string();
+        if !names::valid_room_jid(&jid) {
+            return Ok(None);
         }
-        Ok(out)
+        let Some(hidden) = hidden else {
+            return Ok(Some(last));
+        };
+        let view = MemberView {
+            visible_from: 0,
+            hidden,
+            blacklisted: false,
+        };
+        if self.room_emptied_for(&jid, &view).await? {
+            return Ok(None);
+        }
+        let shown = last.get_str("messageId").unwrap_or_default();
+        if view.hidden.iter().any(|h| h == shown) {
+            let newest = self
+                .mucmsg(&jid)
+                .find_one(Self::visible_filter(&view))
+                .sort(doc! {"timeSend": -1})
+                .await?;
+            let Some(m) = newest else {
+                return Ok(None);
+            };
+            for (k, v) in last_fields_from(&m) {
+                last.insert(k, v);
+            }
+        }
+        Ok(Some(last))
     }
 
     // ----- delete / recall -----
