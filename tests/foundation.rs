@@ -2,7 +2,7 @@
 
 mod common;
 
-use bson::doc;
+use bson::{doc, Document};
 use common::TestApp;
 use serde_json::json;
 use shiku_api::store::users::{encode_password, md5_hex};
@@ -261,6 +261,48 @@ async fn indexes_twice_is_a_noop_and_seed_twice_is_identical() {
     let before = app.snapshot().await;
     app.load_seed().await;
     assert_eq!(before, app.snapshot().await);
+}
+
+/// Indexes an earlier build of this service created and replaced are dropped by
+/// `indexes`; the original server's and unknown ones are left alone.
+#[actix_web::test]
+async fn indexes_drops_only_our_retired_indexes() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let msgs = app.store().msgs_db().collection::<Document>("10");
+    let last = app.store().lastchat_db().collection::<Document>("10");
+    for (coll, keys) in [
+        (&msgs, doc! {"sender": 1, "receiver": 1, "timeSend": -1}),
+        (&msgs, doc! {"receiver": 1, "ts": 1}),
+        (&last, doc! {"userId": 1, "timeSend": -1}),
+    ] {
+        coll.create_index(mongodb::IndexModel::builder().keys(keys).build())
+            .await
+            .unwrap();
+    }
+    app.store().create_all_indexes().await.unwrap();
+    let names = |c: &mongodb::Collection<Document>| {
+        let c = c.clone();
+        async move { c.list_index_names().await.unwrap() }
+    };
+    let m = names(&msgs).await;
+    assert!(
+        !m.contains(&"sender_1_receiver_1_timeSend_-1".to_string()),
+        "{m:?}"
+    );
+    for kept in [
+        "receiver_1_ts_1",
+        "sender_1_receiver_1_seqNo_1_timeSend_-1",
+        "sender_1_receiver_1_delayedTime_1_timeSend_-1",
+    ] {
+        assert!(m.contains(&kept.to_string()), "{kept}: {m:?}");
+    }
+    let l = names(&last).await;
+    assert!(!l.contains(&"userId_1_timeSend_-1".to_string()), "{l:?}");
+    assert!(
+        l.contains(&"userId_1_isRoom_1_timeSend_-1".to_string()),
+        "{l:?}"
+    );
 }
 
 #[actix_web::test]

@@ -71,6 +71,16 @@ pub fn family_indexes(f: Family) -> Vec<IndexModel> {
     }
 }
 
+/// Indexes that earlier builds of this service created and that the ones above
+/// replace (never one of the original server's): `shiku-api indexes` drops them.
+pub fn retired_indexes(f: Family) -> &'static [&'static str] {
+    match f {
+        Family::SingleMsgs => &["sender_1_receiver_1_timeSend_-1"],
+        Family::SingleLastChats => &["userId_1_timeSend_-1"],
+        _ => &[],
+    }
+}
+
 /// The fixed (unsharded) collections and their indexes.
 fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
     vec![
@@ -176,6 +186,25 @@ impl Store {
         Ok(())
     }
 
+    /// Drops the [`retired_indexes`] of a collection that still has them.
+    async fn drop_retired_indexes(
+        &self,
+        coll: &Collection<Document>,
+        family: Family,
+    ) -> mongodb::error::Result<()> {
+        let retired = retired_indexes(family);
+        if retired.is_empty() {
+            return Ok(());
+        }
+        for name in coll.list_index_names().await? {
+            if retired.contains(&name.as_str()) {
+                log::info!("dropping retired index {name} of {}", coll.namespace());
+                coll.drop_index(name).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// `shiku-api indexes`: every fixed collection and every existing shard.
     /// Returns the number of collections touched.
     pub async fn create_all_indexes(&self) -> mongodb::error::Result<usize> {
@@ -188,18 +217,18 @@ impl Store {
         }
         for name in self.msgs_db().list_collection_names().await? {
             if name.chars().all(|c| c.is_ascii_digit()) {
-                self.ensure_indexes(&self.msgs_db().collection(&name), Family::SingleMsgs)
-                    .await?;
+                let coll = self.msgs_db().collection(&name);
+                self.ensure_indexes(&coll, Family::SingleMsgs).await?;
+                self.drop_retired_indexes(&coll, Family::SingleMsgs).await?;
                 n += 1;
             }
         }
         for name in self.lastchat_db().list_collection_names().await? {
             if name.chars().all(|c| c.is_ascii_digit()) {
-                self.ensure_indexes(
-                    &self.lastchat_db().collection(&name),
-                    Family::SingleLastChats,
-                )
-                .await?;
+                let coll = self.lastchat_db().collection(&name);
+                self.ensure_indexes(&coll, Family::SingleLastChats).await?;
+                self.drop_retired_indexes(&coll, Family::SingleLastChats)
+                    .await?;
                 n += 1;
             }
         }
