@@ -360,6 +360,20 @@ async fn main() {
                 )
                 .await,
             ),
+            (
+                "  the same, maxType=0",
+                explain(
+                    &msgs,
+                    {
+                        let mut f = pair_history_filter(STEADY, STEADY + 1);
+                        f.remove("contentType");
+                        f
+                    },
+                    hist_sort.clone(),
+                    PAGE,
+                )
+                .await,
+            ),
             ("history page 50", {
                 // a deep page: skip 1000
                 let db = msgs.client().database(msgs.namespace().db.as_str());
