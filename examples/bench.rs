@@ -17,6 +17,7 @@
 //! measurement), BENCH_CONCURRENCY (default "1,32"),
 //! BENCH_OPENIM_TOKEN (admin token for `/msg/send_msg`).
 
+use std::future::IntoFuture;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -645,14 +646,18 @@ async fn main() {
                 direct(move |_| {
                     let (st, tok, seq) = (st.clone(), tok.clone(), seq.clone());
                     Box::pin(async move {
-                        // parse_token's status lookup, both users, then Store::write_single:
-                        // both sides' duplicate check + insert together, then both sides'
-                        // last-chat updates together.
+                        // parse_token's status lookup, both users together, then
+                        // Store::write_single: both sides' duplicate check + insert
+                        // together, then both sides' last-chat updates together.
                         st.sessions.openim_token_status("imAdmin", 10, &tok).await.map_err(|x| format!("{x:?}"))?.ok_or("token not issued")?;
                         let (from, to) = (100164i64, 100102i64);
                         let users = st.store.users();
-                        users.find_one(doc! {"_id": {"$in": [from as i32, from]}}).await.map_err(e)?.ok_or("no sender")?;
-                        users.find_one(doc! {"_id": {"$in": [to as i32, to]}}).await.map_err(e)?.ok_or("no receiver")?;
+                        let (sender, receiver) = futures::try_join!(
+                            users.find_one(doc! {"_id": {"$in": [from as i32, from]}}).into_future(),
+                            users.find_one(doc! {"_id": {"$in": [to as i32, to]}}).into_future(),
+                        ).map_err(e)?;
+                        sender.ok_or("no sender")?;
+                        receiver.ok_or("no receiver")?;
                         let mid = format!("directbench_{run_id}_{}", seq.fetch_add(1, Ordering::Relaxed));
                         let t = shiku_api::util::now_ms();
                         let side = |owner: i64, peer: i64, dir: i32| {
