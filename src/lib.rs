@@ -27,7 +27,8 @@ pub struct AppState {
     pub cfg: Arc<Config>,
     pub store: Store,
     pub sessions: Sessions,
-    pub login_limiter: ratelimit::RateLimiter,
+    /// Shared by all workers: the limit is per client address, not per thread.
+    pub login_limiter: Arc<ratelimit::RateLimiter>,
 }
 
 impl AppState {
@@ -38,13 +39,29 @@ impl AppState {
         let sessions = Sessions::connect(cfg.redis_url.as_deref(), store.sessions())
             .await
             .map_err(|e| format!("Redis: {e}"))?;
-        let login_limiter =
-            ratelimit::RateLimiter::new(cfg.login_per_minute, std::time::Duration::from_secs(60));
+        let login_limiter = Arc::new(ratelimit::RateLimiter::new(
+            cfg.login_per_minute,
+            std::time::Duration::from_secs(60),
+        ));
         Ok(AppState {
             cfg: Arc::new(cfg),
             store,
             sessions,
             login_limiter,
+        })
+    }
+
+    /// The state an HTTP worker thread serves from: the same settings, limiter
+    /// and (Redis) sessions, with a MongoDB client of the worker's own (see
+    /// [`Store::on_this_thread`]).
+    pub fn for_worker(&self) -> Result<Self, String> {
+        let store = self.store.on_this_thread().map_err(|e| e.to_string())?;
+        let sessions = self.sessions.with_store(&store);
+        Ok(AppState {
+            cfg: self.cfg.clone(),
+            store,
+            sessions,
+            login_limiter: self.login_limiter.clone(),
         })
     }
 }
@@ -58,8 +75,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn serve(state: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
     let body_limit = state.cfg.max_body_bytes;
     let server = HttpServer::new(move || {
+        // Called once on each worker thread.
+        let worker = match state.for_worker() {
+            Ok(w) => web::Data::new(w),
+            Err(e) => {
+                log::warn!("worker shares the main MongoDB client: {e}");
+                state.clone()
+            }
+        };
         App::new()
-            .app_data(state.clone())
+            .app_data(worker)
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::JsonConfig::default().limit(body_limit))
             .wrap(

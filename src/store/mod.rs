@@ -26,6 +26,8 @@ pub struct Store {
     pub cfg: crate::config::DbNames,
     pub jh_db: String,
     pub jh_collection: String,
+    /// What `client` was made from, for [`Store::on_this_thread`].
+    options: ClientOptions,
 }
 
 impl Store {
@@ -35,12 +37,24 @@ impl Store {
         opts.server_selection_timeout = Some(cfg.mongo_timeout);
         opts.connect_timeout = Some(cfg.mongo_timeout);
         opts.max_pool_size = Some(cfg.mongo_pool_size);
-        let client = Client::with_options(opts)?;
+        let client = Client::with_options(opts.clone())?;
         Ok(Store {
             client,
             cfg: cfg.db.clone(),
             jh_db: cfg.jh_db.clone(),
             jh_collection: cfg.jh_collection.clone(),
+            options: opts,
+        })
+    }
+
+    /// The same store with a client of its own, whose connections and
+    /// background tasks belong to the async runtime of the calling thread. Each
+    /// HTTP worker thread uses one, so that a query does not hop to another
+    /// thread's runtime and back (measured: ~0.4 ms per request on two cores).
+    pub fn on_this_thread(&self) -> mongodb::error::Result<Store> {
+        Ok(Store {
+            client: Client::with_options(self.options.clone())?,
+            ..self.clone()
         })
     }
 

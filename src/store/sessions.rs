@@ -61,6 +61,15 @@ impl Sessions {
         }
     }
 
+    /// These sessions as seen through `store`'s client (Mongo); Redis sessions
+    /// are shared as they are.
+    pub fn with_store(&self, store: &super::Store) -> Self {
+        match self {
+            Sessions::Mongo(_) => Sessions::Mongo(store.sessions()),
+            Sessions::Redis(cm) => Sessions::Redis(cm.clone()),
+        }
+    }
+
     /// The user a token belongs to, if it is known and not expired.
     pub async fn user_of(&self, kind: Kind, token: &str) -> Result<Option<i64>, ShikuError> {
         match self {
