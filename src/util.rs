@@ -106,6 +106,21 @@ pub fn literal_regex(input: &str) -> String {
     regex::escape(input)
 }
 
+/// A Java `int` id as each integer type it may be stored with: Int32 (what the
+/// original writes) when it fits, and Int64. A value beyond `i32` is never
+/// truncated into some other user's id.
+pub fn int_variants(id: i64) -> Vec<Bson> {
+    match i32::try_from(id) {
+        Ok(small) => vec![Bson::Int32(small), Bson::Int64(id)],
+        Err(_) => vec![Bson::Int64(id)],
+    }
+}
+
+/// `{$in: [...]}` over [`int_variants`]: matches the id whichever type stored it.
+pub fn int_in(id: i64) -> Bson {
+    Bson::Document(bson::doc! {"$in": int_variants(id)})
+}
+
 /// Reads a number of any stored numeric type (Int32, Int64, Double, numeric string).
 pub fn num(d: &Document, key: &str) -> Option<i64> {
     match d.get(key)? {

@@ -935,3 +935,59 @@ async fn mute_all_until() {
     let (_, b) = app.post_json("/msg/send_msg", &h, &send("100102")).await;
     assert_eq!(b["errCode"], 0, "{b}");
 }
+
+/// A userId beyond Java's `int` is nobody: it must not be truncated into the id
+/// of someone in the room (2^32 + 100164 would otherwise be the owner).
+#[actix_web::test]
+async fn ids_beyond_int_are_nobody() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner_alias = (1i64 << 32) + 100164;
+    let member_alias = (1i64 << 32) + 100174;
+    // 100102 is made an admin of ROOM, so only the id stands between it and the owner.
+    let oid = ObjectId::parse_str(ROOM).unwrap();
+    app.store()
+        .room_members(&oid)
+        .update_one(
+            doc! {"roomId": oid, "userId": 100102},
+            doc! {"$set": {"role": 2}},
+        )
+        .await
+        .unwrap();
+    let admin = app.token_for(100102).await;
+    let owner = app.token_for(100164).await;
+    let before = app.snapshot().await;
+    for (path, tok, params, code) in [
+        (
+            "/room/member/delete",
+            &admin,
+            vec![("userId", owner_alias.to_string())],
+            100409,
+        ),
+        (
+            "/room/transfer",
+            &owner,
+            vec![("toUserId", member_alias.to_string())],
+            100405,
+        ),
+    ] {
+        let mut q = vec![("access_token", tok.as_str()), ("roomId", ROOM)];
+        q.extend(params.iter().map(|(k, v)| (*k, v.as_str())));
+        let (_, v) = app.get(path, &q).await;
+        assert_eq!(v["resultCode"], code, "{path}: {v}");
+    }
+    let (_, v) = app
+        .get(
+            "/friends/add",
+            &[
+                ("access_token", owner.as_str()),
+                ("toUserId", &((1i64 << 32) + 100102).to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1010101, "{v}");
+    assert!(app.snapshot().await == before, "nothing written");
+    let ms = members(&app, ROOM).await;
+    assert_eq!(role_of(&ms, 100164), Some(1));
+    assert_eq!(role_of(&ms, 100174), Some(3));
+}

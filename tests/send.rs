@@ -564,7 +564,6 @@ async fn send_msg_group_membership_and_mutes() {
     };
     let send = |from: &'static str| {
         let app = &app;
-        let h = h.clone();
         async move {
             let body = json!({"sendID": from, "groupID": ROOM_JID, "content": {"content": format!("from {from}")}, "contentType": 101, "sessionType": 3});
             app.post_json("/msg/send_msg", &h, &body).await

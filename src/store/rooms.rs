@@ -13,7 +13,7 @@ use super::indexes::Family;
 use super::msgs::NewMessage;
 use super::Store;
 use crate::error::ShikuResult;
-use crate::util::num;
+use crate::util::{int_in, int_variants, num};
 
 /// `KConstants.Room_Role`.
 pub const ROLE_OWNER: i32 = 1;
@@ -140,16 +140,6 @@ pub fn new_notice_doc(
     }
 }
 
-/// A Java `int` userId as either integer type it may have been stored with.
-fn uid_variants(user_id: i64) -> [Bson; 2] {
-    [Bson::Int32(user_id as i32), Bson::Int64(user_id)]
-}
-
-/// Matches a Java `int` userId whichever integer type it was stored with.
-fn uid(user_id: i64) -> Bson {
-    Bson::Document(doc! {"$in": uid_variants(user_id).to_vec()})
-}
-
 impl Store {
     pub async fn room_by_id(&self, id: &ObjectId) -> ShikuResult<Option<Document>> {
         Ok(self.rooms().find_one(doc! {"_id": id}).await?)
@@ -179,7 +169,7 @@ impl Store {
     ) -> ShikuResult<Option<Document>> {
         Ok(self
             .room_members(room)
-            .find_one(doc! {"roomId": room, "userId": uid(user_id)})
+            .find_one(doc! {"roomId": room, "userId": int_in(user_id)})
             .await?)
     }
 
@@ -230,7 +220,7 @@ impl Store {
         let user_id = crate::util::num(&member, "userId").unwrap_or(0);
         let r = coll
             .update_one(
-                doc! {"roomId": room, "userId": uid(user_id)},
+                doc! {"roomId": room, "userId": int_in(user_id)},
                 doc! {"$setOnInsert": member},
             )
             .upsert(true)
@@ -240,7 +230,7 @@ impl Store {
 
     pub async fn remove_room_member(&self, room: &ObjectId, user_id: i64) -> ShikuResult<()> {
         self.room_members(room)
-            .delete_many(doc! {"roomId": room, "userId": uid(user_id)})
+            .delete_many(doc! {"roomId": room, "userId": int_in(user_id)})
             .await?;
         Ok(())
     }
@@ -253,7 +243,7 @@ impl Store {
     ) -> ShikuResult<()> {
         self.room_members(room)
             .update_one(
-                doc! {"roomId": room, "userId": uid(user_id)},
+                doc! {"roomId": room, "userId": int_in(user_id)},
                 doc! {"$set": set},
             )
             .await?;
@@ -281,7 +271,7 @@ impl Store {
         let coll = self.user_room_jids(user_id);
         self.ensure_indexes(&coll, Family::UserRoomJids).await?;
         coll.update_one(
-            doc! {"userId": uid(user_id), "jid": jid},
+            doc! {"userId": int_in(user_id), "jid": jid},
             doc! {
                 "$set": {"roomId": room},
                 "$setOnInsert": {"userId": user_id as i32, "jid": jid, "offlineNoPushMsg": 0},
@@ -294,7 +284,7 @@ impl Store {
 
     pub async fn remove_user_room_jid(&self, user_id: i64, jid: &str) -> ShikuResult<()> {
         self.user_room_jids(user_id)
-            .delete_many(doc! {"userId": uid(user_id), "jid": jid})
+            .delete_many(doc! {"userId": int_in(user_id), "jid": jid})
             .await?;
         Ok(())
     }
@@ -307,7 +297,7 @@ impl Store {
     ) -> ShikuResult<()> {
         self.user_room_jids(user_id)
             .update_many(
-                doc! {"userId": uid(user_id), "jid": jid},
+                doc! {"userId": int_in(user_id), "jid": jid},
                 doc! {"$set": set},
             )
             .await?;
@@ -318,7 +308,7 @@ impl Store {
     pub async fn user_room_ids(&self, user_id: i64) -> ShikuResult<Vec<ObjectId>> {
         let docs: Vec<Document> = self
             .user_room_jids(user_id)
-            .find(doc! {"userId": uid(user_id)})
+            .find(doc! {"userId": int_in(user_id)})
             .projection(doc! {"roomId": 1, "_id": 0})
             .await?
             .try_collect()
@@ -344,13 +334,10 @@ impl Store {
         let mut filter = doc! {"_id": {"$in": ids.to_vec()}};
         match owner {
             Some((true, u)) => {
-                filter.insert("userId", uid(u));
+                filter.insert("userId", int_in(u));
             }
             Some((false, u)) => {
-                filter.insert(
-                    "userId",
-                    doc! {"$nin": [Bson::Int32(u as i32), Bson::Int64(u)]},
-                );
+                filter.insert("userId", doc! {"$nin": int_variants(u)});
             }
             None => {}
         }
@@ -468,7 +455,7 @@ impl Store {
 
     /// Which of `users` already are members of the room (one query).
     pub async fn members_among(&self, room: &ObjectId, users: &[i64]) -> ShikuResult<Vec<i64>> {
-        let ids: Vec<Bson> = users.iter().flat_map(|u| uid_variants(*u)).collect();
+        let ids: Vec<Bson> = users.iter().flat_map(|u| int_variants(*u)).collect();
         let docs: Vec<Document> = self
             .room_members(room)
             .find(doc! {"roomId": room, "userId": {"$in": ids}})

@@ -18,7 +18,7 @@ use super::indexes::Family;
 use super::{names, Store};
 use crate::error::shiku::code;
 use crate::error::{ShikuError, ShikuResult};
-use crate::util::{now_ms, now_s, num};
+use crate::util::{int_variants, now_ms, now_s, num};
 
 /// `MessageType.OPENREDPAKET`: group history never returns "red packet opened".
 const OPEN_RED_PACKET: i32 = 83;
@@ -684,11 +684,10 @@ impl Store {
                 .await?,
         )
         .await?;
-        let mut ids: Vec<Bson> = vec![Bson::Int32(user_id as i32), Bson::Int64(user_id)];
+        let mut ids: Vec<Bson> = int_variants(user_id);
         for f in &friends {
             if let Some(t) = num(f, "toUserId") {
-                ids.push(Bson::Int32(t as i32));
-                ids.push(Bson::Int64(t));
+                ids.extend(int_variants(t));
             }
         }
         collect(

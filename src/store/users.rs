@@ -1,10 +1,11 @@
 //! `imapi.user`: the original's `User` entity (`_id` is the Int32 userId).
 
-use bson::{doc, Bson, Document};
+use bson::{doc, Document};
 use md5::{Digest, Md5};
 
 use super::Store;
 use crate::error::ShikuResult;
+use crate::util::int_in;
 
 pub fn md5_hex(s: &[u8]) -> String {
     hex::encode(Md5::digest(s))
@@ -47,10 +48,7 @@ pub fn password_matches(sent: &str, stored: &str) -> bool {
 
 impl Store {
     pub async fn user_by_id(&self, user_id: i64) -> ShikuResult<Option<Document>> {
-        Ok(self
-            .users()
-            .find_one(doc! {"_id": {"$in": [user_id as i32, user_id]}})
-            .await?)
+        Ok(self.users().find_one(doc! {"_id": int_in(user_id)}).await?)
     }
 
     /// By the stored `telephone` (area code + number, e.g. `8618094152050`).
@@ -105,9 +103,7 @@ impl Store {
     pub async fn count_friends(&self, user_id: i64) -> ShikuResult<u64> {
         Ok(self
             .friends()
-            .count_documents(
-                doc! {"userId": {"$in": [Bson::Int32(user_id as i32), Bson::Int64(user_id)]}},
-            )
+            .count_documents(doc! {"userId": int_in(user_id)})
             .await?)
     }
 }
