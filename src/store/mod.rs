@@ -50,7 +50,7 @@ impl Store {
     /// The same store with a client of its own, whose connections and
     /// background tasks belong to the async runtime of the calling thread. Each
     /// HTTP worker thread uses one, so that a query does not hop to another
-    /// thread's runtime and back (measured: ~0.4 ms per request on two cores).
+    /// thread's runtime and back (measured: 30–45 % less service CPU per request).
     pub fn on_this_thread(&self) -> mongodb::error::Result<Store> {
         Ok(Store {
             client: Client::with_options(self.options.clone())?,
