@@ -130,6 +130,11 @@ fn record_json(d: &Document) -> Value {
     Value::Object(d.iter().map(|(k, v)| (k.clone(), js_value(v))).collect())
 }
 
+/// Stored records as the JSON array the original answers.
+fn records_json(docs: &[Document]) -> Value {
+    Value::Array(docs.iter().map(record_json).collect())
+}
+
 /// The saved record as mongoose's `toJSON` of a new document showed it: `__v`
 /// (and `busid`) first, `_id` after `appid`.
 fn new_record_json(d: &Document) -> Value {
@@ -219,9 +224,7 @@ async fn get_user_status(
         state.cfg.max_page_size,
     )
     .await?;
-    Ok(success(Value::Array(
-        docs.iter().map(record_json).collect(),
-    )))
+    Ok(success(records_json(&docs)))
 }
 
 /// `POST /api/im/sendMsg`: saves one message and answers the saved record.
@@ -297,9 +300,7 @@ async fn get_newest_msg_list(
     let lasttime = opt_i64(&p, "lasttime")?;
     let time = lasttime.map(|t| doc! {"$gt": t});
     let docs = store::find_pair(&state.store, &pair, time, 0, state.cfg.max_page_size).await?;
-    Ok(success(Value::Array(
-        docs.iter().map(record_json).collect(),
-    )))
+    Ok(success(records_json(&docs)))
 }
 
 /// `GET /api/im/getMsgListByPageAndUserId` {appid, page=1, limit=10, from, to,
@@ -328,9 +329,7 @@ async fn get_msg_list_by_page(
     let lasttime = opt_i64(&p, "lasttime")?;
     let time = lasttime.map(|t| doc! {"$lte": t});
     let docs = store::find_pair(&state.store, &pair, time, skip, limit).await?;
-    Ok(success(Value::Array(
-        docs.iter().map(record_json).collect(),
-    )))
+    Ok(success(records_json(&docs)))
 }
 
 /// `POST /api/im/updateUnreadP2pMessages` {appid, from (sender), fromrole, to (receiver)}.
