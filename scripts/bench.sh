@@ -34,6 +34,8 @@ if [ -z "${MONGODB_URI:-}" ]; then
 fi
 # Sessions in MongoDB unless REDIS_URL is set explicitly for the bench.
 export MONGODB_URI LOG=${LOG:-warn}
+# The bench's own private OpenIM secret unless one is given (the public default turns OpenIM off).
+export OPENIM_SECRET=${OPENIM_SECRET:-bench-openim-secret-$RANDOM$RANDOM}
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export BIND_ADDR=127.0.0.1:$PORT BENCH_BASE=http://127.0.0.1:$PORT
 SVC=""
@@ -47,7 +49,7 @@ start_service() {
   for _ in $(seq 1 100); do curl -sf "$BENCH_BASE/health" >/dev/null && break; sleep 0.1; done
   export BENCH_PID=$SVC
   BENCH_OPENIM_TOKEN=$(curl -s -X POST "$BENCH_BASE/auth/get_admin_token" -H 'operationID: bench' -H 'Content-Type: application/json' \
-    -d "{\"secret\":\"${OPENIM_SECRET:-openIM123}\",\"userID\":\"imAdmin\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin).get("data",{}).get("token",""))' 2>/dev/null || true)
+    -d "{\"secret\":\"$OPENIM_SECRET\",\"userID\":\"imAdmin\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin).get("data",{}).get("token",""))' 2>/dev/null || true)
   export BENCH_OPENIM_TOKEN
 }
 seed() {

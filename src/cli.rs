@@ -77,6 +77,11 @@ async fn serve(cfg: Config) -> Result<(), String> {
         );
     }
     let listener = TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    if let Some(reason) = state.cfg.openim_off_reason() {
+        log::warn!(
+            "{reason}; /auth/get_admin_token, /auth/user_token and /msg/send_msg answer 404"
+        );
+    }
     log::info!("shiku-api listening on http://{addr}");
     crate::serve(state, listener)
         .map_err(|e| e.to_string())?
@@ -101,6 +106,10 @@ async fn doctor(state: &AppState) -> Result<(), String> {
         return Err("MongoDB does not answer".into());
     }
     println!("mongodb: up");
+    match state.cfg.openim_off_reason() {
+        Some(reason) => println!("openim: WARNING {reason}"),
+        None => println!("openim: on (private secret)"),
+    }
     println!(
         "transactions: {}",
         if s.supports_transactions().await {

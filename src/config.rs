@@ -37,7 +37,9 @@ pub struct Config {
     pub upload_max_bytes: u64,
     pub upload_allowed: Vec<String>,
     // OpenIM dialect
-    pub openim_secret: String,
+    /// The HS256 secret shared with OpenIM; `None` turns the OpenIM endpoints
+    /// off (see [`Config::openim_off_reason`]).
+    pub openim_secret: Option<String>,
     pub openim_admin_user_ids: Vec<String>,
     pub openim_token_days: i64,
     // JH dialect
@@ -63,6 +65,11 @@ pub struct DbNames {
     /// the upload server's file records (`resources`).
     pub resources: String,
 }
+
+/// OpenIM's published default secret: anyone can mint admin tokens with it.
+pub const OPENIM_PUBLIC_SECRET: &str = "openIM123";
+/// The shortest `OPENIM_SECRET` accepted.
+pub const OPENIM_SECRET_MIN_BYTES: usize = 16;
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -124,6 +131,16 @@ fn list(env: Env, var: &'static str, default: &str) -> Vec<String> {
 }
 
 impl Config {
+    /// Why the OpenIM endpoints are off, or `None` when they are served.
+    pub fn openim_off_reason(&self) -> Option<String> {
+        self.openim_secret.is_none().then(|| {
+            format!(
+                "OpenIM endpoints are off: OPENIM_SECRET is unset, OpenIM's public default \
+                 or shorter than {OPENIM_SECRET_MIN_BYTES} bytes"
+            )
+        })
+    }
+
     /// Reads the process environment (after loading `.env` when present).
     pub fn from_env() -> Result<Self, ConfigError> {
         let _ = dotenvy::dotenv();
@@ -164,7 +181,9 @@ impl Config {
                 reason: "expected error, warn, info, debug, trace or off".into(),
             });
         }
-        let openim_secret = get(env, "OPENIM_SECRET", "openIM123");
+        let openim_secret = env("OPENIM_SECRET")
+            .map(|s| s.trim().to_string())
+            .filter(|s| s != OPENIM_PUBLIC_SECRET && s.len() >= OPENIM_SECRET_MIN_BYTES);
         Ok(Config {
             mongodb_uri,
             bind_addr: parse(env, "BIND_ADDR", "0.0.0.0:8092")?,
@@ -221,6 +240,23 @@ mod tests {
         assert_eq!(c.db.imapi, "imapi");
         assert_eq!(c.db.room, "imRoom");
         assert_eq!(c.db.msgs, "shiku_msgs");
+        assert!(c.openim_secret.is_none() && c.openim_off_reason().is_some());
+    }
+
+    #[test]
+    fn openim_is_off_with_a_public_or_short_secret() {
+        for weak in ["openIM123", "short", "  openIM123  ", ""] {
+            assert_eq!(
+                with(&[("OPENIM_SECRET", weak)]).unwrap().openim_secret,
+                None
+            );
+        }
+        let c = with(&[("OPENIM_SECRET", "a-private-secret-of-32-bytes-xyz")]).unwrap();
+        assert_eq!(
+            c.openim_secret.as_deref(),
+            Some("a-private-secret-of-32-bytes-xyz")
+        );
+        assert!(c.openim_off_reason().is_none());
     }
 
     #[test]

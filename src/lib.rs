@@ -10,6 +10,7 @@ pub mod error;
 pub mod params;
 pub mod ratelimit;
 pub mod routes;
+pub mod secure;
 pub mod seed;
 pub mod store;
 pub mod util;

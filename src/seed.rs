@@ -8,7 +8,7 @@ use bson::{doc, Bson, Document};
 use indicatif::{ProgressBar, ProgressStyle};
 use mongodb::Collection;
 
-use crate::store::users::encode_password;
+use crate::secure::login_password as encode_password;
 use crate::store::Store;
 
 pub const SEED_JSON: &str = include_str!("../data/seed.json");
@@ -75,11 +75,11 @@ pub async fn run(store: &Store, messages: u64) -> Result<(), String> {
     println!("seed: {n} documents loaded");
     println!(
         "demo users log in with password {DEMO_PASSWORD:?} (clients send its md5: {})",
-        crate::store::users::md5_hex(DEMO_PASSWORD.as_bytes())
+        crate::secure::md5_hex(DEMO_PASSWORD.as_bytes())
     );
     println!(
         "  e.g. curl 'localhost:8092/user/login?telephone=18094152050&areaCode=86&password={}'",
-        crate::store::users::md5_hex(DEMO_PASSWORD.as_bytes())
+        crate::secure::md5_hex(DEMO_PASSWORD.as_bytes())
     );
     if messages > 0 {
         synthetic(store, messages).await?;

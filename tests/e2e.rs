@@ -41,7 +41,7 @@ async fn openim_token(app: &TestApp) -> String {
         .post_json(
             "/auth/get_admin_token",
             &[OP],
-            &json!({"secret": "openIM123", "userID": "imAdmin"}),
+            &json!({"secret": common::OPENIM_SECRET, "userID": "imAdmin"}),
         )
         .await;
     assert_eq!((s, b["errCode"].clone()), (200, json!(0)), "{b}");

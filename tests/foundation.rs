@@ -5,7 +5,7 @@ mod common;
 use bson::{doc, Document};
 use common::TestApp;
 use serde_json::json;
-use shiku_api::store::users::{encode_password, md5_hex};
+use shiku_api::secure::{login_password as encode_password, md5_hex};
 
 async fn insert_raw_user(app: &TestApp, id: i32, phone: &str, stored_password: &str) {
     let telephone = format!("86{phone}");

@@ -905,7 +905,7 @@ async fn mute_all_until() {
         .post_json(
             "/auth/get_admin_token",
             &[("operationID", "op")],
-            &json!({"secret": "openIM123", "userID": "imAdmin"}),
+            &json!({"secret": common::OPENIM_SECRET, "userID": "imAdmin"}),
         )
         .await;
     let tok = b["data"]["token"].as_str().unwrap().to_string();

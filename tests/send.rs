@@ -274,7 +274,7 @@ async fn openim_admin_token(app: &TestApp) -> String {
         .post_json(
             "/auth/get_admin_token",
             &[OP],
-            &json!({"secret": "openIM123", "userID": "imAdmin"}),
+            &json!({"secret": common::OPENIM_SECRET, "userID": "imAdmin"}),
         )
         .await;
     assert_eq!(s, 200, "{b}");
@@ -283,6 +283,53 @@ async fn openim_admin_token(app: &TestApp) -> String {
     assert_eq!(b["errDlt"], "");
     assert_eq!(b["data"]["expireTimeSeconds"], 90 * 86400);
     b["data"]["token"].as_str().unwrap().to_string()
+}
+
+/// Without a private secret (unset, OpenIM's public default, too short) the
+/// OpenIM endpoints are off: a token minted with the public default is useless
+/// and nothing is stored.
+#[actix_web::test]
+async fn openim_is_off_without_a_private_secret() {
+    for weak in ["openIM123", "", "short-secret"] {
+        let app = TestApp::start_with(&[("OPENIM_SECRET", weak)]).await;
+        app.load_seed().await;
+        let before = app.snapshot().await;
+        let (s, b) = app
+            .post_json(
+                "/auth/get_admin_token",
+                &[OP],
+                &json!({"secret": weak, "userID": "imAdmin"}),
+            )
+            .await;
+        assert_eq!(s, 404, "{weak:?}: {b}");
+        assert_eq!(b["errCode"], 1002);
+        assert!(
+            b["errDlt"].as_str().unwrap().contains("OPENIM_SECRET"),
+            "{b}"
+        );
+        let (s, b) = app
+            .post_json(
+                "/auth/user_token",
+                &[OP],
+                &json!({"secret": weak, "platformID": 1, "userID": "100164"}),
+            )
+            .await;
+        assert_eq!((s, b["errCode"].as_i64()), (404, Some(1002)), "{b}");
+        let forged = jwt(
+            json!({"UserID": "imAdmin", "PlatformID": 10, "exp": 4102444800i64}),
+            "openIM123",
+        );
+        let (s, b) = app
+            .post_json(
+                "/msg/send_msg",
+                &[OP, ("token", forged.as_str())],
+                &json!({"sendID": "100164", "recvID": "100102", "content": {"content": "x"},
+                        "contentType": 101, "sessionType": 1}),
+            )
+            .await;
+        assert_eq!((s, b["errCode"].as_i64()), (404, Some(1002)), "{b}");
+        assert_eq!(app.snapshot().await, before, "{weak:?}: nothing stored");
+    }
 }
 
 fn jwt(claims: Value, secret: &str) -> String {
@@ -302,7 +349,7 @@ async fn admin_token_claims_and_refusals() {
     v.validate_nbf = true;
     let c = jsonwebtoken::decode::<Value>(
         &tok,
-        &jsonwebtoken::DecodingKey::from_secret(b"openIM123"),
+        &jsonwebtoken::DecodingKey::from_secret(common::OPENIM_SECRET.as_bytes()),
         &v,
     )
     .unwrap()
@@ -315,7 +362,7 @@ async fn admin_token_claims_and_refusals() {
     let cases = [
         (
             vec![],
-            json!({"secret": "openIM123", "userID": "imAdmin"}),
+            json!({"secret": common::OPENIM_SECRET, "userID": "imAdmin"}),
             1001,
             "header must have operationID",
         ),
@@ -327,7 +374,7 @@ async fn admin_token_claims_and_refusals() {
         ),
         (
             vec![OP],
-            json!({"secret": "openIM123", "userID": ""}),
+            json!({"secret": common::OPENIM_SECRET, "userID": ""}),
             1001,
             "userID is empty",
         ),
@@ -342,7 +389,7 @@ async fn admin_token_claims_and_refusals() {
         .post_json(
             "/auth/get_admin_token",
             &[OP],
-            &json!({"secret": "openIM123", "userID": "100164"}),
+            &json!({"secret": common::OPENIM_SECRET, "userID": "100164"}),
         )
         .await;
     assert_eq!(b["errCode"], 1001);
@@ -356,7 +403,7 @@ async fn admin_token_claims_and_refusals() {
         .post_json(
             "/auth/user_token",
             &[OP],
-            &json!({"secret": "openIM123", "platformID": 1, "userID": "100164"}),
+            &json!({"secret": common::OPENIM_SECRET, "platformID": 1, "userID": "100164"}),
         )
         .await;
     assert_eq!(b["errCode"], 0, "{b}");
@@ -365,7 +412,7 @@ async fn admin_token_claims_and_refusals() {
         .post_json(
             "/auth/user_token",
             &[OP],
-            &json!({"secret": "openIM123", "platformID": 1, "userID": "999999"}),
+            &json!({"secret": common::OPENIM_SECRET, "platformID": 1, "userID": "999999"}),
         )
         .await;
     assert_eq!(b["errCode"], 1004);
@@ -686,7 +733,7 @@ type Row<'a> = (Vec<(&'a str, &'a str)>, Value, u16, i64, &'a str, &'a str);
 async fn send_msg_error_table() {
     let app = start().await;
     let tok = openim_admin_token(&app).await;
-    let secret = "openIM123";
+    let secret = common::OPENIM_SECRET;
     let now = chrono::Utc::now().timestamp();
     let expired = jwt(
         json!({"UserID": "imAdmin", "PlatformID": 10, "exp": now - 10}),

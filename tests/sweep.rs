@@ -87,7 +87,7 @@ fn default_value(path: &str, name: &str, ty: &str) -> Option<Value> {
         ("pageSize", _) => s("10"),
         ("startTime", _) | ("endTime", _) | ("validTime", _) => s("0"),
         // OpenIM body fields.
-        ("secret", _) => s("openIM123"),
+        ("secret", _) => s(common::OPENIM_SECRET),
         ("userID", _) => s("imAdmin"),
         ("platformID", _) | ("senderPlatformID", _) => Some(json!(1)),
         ("sendID", _) => s(&MAIN.to_string()),

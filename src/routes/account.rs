@@ -8,7 +8,7 @@ use super::get_post;
 use crate::error::{ShikuError, ShikuResult};
 use crate::params::Params;
 use crate::store::sessions::Kind;
-use crate::store::users::{self, new_user_doc, password_matches};
+use crate::store::users::{new_user_doc, password_matches};
 use crate::util::{bson_to_json, num, ok, ok_data};
 use crate::AppState;
 
@@ -113,7 +113,7 @@ async fn register(state: web::Data<AppState>, p: Params) -> ShikuResult<HttpResp
         ));
     }
     // Stored as the newer server stores it; clients send md5(password).
-    let stored = users::encode_from_old_password(&password.to_ascii_lowercase())
+    let stored = crate::secure::login_password_from_md5(&password.to_ascii_lowercase())
         .unwrap_or_else(|| password.to_string());
     let user_id = state.store.next_user_id().await?;
     let now = crate::util::now_s();

@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::error::OpenImError;
+use crate::secure::md5_hex;
 use crate::store::msgs::NewMessage;
 use crate::store::names::valid_room_jid;
 use crate::store::openim::{platform_name, KICKED_TOKEN, NORMAL_TOKEN};
 use crate::store::rooms::{is_locked, is_muted, ROLE_ADMIN};
-use crate::store::users::md5_hex;
 use crate::util::{now_ms, now_s, num};
 use crate::AppState;
 
@@ -68,6 +68,15 @@ pub struct Claims {
     pub iat: Option<i64>,
 }
 
+/// The shared secret, or 404 when the OpenIM endpoints are off (no private
+/// secret configured: OpenIM's public default would hand out admin tokens).
+fn secret(state: &AppState) -> OResult<&str> {
+    state.cfg.openim_secret.as_deref().ok_or_else(|| {
+        OpenImError::no_permission(state.cfg.openim_off_reason().unwrap_or_default())
+            .with_status(actix_web::http::StatusCode::NOT_FOUND)
+    })
+}
+
 /// Mints and records a token; answers `{token, expireTimeSeconds}`.
 async fn issue(state: &AppState, user_id: &str, platform_id: i64) -> OResult<Value> {
     let ttl = state.cfg.openim_token_days * 86400;
@@ -82,7 +91,7 @@ async fn issue(state: &AppState, user_id: &str, platform_id: i64) -> OResult<Val
     let token = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &claims,
-        &EncodingKey::from_secret(state.cfg.openim_secret.as_bytes()),
+        &EncodingKey::from_secret(secret(state)?.as_bytes()),
     )
     .map_err(OpenImError::internal)?;
     state
@@ -96,15 +105,12 @@ async fn issue(state: &AppState, user_id: &str, platform_id: i64) -> OResult<Val
 /// token error (1001 missing, 1501 expired, 1503 malformed, 1504 not yet
 /// valid, 1505 bad signature/claims, 1506 kicked, 1507 never issued).
 pub async fn parse_token(state: &AppState, req: &HttpRequest) -> OResult<Claims> {
+    let key = DecodingKey::from_secret(secret(state)?.as_bytes());
     let token = header(req, "token").ok_or_else(|| OpenImError::args("header must have token"))?;
     let mut v = Validation::new(Algorithm::HS256);
     v.leeway = 0;
     v.validate_nbf = true;
-    let claims = match jsonwebtoken::decode::<Claims>(
-        token,
-        &DecodingKey::from_secret(state.cfg.openim_secret.as_bytes()),
-        &v,
-    ) {
+    let claims = match jsonwebtoken::decode::<Claims>(token, &key, &v) {
         Ok(d) => d.claims,
         Err(e) => {
             return Err(match e.kind() {
@@ -218,6 +224,7 @@ async fn get_admin_token(
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> OResult<HttpResponse> {
+    secret(&state)?;
     operation_id(&req)?;
     let b = json_body(&bytes(body)?)?;
     let secret = str_field(&b, "GetAdminTokenReq", "secret")?;
@@ -225,7 +232,7 @@ async fn get_admin_token(
     if user_id.is_empty() {
         return Err(OpenImError::args("userID is empty"));
     }
-    if secret != state.cfg.openim_secret {
+    if secret != self::secret(&state)? {
         return Err(OpenImError::no_permission("secret invalid"));
     }
     let admins = &state.cfg.openim_admin_user_ids;
@@ -244,6 +251,7 @@ async fn user_token(
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> OResult<HttpResponse> {
+    secret(&state)?;
     operation_id(&req)?;
     let b = json_body(&bytes(body)?)?;
     let secret = str_field(&b, "UserTokenReq", "secret")?;
@@ -255,7 +263,7 @@ async fn user_token(
     if platform_name(platform_id).is_empty() {
         return Err(OpenImError::args("platform is invalidate"));
     }
-    if secret != state.cfg.openim_secret {
+    if secret != self::secret(&state)? {
         return Err(OpenImError::no_permission("secret invalid"));
     }
     let is_admin = state
@@ -648,6 +656,7 @@ async fn send_msg(
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> OResult<HttpResponse> {
+    secret(&state)?;
     operation_id(&req)?;
     let claims = parse_token(&state, &req).await?;
     let r = bind_send(&bytes(body)?)?;

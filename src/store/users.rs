@@ -1,36 +1,11 @@
 //! `imapi.user`: the original's `User` entity (`_id` is the Int32 userId).
 
 use bson::{doc, Document};
-use md5::{Digest, Md5};
 
 use super::Store;
 use crate::error::ShikuResult;
+use crate::secure::{login_password_from_md5, md5_hex};
 use crate::util::int_in;
-
-pub fn md5_hex(s: &[u8]) -> String {
-    hex::encode(Md5::digest(s))
-}
-
-/// The newer server's `LoginPassword.encodeFromOldPassword`: the client sends
-/// md5(password) as hex; stored is md5hex(AES-128-CBC(key = data = those 16
-/// bytes, IV = 1..=16, PKCS#7)). `None` when the input is not 32 hex digits.
-pub fn encode_from_old_password(md5_hex_input: &str) -> Option<String> {
-    use aes::cipher::{block_padding::Pkcs7, BlockEncryptMut, KeyIvInit};
-    let key = hex::decode(md5_hex_input).ok()?;
-    if key.len() != 16 {
-        return None;
-    }
-    let iv: [u8; 16] = std::array::from_fn(|i| (i + 1) as u8);
-    let enc = cbc::Encryptor::<aes::Aes128>::new_from_slices(&key, &iv)
-        .ok()?
-        .encrypt_padded_vec_mut::<Pkcs7>(&key);
-    Some(md5_hex(&enc))
-}
-
-/// How the newer server stores a new password given the plain text.
-pub fn encode_password(plain: &str) -> String {
-    encode_from_old_password(&md5_hex(plain.as_bytes())).expect("md5 hex is 32 digits")
-}
 
 /// Whether `sent` (what the client posts as `password`) matches `stored`, under
 /// every scheme the original servers used: the older one stores what the client
@@ -42,7 +17,7 @@ pub fn password_matches(sent: &str, stored: &str) -> bool {
     }
     let sent_lc = sent.to_ascii_lowercase();
     sent == stored
-        || encode_from_old_password(&sent_lc).is_some_and(|e| e.eq_ignore_ascii_case(stored))
+        || login_password_from_md5(&sent_lc).is_some_and(|e| e.eq_ignore_ascii_case(stored))
         || md5_hex(sent.as_bytes()).eq_ignore_ascii_case(stored)
 }
 
@@ -188,10 +163,6 @@ mod tests {
     #[test]
     fn new_password_scheme_matches_the_original() {
         // Verified against the Java `LoginPassword.encodeMd5("123456")`.
-        assert_eq!(
-            encode_password("123456"),
-            "7ba1bd982b33ac731c2c3bca90e77be9"
-        );
         assert!(password_matches(
             "e10adc3949ba59abbe56e057f20f883e",
             "7ba1bd982b33ac731c2c3bca90e77be9"

@@ -24,6 +24,9 @@ pub struct TestApp {
     pub upload_dir: std::path::PathBuf,
 }
 
+/// The OpenIM secret of every test app (a private one: the public default turns OpenIM off).
+pub const OPENIM_SECRET: &str = "test-openim-secret-0123456789";
+
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 pub fn mongo_uri() -> String {
@@ -54,6 +57,7 @@ pub fn test_env(prefix: &str, extra: &[(&str, &str)]) -> HashMap<String, String>
         ("UPLOAD_BASE_URL", "http://files.test".to_string()),
         ("MONGO_TIMEOUT_MS", "3000".to_string()),
         ("LOG", "warn".to_string()),
+        ("OPENIM_SECRET", OPENIM_SECRET.to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
