@@ -27,6 +27,11 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub max_page_size: i64,
     pub login_per_minute: u32,
+    /// The deployment's apiKey (`appConfig.apiKey`), part of every login MAC
+    /// and request signature; `None` refuses the secure login.
+    pub api_key: Option<String>,
+    /// The original's `isAuthApi`: verify every request's `secret`.
+    pub auth_api: bool,
     // /config
     pub xmpp_domain: String,
     pub xmpp_host: String,
@@ -184,7 +189,30 @@ impl Config {
         let openim_secret = env("OPENIM_SECRET")
             .map(|s| s.trim().to_string())
             .filter(|s| s != OPENIM_PUBLIC_SECRET && s.len() >= OPENIM_SECRET_MIN_BYTES);
+        let api_key = env("API_KEY")
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty());
+        let auth_api = match get(env, "AUTH_API", "0").trim() {
+            "0" | "false" | "off" => false,
+            "1" | "true" | "on" => true,
+            other => {
+                return Err(ConfigError {
+                    var: "AUTH_API",
+                    value: other.to_string(),
+                    reason: "expected 0 or 1".into(),
+                })
+            }
+        };
+        if auth_api && api_key.is_none() {
+            return Err(ConfigError {
+                var: "AUTH_API",
+                value: "1".into(),
+                reason: "signed requests need API_KEY".into(),
+            });
+        }
         Ok(Config {
+            api_key,
+            auth_api,
             mongodb_uri,
             bind_addr: parse(env, "BIND_ADDR", "0.0.0.0:8092")?,
             log,

@@ -124,6 +124,18 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
+    /// What a request signature covers (`ParamsSign.joinValues`): the first
+    /// value of every parameter but `exclude`, ordered by name, concatenated.
+    pub fn signed_values(&self, exclude: &[&str]) -> String {
+        let mut seen = std::collections::HashSet::new();
+        crate::secure::joined_values(
+            self.pairs
+                .iter()
+                .filter(|(k, _)| !exclude.contains(&k.as_str()) && seen.insert(k.as_str()))
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+    }
+
     /// The trimmed value of `name`; `None` when absent or blank.
     pub fn str(&self, name: &str) -> Option<&str> {
         self.raw(name).map(str::trim).filter(|v| !v.is_empty())

@@ -123,7 +123,12 @@ pub fn int_in(id: i64) -> Bson {
 
 /// Reads a number of any stored numeric type (Int32, Int64, Double, numeric string).
 pub fn num(d: &Document, key: &str) -> Option<i64> {
-    match d.get(key)? {
+    bson_i64(d.get(key)?)
+}
+
+/// A stored number of any numeric type (Int32, Int64, Double, numeric string).
+pub fn bson_i64(b: &Bson) -> Option<i64> {
+    match b {
         Bson::Int32(i) => Some(*i as i64),
         Bson::Int64(i) => Some(*i),
         Bson::Double(f) => Some(*f as i64),

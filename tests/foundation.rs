@@ -8,18 +8,7 @@ use serde_json::json;
 use shiku_api::secure::{login_password as encode_password, md5_hex};
 
 async fn insert_raw_user(app: &TestApp, id: i32, phone: &str, stored_password: &str) {
-    let telephone = format!("86{phone}");
-    app.insert(
-        &app.store().cfg.imapi,
-        "user",
-        vec![doc! {
-            "_id": id, "nickname": "张益达", "phone": phone, "telephone": &telephone, "areaCode": "86",
-            "password": stored_password, "sex": 1, "birthday": 0i64, "offlineNoPushMsg": 0, "status": 1,
-            "settings": {"multipleDevices": 1, "chatSyncTimeLen": 30.0}, "role": [2], "myInviteCode": "",
-            "payPassword": "0", "createTime": 1612772503i64, "userKey": md5_hex(telephone.as_bytes()),
-        }],
-    )
-    .await;
+    app.insert_user(id, phone, stored_password).await;
 }
 
 #[actix_web::test]
@@ -63,8 +52,8 @@ async fn token_errors_use_the_filter_envelope() {
     // An expired Mongo session is refused even before the TTL monitor removes it.
     app.store()
         .sessions()
-        .insert_one(doc! {"_id": "loginToken:old", "token": "old", "userId": 100164i64, "kind": "loginToken",
-            "expireAt": bson::DateTime::from_millis(1000)})
+        .insert_one(doc! {"_id": "loginToken:userId:old", "value": "\"100164\"",
+        "expireAt": bson::DateTime::from_millis(1000)})
         .await
         .unwrap();
     let (_, b) = app.get("/user/logout", &[("access_token", "old")]).await;
@@ -93,7 +82,8 @@ async fn login_accepts_both_original_password_schemes() {
         assert_eq!(b["resultCode"], 1, "{b}");
         let token = b["data"]["access_token"].as_str().unwrap().to_string();
         assert_eq!(token.len(), 32);
-        assert_eq!(b["data"]["expires_in"], 3024000);
+        // 30 days, the newer server's `loginToken:userId:*` expiry.
+        assert_eq!(b["data"]["expires_in"], 2592000);
         assert_eq!(b["data"]["nickname"], "张益达");
         assert_eq!(b["data"]["settings"]["chatSyncTimeLen"], 30.0);
         // Logging in again reuses the live token, like KSessionUtil.
@@ -214,7 +204,7 @@ async fn redis_sessions_use_the_original_keys() {
         .query_async(&mut con)
         .await
         .unwrap();
-    assert!(ttl > 3_000_000, "35-day expiry, got {ttl}");
+    assert!(ttl > 2_500_000, "30-day expiry, got {ttl}");
     let (_, out) = app
         .get("/user/logout", &[("access_token", "javatoken")])
         .await;

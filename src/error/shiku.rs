@@ -16,6 +16,9 @@ pub enum ShikuError {
     /// 1030102: the token maps to no user (unknown or expired).
     #[error("访问令牌过期或无效")]
     TokenInvalid,
+    /// 10110: a request signature (`secret`) that does not verify.
+    #[error("权限验证失败")]
+    AuthFailed,
     /// A required parameter is missing or empty.
     #[error("{0}")]
     ParamMissing(String),
@@ -53,6 +56,13 @@ pub mod code {
     pub const INTERNAL: i32 = 1020101;
     pub const FAILURE: i32 = 0;
     pub const NO_PERMISSION: i32 = 1030104;
+    /// `AUTH_FAILED`: a signature or login MAC that does not verify.
+    pub const AUTH_FAILED: i32 = 10110;
+    /// `NO_PERMISSION` of the console login (no console role).
+    pub const CONSOLE_NO_PERMISSION: i32 = 10111;
+    /// `LoginTokenInvalid`: an unknown or expired auto-login token.
+    pub const LOGIN_TOKEN_INVALID: i32 = 1030112;
+    pub const ACCOUNT_LOCKED: i32 = 1040304;
     pub const ACCOUNT_NOT_EXIST: i32 = 1040101;
     pub const ACCOUNT_OR_PASSWORD_INCORRECT: i32 = 1040102;
     pub const PHONE_REGISTERED: i32 = 1040107;
@@ -78,6 +88,7 @@ impl ShikuError {
         match self {
             ShikuError::TokenMissing => code::TOKEN_MISSING,
             ShikuError::TokenInvalid => code::TOKEN_INVALID,
+            ShikuError::AuthFailed => code::AUTH_FAILED,
             ShikuError::ParamMissing(_) => code::PARAM_MISSING,
             ShikuError::ParamInvalid(_) => code::PARAM_INVALID,
             ShikuError::Coded(c, _) => *c,
@@ -134,7 +145,7 @@ impl ResponseError for ShikuError {
             _ => {}
         }
         let body = match self {
-            ShikuError::TokenMissing | ShikuError::TokenInvalid => {
+            ShikuError::TokenMissing | ShikuError::TokenInvalid | ShikuError::AuthFailed => {
                 json!({"resultCode": self.result_code(), "resultMsg": self.client_message()})
             }
             ShikuError::Failure(m) => {

@@ -6,6 +6,7 @@ pub mod basic;
 pub mod console;
 pub mod friends;
 pub mod jh;
+pub mod login;
 pub mod openapi;
 pub mod openim;
 pub mod room;
@@ -17,6 +18,7 @@ use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     basic::configure(cfg);
+    login::configure(cfg);
     account::configure(cfg);
     user::configure(cfg);
     friends::configure(cfg);

@@ -124,15 +124,12 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
         ),
         (
             store.sessions(),
-            vec![
-                ix_opts(
-                    doc! {"expireAt": 1},
-                    IndexOptions::builder()
-                        .expire_after(Duration::from_secs(0))
-                        .build(),
-                ),
-                ix(doc! {"userId": 1, "kind": 1}),
-            ],
+            vec![ix_opts(
+                doc! {"expireAt": 1},
+                IndexOptions::builder()
+                    .expire_after(Duration::from_secs(0))
+                    .build(),
+            )],
         ),
         (
             store.rooms(),

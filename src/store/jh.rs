@@ -223,7 +223,7 @@ pub async fn register_status(
                     upserted: Some(id),
                 })
             }
-            Err(e) if is_duplicate(&e) => continue,
+            Err(e) if super::is_duplicate_key(&e) => continue,
             Err(e) => return Err(e),
         }
     }
@@ -233,14 +233,6 @@ pub async fn register_status(
         modified: r.modified_count,
         upserted: None,
     })
-}
-
-fn is_duplicate(e: &mongodb::error::Error) -> bool {
-    use mongodb::error::{ErrorKind, WriteFailure};
-    match &*e.kind {
-        ErrorKind::Write(WriteFailure::WriteError(w)) => w.code == 11000,
-        _ => e.to_string().contains("E11000"),
-    }
 }
 
 /// The status documents of (appid, userid[, userrole]); bounded by `limit`.

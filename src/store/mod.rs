@@ -2,6 +2,7 @@
 //! Documents are handled as BSON `Document`s and changed with `$set`-style
 //! updates, so fields this service does not know are never dropped.
 
+pub mod authkeys;
 pub mod indexes;
 pub mod msgs;
 pub mod names;
@@ -156,5 +157,14 @@ impl Store {
             }
             Err(_) => false,
         }
+    }
+}
+
+/// Whether a write failed on a unique index (E11000).
+pub fn is_duplicate_key(e: &mongodb::error::Error) -> bool {
+    use mongodb::error::{ErrorKind, WriteFailure};
+    match &*e.kind {
+        ErrorKind::Write(WriteFailure::WriteError(w)) => w.code == 11000,
+        _ => e.to_string().contains("E11000"),
     }
 }

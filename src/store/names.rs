@@ -13,6 +13,16 @@ pub const ROOM_GROUP_MSG: &str = "room_group_msg";
 pub const RESOURCES: &str = "resources";
 /// Ours: login sessions when no Redis is configured (TTL-indexed).
 pub const SESSIONS: &str = "shiku_api_sessions";
+/// The original's login password and uploaded key pairs (`AuthKeys`), `_id` = userId.
+pub const AUTH_KEYS: &str = "auth_keys";
+/// The original's last login of each user (`loginLog.offlineTime`, …), `_id` = userId.
+pub const USER_LOGIN_LOG: &str = "userLoginLog";
+/// The original's console roles (`Role`: `userId`, `role`, `status`).
+pub const USER_ROLES: &str = "userRoles";
+/// The stored client configuration edited in the admin console (`_id` 10000 each).
+pub const CONFIG: &str = "config";
+pub const CLIENT_CONFIG: &str = "clientConfig";
+pub const PAY_CONFIG: &str = "payConfig";
 /// The original's userId counter: one document `{id: <last userId>}`.
 pub const IDX_USER: &str = "idx_user";
 

@@ -1,15 +1,48 @@
-//! Access tokens, stored exactly like the original when Redis is configured
-//! (`loginToken:userId:<token>` → userId, `loginToken:token:<userId>` → token;
-//! `adminToken:*` for the console), otherwise in the TTL-indexed MongoDB
-//! collection `shiku_api_sessions` with the same two lookups.
+//! Sessions, login codes and auto-login keys under the original's Redis keys
+//! (`KSessionUtil`, `UserCoreRedisRepository`, `UserRedisService` of the V5
+//! server), so that a session opened by the Java server is honoured here and
+//! the other way round. Values are written as Redisson's `JsonJacksonCodec`
+//! writes them (a string as a JSON string, an object with its `@class`).
+//!
+//! Without `REDIS_URL` the same keys and values live in the TTL-indexed MongoDB
+//! collection `shiku_api_sessions` (`_id` = the key, `value`, `expireAt`).
+//!
+//! | key | value | expiry |
+//! |---|---|---|
+//! | `loginToken:userId:<token>` | userId | 30 days |
+//! | `loginToken:token:<userId>` | token (older servers' key, still read) | 30 days |
+//! | `loginToken:token:<userId>:<deviceId>` | token | 30 days |
+//! | `sesson:<token>` (sic) | `KSession` (keys of the session) | 30 days |
+//! | `messageKey:<userId>:<deviceId>` | messageKey | 30 days |
+//! | `LOGINCODES:<userId>` | base64 of the one-time login code | 60 s |
+//! | `LOGINCODES:<userId>:deviceId` | the device the code was issued to (ours) | 60 s |
+//! | `login:loginTokenKeys:<loginToken>` | `UserLoginTokenKey` | 49 days |
+//! | `login:loginToken:<userId>:<deviceId>` | loginToken | 49 days |
+//! | `api:mac:<userId>:<uri><secret>` | secret (replay guard of signed requests) | 30 s |
+//! | `adminToken:userId:<token>`, `adminToken:token:<userId>` | console sessions | 30 minutes |
 
 use std::time::Duration;
 
 use bson::{doc, DateTime, Document};
 use mongodb::Collection;
 use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ShikuError;
+
+const DAY: u64 = 86400;
+/// `KConstants.Expire.DAY1 * 30`: access tokens and their session.
+pub const SESSION_TTL: Duration = Duration::from_secs(30 * DAY);
+/// `KConstants.Expire.DAY7 * 7`: the auto-login token and key.
+pub const LOGIN_TOKEN_TTL: Duration = Duration::from_secs(49 * DAY);
+/// `KConstants.Expire.MINUTE`: the one-time login code.
+pub const LOGIN_CODE_TTL: Duration = Duration::from_secs(60);
+/// The replay window of a signed request's `secret`.
+pub const REPLAY_TTL: Duration = Duration::from_secs(30);
+
+/// Java class names Redisson's codec records with each object.
+const KSESSION_CLASS: &str = "com.shiku.im.user.model.KSession";
+const LOGIN_TOKEN_KEY_CLASS: &str = "com.shiku.im.user.model.UserLoginTokenKey";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -24,17 +57,52 @@ impl Kind {
             Kind::Admin => "adminToken",
         }
     }
-    /// 35 days for users (`KSessionUtil`), 30 minutes for the console.
+    /// 30 days for users, 30 minutes for the console.
     pub fn ttl(self) -> Duration {
         match self {
-            Kind::Login => Duration::from_secs(35 * 24 * 3600),
+            Kind::Login => SESSION_TTL,
             Kind::Admin => Duration::from_secs(30 * 60),
         }
     }
 }
 
+/// The original's `KSession`: one access token and the keys issued with it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct KSession {
+    #[serde(rename = "@class", default)]
+    pub class: String,
+    pub access_token: String,
+    #[serde(default)]
+    pub device_id: String,
+    #[serde(default)]
+    pub http_key: String,
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub login_token: Option<String>,
+    #[serde(default)]
+    pub message_key: String,
+    #[serde(default)]
+    pub pay_key: String,
+    pub user_id: i64,
+}
+
+/// The original's `UserLoginTokenKey`: what an auto login needs.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginTokenKey {
+    #[serde(rename = "@class", default)]
+    pub class: String,
+    #[serde(default)]
+    pub device_id: String,
+    pub login_key: String,
+    pub login_token: String,
+    pub user_id: i64,
+}
+
 #[derive(Clone)]
-#[allow(clippy::large_enum_variant)] // one per process; boxing buys nothing
+#[allow(clippy::large_enum_variant)] // one per worker; boxing buys nothing
 pub enum Sessions {
     Redis(redis::aio::ConnectionManager),
     Mongo(Collection<Document>),
@@ -42,6 +110,27 @@ pub enum Sessions {
 
 fn redis_err(e: redis::RedisError) -> ShikuError {
     ShikuError::Unavailable(format!("redis: {e}"))
+}
+
+/// A string as Redisson's JSON codec stores it.
+fn json_str(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+/// A stored string value: a JSON string (Redisson) or the bare text (older writers).
+fn plain(v: String) -> String {
+    match serde_json::from_str::<String>(&v) {
+        Ok(s) => s,
+        Err(_) => v,
+    }
+}
+
+fn new_key() -> String {
+    crate::secure::b64(&crate::secure::random_key())
+}
+
+fn new_token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 impl Sessions {
@@ -70,96 +159,345 @@ impl Sessions {
         }
     }
 
-    /// The user a token belongs to, if it is known and not expired.
-    pub async fn user_of(&self, kind: Kind, token: &str) -> Result<Option<i64>, ShikuError> {
+    // ------------------------------------------------------------ key-value
+
+    async fn get(&self, key: &str) -> Result<Option<String>, ShikuError> {
         match self {
-            Sessions::Redis(cm) => {
-                let v: Option<String> = cm
-                    .clone()
-                    .get(format!("{}:userId:{token}", kind.prefix()))
-                    .await
-                    .map_err(redis_err)?;
-                Ok(v.and_then(|s| s.trim_matches('"').parse().ok()))
-            }
-            Sessions::Mongo(c) => {
-                let d = c
-                    .find_one(doc! {"_id": format!("{}:{token}", kind.prefix()), "expireAt": {"$gt": DateTime::now()}})
-                    .await?;
-                Ok(d.and_then(|d| crate::util::num(&d, "userId")))
-            }
+            Sessions::Redis(cm) => cm.clone().get(key).await.map_err(redis_err),
+            Sessions::Mongo(c) => Ok(c
+                .find_one(doc! {"_id": key, "expireAt": {"$gt": DateTime::now()}})
+                .await?
+                .and_then(|d| d.get_str("value").ok().map(str::to_string))),
         }
     }
 
-    /// The user's current token, if any.
-    pub async fn token_of(&self, kind: Kind, user_id: i64) -> Result<Option<String>, ShikuError> {
+    async fn set_all(&self, entries: &[(String, String, Duration)]) -> Result<(), ShikuError> {
         match self {
             Sessions::Redis(cm) => {
-                let v: Option<String> = cm
-                    .clone()
-                    .get(format!("{}:token:{user_id}", kind.prefix()))
-                    .await
-                    .map_err(redis_err)?;
-                Ok(v.map(|s| s.trim_matches('"').to_string()))
-            }
-            Sessions::Mongo(c) => {
-                let d = c
-                    .find_one(doc! {"userId": user_id, "kind": kind.prefix(), "expireAt": {"$gt": DateTime::now()}})
-                    .await?;
-                Ok(d.and_then(|d| d.get_str("token").ok().map(str::to_string)))
-            }
-        }
-    }
-
-    /// Stores both mappings with the kind's expiry (renewing it when they exist).
-    pub async fn save(&self, kind: Kind, user_id: i64, token: &str) -> Result<(), ShikuError> {
-        let ttl = kind.ttl();
-        match self {
-            Sessions::Redis(cm) => {
-                let mut cm = cm.clone();
-                let p = kind.prefix();
-                redis::pipe()
-                    .atomic()
-                    .set_ex(
-                        format!("{p}:userId:{token}"),
-                        user_id.to_string(),
-                        ttl.as_secs(),
-                    )
-                    .set_ex(format!("{p}:token:{user_id}"), token, ttl.as_secs())
-                    .query_async::<()>(&mut cm)
+                let mut p = redis::pipe();
+                p.atomic();
+                for (k, v, ttl) in entries {
+                    p.set_ex(k, v, ttl.as_secs());
+                }
+                p.query_async::<()>(&mut cm.clone())
                     .await
                     .map_err(redis_err)
             }
             Sessions::Mongo(c) => {
-                let expire = DateTime::from_millis(
-                    DateTime::now().timestamp_millis() + ttl.as_millis() as i64,
-                );
-                c.update_one(
-                    doc! {"_id": format!("{}:{token}", kind.prefix())},
-                    doc! {"$set": {"token": token, "userId": user_id, "kind": kind.prefix(), "expireAt": expire}},
-                )
-                .upsert(true)
-                .await?;
+                for (k, v, ttl) in entries {
+                    c.update_one(
+                        doc! {"_id": k},
+                        doc! {"$set": {"value": v, "expireAt": expiry(*ttl)}},
+                    )
+                    .upsert(true)
+                    .await?;
+                }
                 Ok(())
             }
         }
     }
 
-    /// Ends the user's session (logout).
-    pub async fn remove(&self, kind: Kind, user_id: i64) -> Result<(), ShikuError> {
-        let token = self.token_of(kind, user_id).await?;
+    async fn del(&self, keys: &[String]) -> Result<(), ShikuError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
         match self {
-            Sessions::Redis(cm) => {
-                let mut keys = vec![format!("{}:token:{user_id}", kind.prefix())];
-                if let Some(t) = token {
-                    keys.push(format!("{}:userId:{t}", kind.prefix()));
-                }
-                cm.clone().del::<_, ()>(keys).await.map_err(redis_err)
-            }
+            Sessions::Redis(cm) => cm.clone().del(keys).await.map_err(redis_err),
             Sessions::Mongo(c) => {
-                c.delete_many(doc! {"userId": user_id, "kind": kind.prefix()})
-                    .await?;
+                c.delete_many(doc! {"_id": {"$in": keys}}).await?;
                 Ok(())
             }
         }
     }
+
+    /// Reads and deletes `key` in one step, so a value is used once.
+    async fn take(&self, key: &str) -> Result<Option<String>, ShikuError> {
+        match self {
+            Sessions::Redis(cm) => {
+                let (v, _): (Option<String>, i64) = redis::pipe()
+                    .atomic()
+                    .get(key)
+                    .del(key)
+                    .query_async(&mut cm.clone())
+                    .await
+                    .map_err(redis_err)?;
+                Ok(v)
+            }
+            Sessions::Mongo(c) => Ok(c
+                .find_one_and_delete(doc! {"_id": key, "expireAt": {"$gt": DateTime::now()}})
+                .await?
+                .and_then(|d| d.get_str("value").ok().map(str::to_string))),
+        }
+    }
+
+    /// Stores `key` only if it is absent; `false` when it was there already.
+    async fn set_new(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, ShikuError> {
+        match self {
+            Sessions::Redis(cm) => {
+                let set: Option<String> = redis::cmd("SET")
+                    .arg(key)
+                    .arg(value)
+                    .arg("NX")
+                    .arg("EX")
+                    .arg(ttl.as_secs())
+                    .query_async(&mut cm.clone())
+                    .await
+                    .map_err(redis_err)?;
+                Ok(set.is_some())
+            }
+            Sessions::Mongo(c) => {
+                c.delete_one(doc! {"_id": key, "expireAt": {"$lte": DateTime::now()}})
+                    .await?;
+                match c
+                    .insert_one(doc! {"_id": key, "value": value, "expireAt": expiry(ttl)})
+                    .await
+                {
+                    Ok(_) => Ok(true),
+                    Err(e) if super::is_duplicate_key(&e) => Ok(false),
+                    Err(e) => Err(e.into()),
+                }
+            }
+        }
+    }
+
+    async fn get_str(&self, key: &str) -> Result<Option<String>, ShikuError> {
+        Ok(self.get(key).await?.map(plain).filter(|s| !s.is_empty()))
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, ShikuError> {
+        Ok(self
+            .get(key)
+            .await?
+            .and_then(|v| serde_json::from_str(&v).ok()))
+    }
+
+    // ------------------------------------------------------------ tokens
+
+    /// The user a token belongs to, if it is known and not expired.
+    pub async fn user_of(&self, kind: Kind, token: &str) -> Result<Option<i64>, ShikuError> {
+        Ok(self
+            .get_str(&format!("{}:userId:{token}", kind.prefix()))
+            .await?
+            .and_then(|s| s.trim().parse().ok()))
+    }
+
+    /// The user's current token under the older servers' device-less key.
+    pub async fn token_of(&self, kind: Kind, user_id: i64) -> Result<Option<String>, ShikuError> {
+        self.get_str(&format!("{}:token:{user_id}", kind.prefix()))
+            .await
+    }
+
+    /// Stores both device-less mappings with the kind's expiry (console
+    /// sessions, and sessions opened by older servers).
+    pub async fn save(&self, kind: Kind, user_id: i64, token: &str) -> Result<(), ShikuError> {
+        let p = kind.prefix();
+        let ttl = kind.ttl();
+        self.set_all(&[
+            (
+                format!("{p}:userId:{token}"),
+                json_str(&user_id.to_string()),
+                ttl,
+            ),
+            (format!("{p}:token:{user_id}"), json_str(token), ttl),
+        ])
+        .await
+    }
+
+    /// The keys issued with an access token, if the token has a session.
+    pub async fn session(&self, token: &str) -> Result<Option<KSession>, ShikuError> {
+        self.get_json(&format!("sesson:{token}")).await
+    }
+
+    /// `createAutoLoginSesson`: the user's live session is reused (the token
+    /// under the device-less key, with its keys when it has them), otherwise a
+    /// new token with new keys; then every key of the session is (re)written.
+    pub async fn open_session(
+        &self,
+        user_id: i64,
+        device_id: &str,
+        language: &str,
+        login_token: Option<&str>,
+    ) -> Result<KSession, ShikuError> {
+        let live = match self.token_of(Kind::Login, user_id).await? {
+            Some(t) if self.user_of(Kind::Login, &t).await? == Some(user_id) => Some(t),
+            _ => None,
+        };
+        let reused = match &live {
+            Some(t) => self.session(t).await?,
+            None => None,
+        };
+        let session = KSession {
+            class: KSESSION_CLASS.into(),
+            access_token: live.unwrap_or_else(new_token),
+            device_id: device_id.to_string(),
+            language: language.to_string(),
+            login_token: login_token.map(str::to_string),
+            http_key: reused.as_ref().map_or_else(new_key, |s| s.http_key.clone()),
+            message_key: reused
+                .as_ref()
+                .map_or_else(new_key, |s| s.message_key.clone()),
+            pay_key: reused.map_or_else(new_key, |s| s.pay_key),
+            user_id,
+        };
+        let tok = &session.access_token;
+        // A device's previous token ends when it logs in again.
+        let device_key = format!("loginToken:token:{user_id}:{device_id}");
+        if let Some(old) = self.get_str(&device_key).await? {
+            if &old != tok {
+                self.del(&[format!("loginToken:userId:{old}"), format!("sesson:{old}")])
+                    .await?;
+            }
+        }
+        let body = serde_json::to_string(&session).expect("a session serializes");
+        self.set_all(&[
+            (
+                format!("loginToken:userId:{tok}"),
+                json_str(&user_id.to_string()),
+                SESSION_TTL,
+            ),
+            (
+                format!("loginToken:token:{user_id}"),
+                json_str(tok),
+                SESSION_TTL,
+            ),
+            (device_key, json_str(tok), SESSION_TTL),
+            (format!("sesson:{tok}"), body, SESSION_TTL),
+            (
+                format!("messageKey:{user_id}:{device_id}"),
+                json_str(&session.message_key),
+                SESSION_TTL,
+            ),
+        ])
+        .await?;
+        Ok(session)
+    }
+
+    /// Ends one session (logout): the token, its keys and the user's pointers to it.
+    pub async fn close(&self, kind: Kind, user_id: i64, token: &str) -> Result<(), ShikuError> {
+        let p = kind.prefix();
+        let mut keys = vec![format!("{p}:userId:{token}"), format!("sesson:{token}")];
+        if self.token_of(kind, user_id).await?.as_deref() == Some(token) {
+            keys.push(format!("{p}:token:{user_id}"));
+        }
+        if let Some(s) = self.session(token).await? {
+            keys.push(format!("{p}:token:{user_id}:{}", s.device_id));
+            keys.push(format!("messageKey:{user_id}:{}", s.device_id));
+        }
+        self.del(&keys).await
+    }
+
+    /// Ends every session of a user whose password changed (`resetPassword`):
+    /// the device-less token and its session.
+    pub async fn close_all(&self, user_id: i64) -> Result<(), ShikuError> {
+        if let Some(t) = self.token_of(Kind::Login, user_id).await? {
+            self.close(Kind::Login, user_id, &t).await?;
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ login codes
+
+    /// The one-time code of `/auth/getLoginCode` (one per user, under the
+    /// original's key) and, beside it, the device it was issued to.
+    pub async fn save_login_code(
+        &self,
+        user_id: i64,
+        device_id: &str,
+        code: &[u8],
+    ) -> Result<(), ShikuError> {
+        self.set_all(&[
+            (
+                format!("LOGINCODES:{user_id}"),
+                json_str(&crate::secure::b64(code)),
+                LOGIN_CODE_TTL,
+            ),
+            (
+                format!("LOGINCODES:{user_id}:deviceId"),
+                json_str(device_id),
+                LOGIN_CODE_TTL,
+            ),
+        ])
+        .await
+    }
+
+    /// Takes the user's login code for `device_id`: it serves one login
+    /// attempt only, and only on the device it was issued to (a code the Java
+    /// server issued has no device and serves any).
+    pub async fn take_login_code(
+        &self,
+        user_id: i64,
+        device_id: &str,
+    ) -> Result<Option<Vec<u8>>, ShikuError> {
+        let code = self.take(&format!("LOGINCODES:{user_id}")).await?;
+        let issued_to = self
+            .take(&format!("LOGINCODES:{user_id}:deviceId"))
+            .await?
+            .map(plain);
+        if issued_to.is_some_and(|d| d != device_id) {
+            return Ok(None);
+        }
+        Ok(code.map(plain).and_then(|s| crate::secure::unb64(&s)))
+    }
+
+    /// Issues the auto-login pair (`loginToken`, `loginKey`) of a device; the
+    /// device's previous pair stops working.
+    pub async fn issue_login_token(
+        &self,
+        user_id: i64,
+        device_id: &str,
+    ) -> Result<LoginTokenKey, ShikuError> {
+        let k = LoginTokenKey {
+            class: LOGIN_TOKEN_KEY_CLASS.into(),
+            device_id: device_id.to_string(),
+            login_key: new_key(),
+            login_token: new_token(),
+            user_id,
+        };
+        let pointer = format!("login:loginToken:{user_id}:{device_id}");
+        if let Some(old) = self.get_str(&pointer).await? {
+            self.del(&[format!("login:loginTokenKeys:{old}")]).await?;
+        }
+        let body = serde_json::to_string(&k).expect("a key serializes");
+        self.set_all(&[
+            (
+                format!("login:loginTokenKeys:{}", k.login_token),
+                body,
+                LOGIN_TOKEN_TTL,
+            ),
+            (pointer, json_str(&k.login_token), LOGIN_TOKEN_TTL),
+        ])
+        .await?;
+        Ok(k)
+    }
+
+    pub async fn login_token_key(
+        &self,
+        login_token: &str,
+    ) -> Result<Option<LoginTokenKey>, ShikuError> {
+        self.get_json(&format!("login:loginTokenKeys:{login_token}"))
+            .await
+    }
+
+    /// `checkMacExistRedis`: `false` when the same signed request was already
+    /// served within the replay window.
+    pub async fn first_use_of_secret(
+        &self,
+        user_id: i64,
+        uri: &str,
+        secret: &str,
+    ) -> Result<bool, ShikuError> {
+        self.set_new(
+            &format!("api:mac:{user_id}:{uri}{secret}"),
+            &json_str(secret),
+            REPLAY_TTL,
+        )
+        .await
+    }
+}
+
+fn expiry(ttl: Duration) -> DateTime {
+    DateTime::from_millis(DateTime::now().timestamp_millis() + ttl.as_millis() as i64)
 }

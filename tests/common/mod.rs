@@ -4,6 +4,8 @@
 //! each other.
 #![allow(dead_code)]
 
+pub mod client;
+
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -58,6 +60,7 @@ pub fn test_env(prefix: &str, extra: &[(&str, &str)]) -> HashMap<String, String>
         ("MONGO_TIMEOUT_MS", "3000".to_string()),
         ("LOG", "warn".to_string()),
         ("OPENIM_SECRET", OPENIM_SECRET.to_string()),
+        ("API_KEY", client::API_KEY.to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -144,6 +147,36 @@ impl TestApp {
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
+    }
+
+    /// GET with owned parameter values (signed client requests).
+    pub async fn get_pairs(&self, path: &str, params: &[(&str, String)]) -> (u16, Value) {
+        let p: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.get(path, &p).await
+    }
+
+    /// POST a form with owned parameter values (signed client requests).
+    pub async fn post_pairs(&self, path: &str, params: &[(&str, String)]) -> (u16, Value) {
+        let p: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.post_form(path, &p).await
+    }
+
+    /// A user document as the Java server stores it, with `stored_password`
+    /// (the older `md5(p)` or the newer `loginPassword` form).
+    pub async fn insert_user(&self, id: i32, phone: &str, stored_password: &str) {
+        let telephone = format!("86{phone}");
+        self.insert(
+            &self.store().cfg.imapi,
+            "user",
+            vec![doc! {
+                "_id": id, "nickname": "张益达", "phone": phone, "telephone": &telephone, "areaCode": "86",
+                "password": stored_password, "sex": 1, "birthday": 0i64, "offlineNoPushMsg": 0, "status": 1,
+                "settings": {"multipleDevices": 1, "chatSyncTimeLen": 30.0}, "role": [2], "myInviteCode": "",
+                "payPassword": "0", "createTime": 1612772503i64,
+                "userKey": client::md5_hex(&telephone), "account": format!("{id}373329"),
+            }],
+        )
+        .await;
     }
 
     /// POST a JSON body with headers.

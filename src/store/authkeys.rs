@@ -1,0 +1,175 @@
+//! The login hardening's stored state: `imapi.auth_keys` (the login password
+//! and the uploaded key pairs), `imapi.userLoginLog` (the previous login the
+//! login result reports), `imapi.userRoles` (console roles) and the stored
+//! client configuration (`config`, `clientConfig`, `payConfig`).
+
+use bson::{doc, Bson, Document};
+
+use super::{names, Store};
+use crate::error::ShikuResult;
+use crate::util::{int_in, now_s};
+
+/// Which stored password matched a client's MAC.
+pub enum PasswordForm {
+    /// The stored value is the newer `loginPassword` form.
+    Current,
+    /// The stored value was the older `md5(p)`; this is its newer form.
+    Converted(String),
+}
+
+impl Store {
+    fn auth_keys(&self) -> mongodb::Collection<Document> {
+        self.imapi().collection(names::AUTH_KEYS)
+    }
+
+    pub async fn auth_keys_of(&self, user_id: i64) -> ShikuResult<Option<Document>> {
+        Ok(self
+            .auth_keys()
+            .find_one(doc! {"_id": int_in(user_id)})
+            .await?)
+    }
+
+    /// `auth_keys.password`, else the user's `password` (a user the Java
+    /// server never saw log in securely), as `AuthKeysController` reads it.
+    pub fn login_password_of(keys: Option<&Document>, user: &Document) -> String {
+        keys.and_then(|k| k.get_str("password").ok())
+            .filter(|p| !p.is_empty())
+            .or_else(|| user.get_str("password").ok())
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// Stores the login password in both places the original keeps it
+    /// (`updateLoginPassword`: `auth_keys.password` and `user.password`).
+    pub async fn set_login_password(&self, user_id: i64, password: &str) -> ShikuResult<()> {
+        let now = now_s();
+        self.auth_keys()
+            .update_one(
+                doc! {"_id": id32(user_id)},
+                doc! {"$set": {"password": password, "modifyTime": now},
+                "$setOnInsert": {"createTime": now}},
+            )
+            .upsert(true)
+            .await?;
+        self.users()
+            .update_one(
+                doc! {"_id": int_in(user_id)},
+                doc! {"$set": {"password": password, "modifyTime": now}},
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `uploadLoginKeyPair`: stores the first key pair; an existing one is
+    /// kept as it is (the original logs and answers success).
+    pub async fn upload_login_key(
+        &self,
+        user_id: i64,
+        public_key: &str,
+        private_key: &str,
+    ) -> ShikuResult<()> {
+        let now = now_s();
+        let r = self
+            .auth_keys()
+            .update_one(
+                doc! {"_id": id32(user_id), "loginKeyPair.privateKey": {"$in": [Bson::Null, ""]}},
+                doc! {
+                    "$set": {
+                        "loginKeyPair.publicKey": public_key,
+                        "loginKeyPair.privateKey": private_key,
+                        "loginKeyPair.modifyTime": now,
+                        "modifyTime": now,
+                    },
+                    "$setOnInsert": {"createTime": now, "loginKeyPair.createTime": now},
+                },
+            )
+            .upsert(true)
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            // The document exists with a key pair: kept, like the original.
+            Err(e) if super::is_duplicate_key(&e) => {
+                log::warn!("login key pair of {user_id} exists already; not replaced");
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The previous login (`userLoginLog.loginLog`), if the user has one.
+    pub async fn last_login(&self, user_id: i64) -> ShikuResult<Option<Document>> {
+        Ok(self
+            .imapi()
+            .collection::<Document>(names::USER_LOGIN_LOG)
+            .find_one(doc! {"_id": int_in(user_id)})
+            .await?
+            .and_then(|d| d.get_document("loginLog").ok().cloned()))
+    }
+
+    /// `updateUserLoginLog`: records this login, keeping the stored `offlineTime`.
+    pub async fn record_login(&self, user_id: i64, mut login: Document) -> ShikuResult<()> {
+        login.remove("offlineTime");
+        let set: Document = login
+            .into_iter()
+            .map(|(k, v)| (format!("loginLog.{k}"), v))
+            .collect();
+        self.imapi()
+            .collection::<Document>(names::USER_LOGIN_LOG)
+            .update_one(
+                doc! {"_id": id32(user_id)},
+                doc! {"$set": set, "$setOnInsert": {"loginLog.offlineTime": 0i64}},
+            )
+            .upsert(true)
+            .await?;
+        Ok(())
+    }
+
+    /// The user's console role among those the console admits (`getUserRole`:
+    /// 5 admin, 6 super admin, 1 guest, 4 customer service, 7 finance).
+    pub async fn console_role(&self, user_id: i64) -> ShikuResult<Option<Document>> {
+        Ok(self
+            .imapi()
+            .collection::<Document>(names::USER_ROLES)
+            .find_one(doc! {"userId": int_in(user_id), "role": {"$in": [5, 6, 1, 4, 7]}})
+            .await?)
+    }
+
+    /// The roles of a user (`getUserRoles`), for the login result.
+    pub async fn roles_of(&self, user_id: i64) -> ShikuResult<Vec<i64>> {
+        use futures::TryStreamExt;
+        let docs: Vec<Document> = self
+            .imapi()
+            .collection::<Document>(names::USER_ROLES)
+            .find(doc! {"userId": int_in(user_id)})
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| crate::util::num(d, "role"))
+            .collect())
+    }
+
+    /// The stored client configuration: `(config, clientConfig, payConfig)`,
+    /// each the collection's one document (empty when absent).
+    pub async fn client_config(&self) -> ShikuResult<[Document; 3]> {
+        let one = |name: &'static str| async move {
+            self.imapi()
+                .collection::<Document>(name)
+                .find_one(doc! {})
+                .await
+                .map(Option::unwrap_or_default)
+        };
+        let (a, b, c) = futures::try_join!(
+            one(names::CONFIG),
+            one(names::CLIENT_CONFIG),
+            one(names::PAY_CONFIG)
+        )?;
+        Ok([a, b, c])
+    }
+}
+
+/// A userId as the original stores `_id`s (Int32).
+fn id32(user_id: i64) -> Bson {
+    i32::try_from(user_id).map_or(Bson::Int64(user_id), Bson::Int32)
+}
