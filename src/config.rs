@@ -32,10 +32,10 @@ pub struct Config {
     pub api_key: Option<String>,
     /// The original's `isAuthApi`: verify every request's `secret`.
     pub auth_api: bool,
-    // /config
-    pub xmpp_domain: String,
-    pub xmpp_host: String,
-    pub api_url: String,
+    /// `/config` fields set by the operator (`XMPP_DOMAIN`, `XMPP_HOST`,
+    /// `API_URL`, `UPLOAD_URL`, `DOWNLOAD_URL`): they override the stored
+    /// client configuration.
+    pub client_overrides: Vec<(&'static str, String)>,
     // uploads
     pub upload_dir: PathBuf,
     pub upload_base_url: String,
@@ -231,9 +231,22 @@ impl Config {
             max_body_bytes: positive(env, "MAX_BODY_BYTES", "1048576")?,
             max_page_size: positive(env, "MAX_PAGE_SIZE", "1000")?,
             login_per_minute: positive(env, "LOGIN_PER_MINUTE", "60")?,
-            xmpp_domain: get(env, "XMPP_DOMAIN", "im.shiku.co"),
-            xmpp_host: get(env, "XMPP_HOST", "127.0.0.1"),
-            api_url: get(env, "API_URL", "http://127.0.0.1:8092/"),
+            client_overrides: [
+                ("XMPP_DOMAIN", "XMPPDomain"),
+                ("XMPP_HOST", "XMPPHost"),
+                ("API_URL", "apiUrl"),
+                ("UPLOAD_URL", "uploadUrl"),
+                ("DOWNLOAD_URL", "downloadUrl"),
+                ("DOWNLOAD_URL", "downloadAvatarUrl"),
+            ]
+            .into_iter()
+            .filter_map(|(var, field)| {
+                env(var)
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+                    .map(|v| (field, v))
+            })
+            .collect(),
             upload_dir: PathBuf::from(get(env, "UPLOAD_DIR", "./uploads")),
             upload_base_url,
             upload_max_bytes: positive(env, "UPLOAD_MAX_BYTES", "209715200")?,

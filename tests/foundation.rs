@@ -24,13 +24,69 @@ async fn config_is_open_and_enveloped_on_get_and_post() {
         assert_eq!(body["data"]["XMPPDomain"], "im.shiku.co");
         assert_eq!(body["data"]["xMPPDomain"], "im.shiku.co");
         assert_eq!(body["data"]["xmppPingTime"], 72);
-        assert_eq!(body["data"]["uploadUrl"], "http://files.test/");
+        // An empty database: uploads go to this service, downloads to the file server.
+        assert_eq!(body["data"]["uploadUrl"], format!("{}/", app.base));
+        assert_eq!(body["data"]["apiUrl"], format!("{}/", app.base));
+        assert_eq!(body["data"]["downloadUrl"], "http://files.test/");
+        assert_eq!(body["data"]["showContactsUser"], 0);
         assert!(body.get("resultMsg").is_none());
     }
     let (s, t) = app.get("/getCurrentTime", &[]).await;
     assert_eq!(s, 200);
     assert_eq!(t["resultCode"], 1);
     assert!(t["data"].as_i64().unwrap() > 1_600_000_000_000);
+}
+
+/// `/config` answers the configuration stored by the admin console
+/// (`imapi.config`, `clientConfig`, `payConfig`, `_id` 10000 each), with the
+/// operator's settings over it.
+#[actix_web::test]
+async fn config_answers_the_stored_configuration() {
+    let app = TestApp::start_with(&[("XMPP_HOST", "im.example.net")]).await;
+    let db = app.store().cfg.imapi.clone();
+    app.insert(&db, "clientConfig", vec![doc! {"_id": 10000i64, "XMPPDomain": "im.deploy.cn",
+        "XMPPHost": "10.0.0.1", "apiUrl": "http://113.207.109.120:8094/", "uploadUrl": "http://10.0.0.2:8088/",
+        "downloadUrl": "http://10.0.0.2:8089/", "downloadAvatarUrl": "http://10.0.0.2:8089/",
+        "showContactsUser": 0, "isOpenSecureChat": 1, "secretNobodyReads": "x"}]).await;
+    app.insert(
+        &db,
+        "config",
+        vec![
+            doc! {"_id": 10000i64, "XMPPTimeout": 200, "isOpenReceipt": 0,
+            "locationModiyTime": 30, "isAuthApi": 1, "smsPassword": "hidden"},
+        ],
+    )
+    .await;
+    app.insert(
+        &db,
+        "payConfig",
+        vec![doc! {"_id": 10000i64, "isOpenCloudWallet": 0}],
+    )
+    .await;
+    let (_, b) = app.post_form("/config", &[]).await;
+    let d = &b["data"];
+    assert_eq!(d["XMPPDomain"], "im.deploy.cn");
+    assert_eq!(d["xMPPDomain"], "im.deploy.cn");
+    assert_eq!(
+        d["XMPPHost"], "im.example.net",
+        "the setting overrides the stored value"
+    );
+    assert_eq!(d["apiUrl"], "http://113.207.109.120:8094/");
+    assert_eq!(d["uploadUrl"], "http://10.0.0.2:8088/");
+    assert_eq!(d["downloadUrl"], "http://10.0.0.2:8089/");
+    assert_eq!(d["isOpenSecureChat"], 1);
+    assert_eq!(d["XMPPTimeout"], 200);
+    assert_eq!(d["xmppPingTime"], 80);
+    assert_eq!(d["isOpenReceipt"], 0);
+    assert_eq!(d["locateInterval"], 30);
+    assert_eq!(d["isOpenCloudWallet"], 0);
+    for hidden in ["secretNobodyReads", "smsPassword", "isAuthApi", "_id"] {
+        assert!(d.get(hidden).is_none(), "{hidden} is not part of ConfigVO");
+    }
+    let keys: Vec<&String> = d.as_object().unwrap().keys().collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "fastjson's order");
 }
 
 #[actix_web::test]

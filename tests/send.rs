@@ -185,6 +185,114 @@ async fn one_send_one_stores_both_sides_like_the_seed() {
     }
 }
 
+/// The task system logs in to the console (`/console/login`, a user with a
+/// console role) and pushes with the token it gets.
+#[actix_web::test]
+async fn console_login_feeds_one_send_one() {
+    let app = start().await;
+    let imapi = app.store().cfg.imapi.clone();
+    app.insert(
+        &imapi,
+        "userRoles",
+        vec![doc! {"_id": bson::oid::ObjectId::new(), "userId": 100164,
+        "phone": "8618094152050", "role": 5, "status": 1, "createTime": 1612772503i64}],
+    )
+    .await;
+    let pw = common::client::md5_hex("123456");
+    let refusals = [
+        (
+            vec![
+                ("account", "18094152050"),
+                ("password", "e10adc3949ba59abbe56e057f20f883f"),
+            ],
+            json!(0),
+            "帐号或密码错误！",
+        ),
+        (
+            vec![("account", "19999999999"), ("password", pw.as_str())],
+            json!(0),
+            "账号不存在",
+        ),
+        (
+            vec![("account", "15730107952"), ("password", pw.as_str())],
+            json!(10111),
+            "权限不足",
+        ),
+    ];
+    let before = app.snapshot().await;
+    for (params, code, msg) in &refusals {
+        let (s, b) = app.post_form("/console/login", params).await;
+        assert_eq!(
+            (s, &b["resultCode"], b["resultMsg"].as_str()),
+            (200, code, Some(*msg)),
+            "{b}"
+        );
+    }
+    let (_, b) = app
+        .post_form("/console/login", &[("account", "18094152050")])
+        .await;
+    assert_eq!(b["resultCode"], 1010101);
+    assert_eq!(app.snapshot().await, before, "refusals store nothing");
+    let (s, b) = app
+        .post_form(
+            "/console/login",
+            &[
+                ("account", "18094152050"),
+                ("areaCode", "86"),
+                ("password", &pw),
+            ],
+        )
+        .await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    let d = &b["data"];
+    let tok = d["access_Token"].as_str().unwrap().to_string();
+    assert_eq!(tok.len(), 32);
+    assert_eq!(d["account"], "100164");
+    assert_eq!(d["adminId"], "8618094152050");
+    assert_eq!(d["role"], "5");
+    assert_eq!(d["nickname"], "张益达");
+    assert_eq!(d["apiKey"], common::client::API_KEY);
+    let role = find(&app, &imapi, "userRoles", doc! {"userId": 100164}).await;
+    assert!(role[0].get_i64("lastLoginTime").unwrap() > 1_600_000_000);
+    // A user token is no console token; the console token pushes.
+    let user_tok = app.token_for(100164).await;
+    let push = |t: String| {
+        let app = &app;
+        async move {
+            app.post_form(
+                "/console/oneSendOne",
+                &[
+                    ("access_token", t.as_str()),
+                    ("type", "1"),
+                    ("content", "从控制台"),
+                    ("sendPhone", "18094152050"),
+                    ("toUserPhone", "15730107952"),
+                ],
+            )
+            .await
+            .1
+        }
+    };
+    assert_eq!(push(user_tok).await["resultCode"], 1030102);
+    assert_eq!(push(tok.clone()).await["resultCode"], 1);
+    let recs = find(
+        &app,
+        &app.store().cfg.msgs,
+        "10",
+        doc! {"content": "从控制台"},
+    )
+    .await;
+    assert_eq!(recs.len(), 2, "both sides stored");
+    // Logging in again keeps the live token.
+    let (_, again) = app
+        .post_form(
+            "/console/login",
+            &[("account", "18094152050"), ("password", &pw)],
+        )
+        .await;
+    assert_eq!(again["data"]["access_Token"], tok.as_str());
+}
+
 #[actix_web::test]
 async fn one_send_one_refusals_change_nothing() {
     let app = start().await;

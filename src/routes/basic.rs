@@ -1,10 +1,11 @@
 //! `/config`, `/getCurrentTime` (open, like the original's `BasicController`) and `/health`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::get_post;
-use crate::util::{now_ms, ok_data};
+use crate::error::ShikuResult;
+use crate::util::{bson_to_json, now_ms, ok_data};
 use crate::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -13,17 +14,119 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/health").route(web::get().to(health)));
 }
 
-/// The client configuration (`ConfigVO`): keys sorted as fastjson writes them,
-/// the XMPP ones twice (`XMPPHost` and `xMPPHost`) as the original does.
-pub fn config_json(state: &AppState, client_ip: &str) -> Value {
-    let c = &state.cfg;
-    let base = c.api_url.clone();
-    let upload = format!("{}/", c.upload_base_url);
-    let xmpp_timeout = 180;
-    json!({
-        "XMPPDomain": c.xmpp_domain,
-        "XMPPHost": c.xmpp_host,
-        "XMPPTimeout": xmpp_timeout,
+/// `ConfigVO`'s fields and where the original copies each from: the stored
+/// `clientConfig`, `config` (answer name, stored name) and `payConfig`.
+const FROM_CLIENT_CONFIG: &[&str] = &[
+    "XMPPDomain",
+    "XMPPHost",
+    "apiUrl",
+    "downloadAvatarUrl",
+    "downloadUrl",
+    "uploadUrl",
+    "liveUrl",
+    "mallServerUrl",
+    "jitsiServer",
+    "androidVersion",
+    "iosVersion",
+    "androidAppUrl",
+    "iosAppUrl",
+    "androidExplain",
+    "iosExplain",
+    "pcAppUrl",
+    "pcVersion",
+    "pcExplain",
+    "macAppUrl",
+    "macVersion",
+    "macExplain",
+    "androidDisable",
+    "iosDisable",
+    "pcDisable",
+    "macDisable",
+    "displayRedPacket",
+    "enablePayModule",
+    "enableMpModule",
+    "enableOpenModule",
+    "enableOpenSquare",
+    "enableAliPay",
+    "enableWxPay",
+    "showContactsUser",
+    "isOpenRegister",
+    "isOpenUI",
+    "lableListStr",
+    "companyName",
+    "copyright",
+    "hideSearchByFriends",
+    "appleId",
+    "website",
+    "isCommonFindFriends",
+    "isCommonCreateGroup",
+    "allowAddFriend",
+    "isOpenPositionService",
+    "address",
+    "headBackgroundImg",
+    "popularAPP",
+    "isOpenAPNSorJPUSH",
+    "interfaceOrder",
+    "isOpenRoomSearch",
+    "videoLength",
+    "isOpenSecureChat",
+    "isOpenAuthSwitch",
+    "homeName",
+    "homeAddress",
+    "isNoRegisterThirdLogin",
+    "upperShelf",
+];
+const FROM_CONFIG: &[(&str, &str)] = &[
+    ("XMPPTimeout", "XMPPTimeout"),
+    ("fileValidTime", "fileValidTime"),
+    ("chatRecordTimeOut", "chatRecordTimeOut"),
+    ("isOpenReceipt", "isOpenReceipt"),
+    ("helpUrl", "helpUrl"),
+    ("videoLen", "videoLen"),
+    ("audioLen", "audioLen"),
+    ("shareUrl", "shareUrl"),
+    ("softUrl", "softUrl"),
+    ("distance", "distance"),
+    ("isOpenSMSCode", "isOpenSMSCode"),
+    ("isOpenCluster", "isOpenCluster"),
+    ("regeditPhoneOrName", "regeditPhoneOrName"),
+    ("registerInviteCode", "registerInviteCode"),
+    ("nicknameSearchUser", "nicknameSearchUser"),
+    ("isOpenGoogleFCM", "isOpenGoogleFCM"),
+    ("isOpenOnlineStatus", "isOpenOnlineStatus"),
+    ("privacyPolicyPrefix", "privacyPolicyPrefix"),
+    ("banComment", "banComment"),
+    ("defaultTelephones", "defaultTelephones"),
+    ("locateInterval", "locationModiyTime"),
+    ("videoVoice", "videoVoice"),
+];
+const FROM_PAY_CONFIG: &[&str] = &[
+    "isOpenManualPay",
+    "isOpenCloudWallet",
+    "upayWithdrawServiceCharge",
+    "manualPaywithdrawFee",
+    "maxRedpacktAmount",
+    "maxRedpacktNumber",
+    "maxTransferAmount",
+    "myChangeWithdrawRate",
+    "myChangeWithdrawBase",
+    "isOpenAuditPay",
+    "isOpenAutoPay",
+    "isOpenWXPay",
+    "minRechargeAmount",
+    "minWithdrawAmount",
+    "isOpenCZ",
+    "isOpenDepositWithdrawal",
+];
+
+/// What an empty database answers: `apiUrl` and `uploadUrl` are this service
+/// as the client reached it (`base`), downloads the file server.
+fn defaults(state: &AppState, base: &str) -> Map<String, Value> {
+    let download = format!("{}/", state.cfg.upload_base_url);
+    let v = json!({
+        "XMPPDomain": "im.shiku.co",
+        "XMPPHost": "127.0.0.1",
+        "XMPPTimeout": 180,
         "address": "CN",
         "androidVersion": 0,
         "apiUrl": base,
@@ -31,13 +134,12 @@ pub fn config_json(state: &AppState, client_ip: &str) -> Value {
         "chatRecordTimeOut": -1,
         "displayRedPacket": 1,
         "distance": 20,
-        "downloadAvatarUrl": upload,
-        "downloadUrl": upload,
+        "downloadAvatarUrl": download,
+        "downloadUrl": download,
         "fileValidTime": -1,
         "helpUrl": "",
         "hideSearchByFriends": 1,
         "iosVersion": 0,
-        "ipAddress": client_ip,
         "isCommonCreateGroup": 0,
         "isCommonFindFriends": 0,
         "isOpenAPNSorJPUSH": 0,
@@ -58,28 +160,66 @@ pub fn config_json(state: &AppState, client_ip: &str) -> Value {
         "privacyPolicyPrefix": "",
         "regeditPhoneOrName": 0,
         "registerInviteCode": 0,
-        "showContactsUser": 1,
-        "uploadUrl": upload,
+        // The address book is not served: 1 would send Android to addressBook/getAll.
+        "showContactsUser": 0,
+        "uploadUrl": base,
         "videoLen": "",
-        "xMPPDomain": c.xmpp_domain,
-        "xMPPHost": c.xmpp_host,
-        "xMPPTimeout": xmpp_timeout,
-        "xmppPingTime": (xmpp_timeout as f64 / 2.5) as i64,
-    })
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => unreachable!(),
+    }
 }
 
-async fn config(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let ip = req
-        .connection_info()
-        .realip_remote_addr()
-        .unwrap_or("")
-        .to_string();
+/// The client configuration (`ConfigVO`): the stored documents over the
+/// defaults, the operator's settings over both; keys in fastjson's order,
+/// the XMPP ones also as `xMPP*` as the original writes them.
+pub async fn config_json(state: &AppState, base: &str, client_ip: &str) -> ShikuResult<Value> {
+    let [config, client, pay] = state.store.client_config().await?;
+    let mut m = defaults(state, base);
+    for k in FROM_CLIENT_CONFIG {
+        if let Some(v) = client.get(*k) {
+            m.insert(k.to_string(), bson_to_json(v));
+        }
+    }
+    for (k, stored) in FROM_CONFIG {
+        if let Some(v) = config.get(*stored) {
+            m.insert(k.to_string(), bson_to_json(v));
+        }
+    }
+    for k in FROM_PAY_CONFIG {
+        if let Some(v) = pay.get(*k) {
+            m.insert(k.to_string(), bson_to_json(v));
+        }
+    }
+    for (k, v) in &state.cfg.client_overrides {
+        m.insert(k.to_string(), json!(v));
+    }
+    let timeout = m
+        .get("XMPPTimeout")
+        .and_then(Value::as_f64)
+        .unwrap_or(180.0);
+    m.insert("xmppPingTime".into(), json!((timeout / 2.5) as i64));
+    for k in ["XMPPDomain", "XMPPHost", "XMPPTimeout"] {
+        let v = m[k].clone();
+        m.insert(format!("xMPP{}", &k[4..]), v);
+    }
+    m.insert("ipAddress".into(), json!(client_ip));
+    let mut sorted: Vec<(String, Value)> = m.into_iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Value::Object(sorted.into_iter().collect()))
+}
+
+async fn config(state: web::Data<AppState>, req: HttpRequest) -> ShikuResult<HttpResponse> {
+    let info = req.connection_info();
+    let ip = info.realip_remote_addr().unwrap_or("").to_string();
     let ip = ip
         .rsplit_once(':')
         .filter(|(h, _)| !h.contains(':') || h.starts_with('['))
         .map(|(h, _)| h.to_string())
         .unwrap_or(ip);
-    ok_data(config_json(&state, &ip))
+    let base = format!("{}://{}/", info.scheme(), info.host());
+    Ok(ok_data(config_json(&state, &base, &ip).await?))
 }
 
 async fn current_time() -> HttpResponse {

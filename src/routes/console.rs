@@ -12,11 +12,67 @@ use super::get_post;
 use crate::error::{ShikuError, ShikuResult};
 use crate::params::Params;
 use crate::store::msgs::NewMessage;
+use crate::store::sessions::Kind;
 use crate::util::{num, ok};
 use crate::AppState;
+use serde_json::json;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(get_post("/console/oneSendOne", one_send_one));
+    cfg.service(get_post("/console/oneSendOne", one_send_one))
+        .service(get_post("/console/login", login));
+}
+
+/// `AdminController.login`: console administrators are users with a console
+/// role in `userRoles`; the password is what the user logs in with (the
+/// stored form, or md5 of the password). Answers the console token the task
+/// system passes to `/console/oneSendOne` as `access_token`.
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    if let Some(addr) = req.peer_addr() {
+        if !state.login_limiter.allow(addr.ip()) {
+            return Err(ShikuError::RateLimited);
+        }
+    }
+    let account = p.required("account")?;
+    let password = p.required("password")?;
+    let area = p.str("areaCode").unwrap_or("86");
+    let user = state
+        .store
+        .user_by_telephone(&format!("{area}{account}"))
+        .await?
+        .ok_or_else(|| ShikuError::Failure("账号不存在".into()))?;
+    let uid = num(&user, "_id").ok_or_else(|| ShikuError::Failure("账号不存在".into()))?;
+    let role = state.store.console_role(uid).await?.ok_or_else(|| {
+        ShikuError::coded(crate::error::shiku::code::CONSOLE_NO_PERMISSION, "权限不足")
+    })?;
+    if num(&role, "status") == Some(-1) {
+        return Err(ShikuError::Failure("您的账号已被禁用".into()));
+    }
+    let keys = state.store.auth_keys_of(uid).await?;
+    let stored = crate::store::Store::login_password_of(keys.as_ref(), &user);
+    if !crate::store::users::password_matches(password, &stored) {
+        return Err(ShikuError::Failure("帐号或密码错误！".into()));
+    }
+    let token = match state.sessions.token_of(Kind::Admin, uid).await? {
+        Some(t) if state.sessions.user_of(Kind::Admin, &t).await? == Some(uid) => t,
+        _ => uuid::Uuid::new_v4().simple().to_string(),
+    };
+    state.sessions.save(Kind::Admin, uid, &token).await?;
+    state.store.console_logged_in(uid).await?;
+    let mut data = json!({
+        "access_Token": token,
+        "account": uid.to_string(),
+        "adminId": user.get_str("telephone").unwrap_or(""),
+        "nickname": user.get_str("nickname").unwrap_or(""),
+        "role": num(&role, "role").unwrap_or(0).to_string(),
+    });
+    if let Some(k) = &state.cfg.api_key {
+        data["apiKey"] = json!(k);
+    }
+    Ok(crate::util::ok_data(data))
 }
 
 /// Message types a push may carry: 1 text, 2 image, 3 voice, 5 gif, 6 video,

@@ -33,6 +33,17 @@ pub enum Dialect {
     Plain,
 }
 
+/// Endpoints that count against the per-client login limit (HTTP 429 beyond).
+const LOGIN_LIMITED: &[&str] = &[
+    "/user/login",
+    "/auth/getLoginCode",
+    "/authkeys/uploadLoginKey",
+    "/authkeys/getLoginPrivateKey",
+    "/user/login/v1",
+    "/user/login/auto/v1",
+    "/console/login",
+];
+
 const PAGE: [P; 2] = [
     ("pageIndex", "integer", false),
     ("pageSize", "integer", false),
@@ -70,6 +81,84 @@ pub const ENDPOINTS: &[Endpoint] = &[
             ("areaCode", "string", false),
             ("password", "string", true),
             ("userId", "integer", false),
+        ],
+    },
+    Endpoint {
+        path: "/auth/getLoginCode",
+        summary: "secure login step 1: the one-time code, RSA-sealed with the user's login key",
+        dialect: Dialect::Shiku,
+        auth: false,
+        params: &[
+            ("areaCode", "string", false),
+            ("account", "string", true),
+            ("deviceId", "string", true),
+            ("mac", "string", true),
+            ("salt", "string", false),
+        ],
+    },
+    Endpoint {
+        path: "/authkeys/uploadLoginKey",
+        summary: "secure login: upload the user's RSA login key pair (first secure login)",
+        dialect: Dialect::Shiku,
+        auth: false,
+        params: &[
+            ("userId", "integer", true),
+            ("publicKey", "string", true),
+            ("privateKey", "string", true),
+            ("mac", "string", true),
+            ("salt", "string", false),
+        ],
+    },
+    Endpoint {
+        path: "/authkeys/getLoginPrivateKey",
+        summary: "secure login: the uploaded (password-encrypted) private key",
+        dialect: Dialect::Shiku,
+        auth: false,
+        params: &[
+            ("userId", "integer", false),
+            ("mac", "string", true),
+            ("salt", "string", false),
+        ],
+    },
+    Endpoint {
+        path: "/user/login/v1",
+        summary: "secure login: data = AES(code, {..., mac}); answers data.data = AES(code, login result)",
+        dialect: Dialect::Shiku,
+        auth: false,
+        params: &[
+            ("userId", "integer", true),
+            ("deviceId", "string", true),
+            ("data", "string", true),
+            ("salt", "string", false),
+        ],
+    },
+    Endpoint {
+        path: "/user/login/auto/v1",
+        summary: "auto login with loginToken; data sealed with loginKey (1030112 when unknown)",
+        dialect: Dialect::Shiku,
+        auth: false,
+        params: &[
+            ("loginToken", "string", true),
+            ("data", "string", true),
+            ("salt", "string", false),
+        ],
+    },
+    Endpoint {
+        path: "/user/login/auto",
+        summary: "older auto login by access token",
+        dialect: Dialect::Shiku,
+        auth: true,
+        params: &[],
+    },
+    Endpoint {
+        path: "/console/login",
+        summary: "console login of a user with a console role; answers access_Token",
+        dialect: Dialect::Shiku,
+        auth: false,
+        params: &[
+            ("account", "string", true),
+            ("password", "string", true),
+            ("areaCode", "string", false),
         ],
     },
     Endpoint {
@@ -495,7 +584,7 @@ pub fn document() -> Value {
                     .map(|(n, t, req)| (n.to_string(), param_schema(e, n, t, *req)))
                     .collect();
                 let mut responses = json!({"200": shiku_envelope(), "503": shiku_unavailable()});
-                if e.path == "/user/login" {
+                if LOGIN_LIMITED.contains(&e.path) {
                     responses["429"] = json!({"description": "too many login attempts from this address (Shiku envelope, resultCode 0)",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ShikuEnvelope"}}}});
                 }

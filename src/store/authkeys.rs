@@ -134,6 +134,18 @@ impl Store {
             .await?)
     }
 
+    /// Records a console login on the role (`lastLoginTime`, seconds).
+    pub async fn console_logged_in(&self, user_id: i64) -> ShikuResult<()> {
+        self.imapi()
+            .collection::<Document>(names::USER_ROLES)
+            .update_many(
+                doc! {"userId": int_in(user_id), "role": {"$in": [5, 6, 1, 4, 7]}},
+                doc! {"$set": {"lastLoginTime": now_s()}},
+            )
+            .await?;
+        Ok(())
+    }
+
     /// The roles of a user (`getUserRoles`), for the login result.
     pub async fn roles_of(&self, user_id: i64) -> ShikuResult<Vec<i64>> {
         use futures::TryStreamExt;
