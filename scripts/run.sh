@@ -10,6 +10,8 @@ if [ -z "${MONGODB_URI:-}" ]; then
   export TEST_DB_STATE=$PWD/.test-db/run   # its own instance, never the tests'
   MONGODB_URI=$(scripts/test-db.sh start)
   export MONGODB_URI
+  # The demo accepts the deployment's own PC client (QZ) as it ships.
+  export API_KEY=${API_KEY:-5e29f483c42231}
   trap 'scripts/test-db.sh stop' EXIT INT TERM
   "$BIN" indexes
   "$BIN" seed

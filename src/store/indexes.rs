@@ -93,6 +93,10 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
             ],
         ),
         (
+            store.imapi().collection::<Document>(names::USER_ROLES),
+            vec![ix(doc! {"userId": 1})],
+        ),
+        (
             store.friends(),
             vec![
                 ix(doc! {"userId": 1, "toUserId": 1}),
