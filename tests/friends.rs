@@ -150,6 +150,41 @@ async fn page_answers_the_seed_shape_on_get_and_post() {
     }
 }
 
+/// The deployment's PC client (2022) posts `{userId, pageIndex:0, status:2,
+/// pageSize:50000, token}` and reads the list under `data.data`.
+#[actix_web::test]
+async fn page_answers_the_list_under_data_for_the_pc_client() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let token = app.token_for(100164).await;
+    let (_, b) = app
+        .post_form(
+            "/friends/page",
+            &[
+                ("access_token", token.as_str()),
+                ("userId", "100164"),
+                ("pageIndex", "0"),
+                ("status", "2"),
+                ("pageSize", "50000"),
+                ("token", "task-token"),
+                ("salt", "1700000000000"),
+                ("secret", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let list = b["data"]["data"].as_array().expect("data.data is the list");
+    assert!(!list.is_empty());
+    assert_eq!(b["data"]["data"], b["data"]["pageData"]);
+    for f in list {
+        assert!(
+            f["toUserId"].is_i64() && f["toNickname"].is_string() && f["createTime"].is_i64(),
+            "{f}"
+        );
+        assert!(f["userId"].is_i64());
+    }
+}
+
 #[actix_web::test]
 async fn paging_edges() {
     let app = TestApp::start().await;

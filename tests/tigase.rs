@@ -793,3 +793,132 @@ async fn history_queries_use_an_index() {
         );
     }
 }
+
+/// The deployment's PC client (QZ) opens chats with the later server's names,
+/// POST forms with `receiver`/`roomId`, `type`, `endTime: 0` and its signing
+/// parameters: the same answers as the `shiku_*` histories.
+#[actix_web::test]
+async fn qz_history_calls_answer_the_shiku_histories() {
+    let (app, a, _, c) = seeded().await;
+    let qz = |extra: [(&'static str, &'static str); 3]| {
+        let mut p = vec![
+            ("access_token", a.clone()),
+            ("pageIndex", "0".to_string()),
+            ("pageSize", "20".to_string()),
+            ("endTime", "0".to_string()),
+            ("token", "task-system-token".to_string()),
+            ("salt", "1700000000000".to_string()),
+            ("secret", "c2lnbmVkLWJ5LXF6".to_string()),
+        ];
+        p.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        p
+    };
+    let (s, chat) = app
+        .post_pairs(
+            "/tigase/chat_msgs",
+            &qz([
+                ("receiver", "100102"),
+                ("roomId", "100102"),
+                ("type", "friend"),
+            ]),
+        )
+        .await;
+    assert_eq!((s, chat["resultCode"].as_i64()), (200, Some(1)), "{chat}");
+    let (_, shiku) = app
+        .get(
+            "/tigase/shiku_msgs",
+            &[("access_token", &a), ("receiver", "100102")],
+        )
+        .await;
+    assert_eq!(chat["data"], shiku["data"]);
+    assert_eq!(ids(&chat), [NEWEST, MIDDLE, OLDEST]);
+    assert!(
+        chat["data"][0]["message"].is_string(),
+        "QZ parses message itself"
+    );
+    assert!(chat["data"][0]["isRead"].is_i64());
+    let (_, muc) = app
+        .post_pairs(
+            "/tigase/chat_muc_msgs",
+            &qz([("receiver", ROOM_OID), ("roomId", ROOM), ("type", "room")]),
+        )
+        .await;
+    let (_, shiku) = app
+        .get(
+            "/tigase/shiku_muc_msgs",
+            &[("access_token", &a), ("roomId", ROOM)],
+        )
+        .await;
+    assert_eq!(muc["resultCode"], 1, "{muc}");
+    assert_eq!(muc["data"], shiku["data"]);
+    assert_eq!(muc["data"][0]["room_jid"], ROOM);
+    assert_eq!(ids(&muc)[0], G_TEXT_NEW);
+    // Not a member: the same refusal as the shiku_* name.
+    let (_, refused) = app
+        .post_form(
+            "/tigase/chat_muc_msgs",
+            &[("access_token", &c), ("roomId", "nosuchroom")],
+        )
+        .await;
+    assert_ne!(refused["resultCode"], 1);
+    let (_, bad) = app
+        .post_form(
+            "/tigase/chat_msgs",
+            &[("access_token", &a), ("receiver", "abc")],
+        )
+        .await;
+    assert_eq!(bad["resultCode"], 1010101);
+}
+
+/// QZ's first call after login: `/tigase/dialog/get` (its pinned
+/// conversations); a rejection would stop its whole start.
+#[actix_web::test]
+async fn dialog_get_lists_the_callers_pins() {
+    let (app, a, b, _) = seeded().await;
+    let (_, none) = app
+        .post_form(
+            "/tigase/dialog/get",
+            &[("access_token", &a), ("userId", "100164")],
+        )
+        .await;
+    assert_eq!(none["resultCode"], 1, "{none}");
+    let mine_before = none["data"].as_array().unwrap().len();
+    for jid in [ROOM, "100102"] {
+        let (_, r) = app
+            .get("/tigase/dialog/add", &[("access_token", &a), ("jid", jid)])
+            .await;
+        assert_eq!(r["resultCode"], 1, "{r}");
+    }
+    let (_, got) = app
+        .post_form(
+            "/tigase/dialog/get",
+            &[("access_token", &a), ("userId", "100164")],
+        )
+        .await;
+    let items = got["data"].as_array().unwrap();
+    assert_eq!(items.len(), mine_before + 2);
+    let room = items.iter().find(|d| d["jid"] == ROOM).unwrap();
+    assert_eq!(room["isRoom"], 0);
+    assert!(room["time"].as_i64().unwrap() > 1_600_000_000, "seconds");
+    assert!(room["id"].is_string());
+    let friend = items.iter().find(|d| d["jid"] == "100102").unwrap();
+    assert_eq!(friend["isRoom"], 1);
+    assert_eq!(friend["userId"], 100164);
+    let stored = app.dump(&app.store().cfg.imapi, "stick_dialog").await;
+    assert_eq!(
+        stored
+            .iter()
+            .filter(|d| d.get("userId") == Some(&Bson::Int32(100164)))
+            .count(),
+        mine_before + 2
+    );
+    // Another user sees only their own.
+    let (_, theirs) = app.get("/tigase/dialog/get", &[("access_token", &b)]).await;
+    assert!(theirs["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["userId"] == 100102));
+    let (_, no_token) = app.post_form("/tigase/dialog/get", &[]).await;
+    assert_eq!(no_token["resultCode"], 1030101);
+}

@@ -117,12 +117,11 @@ async fn page(
             v
         })
         .collect();
-    Ok(crate::util::ok_data(page_data(
-        items,
-        index,
-        size,
-        total as i64,
-    )))
+    // The seed's clients read `pageData`; the deployment's PC client (2022)
+    // reads the later server's `data`: both are answered.
+    let mut page = page_data(items, index, size, total as i64);
+    page["data"] = page["pageData"].clone();
+    Ok(crate::util::ok_data(page))
 }
 
 /// `/friends/add`: `toUserId` (required). Creates (or turns into friendship)

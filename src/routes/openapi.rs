@@ -49,6 +49,24 @@ const PAGE: [P; 2] = [
     ("pageSize", "integer", false),
 ];
 
+const SINGLE_HISTORY: [P; 6] = [
+    ("receiver", "integer", true),
+    PAGE[0],
+    PAGE[1],
+    ("startTime", "integer", false),
+    ("endTime", "integer", false),
+    ("maxType", "integer", false),
+];
+
+const GROUP_HISTORY: [P; 6] = [
+    ("roomId", "string", true),
+    PAGE[0],
+    PAGE[1],
+    ("startTime", "integer", false),
+    ("endTime", "integer", false),
+    ("maxType", "integer", false),
+];
+
 pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         path: "/config",
@@ -293,26 +311,35 @@ pub const ENDPOINTS: &[Endpoint] = &[
         summary: "single-chat history, newest first",
         dialect: Dialect::Shiku,
         auth: true,
-        params: &[
-            ("receiver", "string", true),
-            PAGE[0],
-            PAGE[1],
-            ("startTime", "integer", false),
-            ("endTime", "integer", false),
-        ],
+        params: &SINGLE_HISTORY,
+    },
+    Endpoint {
+        path: "/tigase/chat_msgs",
+        summary: "single-chat history under the later server's name (the PC client's)",
+        dialect: Dialect::Shiku,
+        auth: true,
+        params: &SINGLE_HISTORY,
     },
     Endpoint {
         path: "/tigase/shiku_muc_msgs",
         summary: "group history, newest first",
         dialect: Dialect::Shiku,
         auth: true,
-        params: &[
-            ("roomId", "string", true),
-            PAGE[0],
-            PAGE[1],
-            ("startTime", "integer", false),
-            ("endTime", "integer", false),
-        ],
+        params: &GROUP_HISTORY,
+    },
+    Endpoint {
+        path: "/tigase/chat_muc_msgs",
+        summary: "group history under the later server's name (the PC client's)",
+        dialect: Dialect::Shiku,
+        auth: true,
+        params: &GROUP_HISTORY,
+    },
+    Endpoint {
+        path: "/tigase/dialog/get",
+        summary: "the caller's pinned conversations",
+        dialect: Dialect::Shiku,
+        auth: true,
+        params: &[],
     },
     Endpoint {
         path: "/tigase/getLastChatList",

@@ -22,6 +22,11 @@ const SEARCH_MAX_CHARS: usize = 100;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(get_post("/tigase/shiku_msgs", shiku_msgs))
         .service(get_post("/tigase/shiku_muc_msgs", shiku_muc_msgs))
+        // The later server's names, which the deployment's PC client calls
+        // (`receiver` / `roomId`, paging, `endTime`): the same histories.
+        .service(get_post("/tigase/chat_msgs", shiku_msgs))
+        .service(get_post("/tigase/chat_muc_msgs", shiku_muc_msgs))
+        .service(get_post("/tigase/dialog/get", dialog_get))
         .service(get_post("/tigase/getLastChatList", last_chat_list))
         .service(get_post("/tigase/deleteMsg", delete_msg))
         .service(get_post("/tigase/search", search))
@@ -323,6 +328,19 @@ async fn dialog_add(
         }
     }
     Ok(ok())
+}
+
+/// The caller's pinned conversations, newest pin first (`StickDialog`
+/// records: `jid`, `isRoom`, `time` in seconds). QZ calls it first at start.
+async fn dialog_get(
+    req: HttpRequest,
+    p: Params,
+    state: web::Data<AppState>,
+) -> ShikuResult<HttpResponse> {
+    let uid = state.user(&req, &p).await?;
+    let docs = state.store.sticks_of(uid, state.cfg.max_page_size).await?;
+    let items = docs.iter().map(crate::util::entity_to_json).collect();
+    Ok(ok_data(Value::Array(items)))
 }
 
 /// Unpins a conversation; with `isAdaptive=1` also clears `openTopChatTime`.

@@ -814,6 +814,19 @@ impl Store {
         Ok(())
     }
 
+    /// A user's pinned conversations, newest pin first (index `{userId, time}`).
+    pub async fn sticks_of(&self, user_id: i64, limit: i64) -> ShikuResult<Vec<Document>> {
+        use futures::TryStreamExt;
+        Ok(self
+            .stick_dialog()
+            .find(doc! {"userId": crate::util::int_in(user_id)})
+            .sort(doc! {"time": -1})
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
     pub async fn stick_delete(&self, user_id: i64, jid: &str) -> ShikuResult<()> {
         self.stick_dialog()
             .delete_many(doc! {"userId": user_id, "jid": jid})
