@@ -991,3 +991,60 @@ async fn ids_beyond_int_are_nobody() {
     assert_eq!(role_of(&ms, 100164), Some(1));
     assert_eq!(role_of(&ms, 100174), Some(3));
 }
+
+/// Android and the web client open a group with `GET room/getRoom {roomId}`:
+/// the room, `s`, and the caller's `member` (`null` once kicked).
+#[actix_web::test]
+async fn get_room_answers_the_callers_member_or_null() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let outsider = app.token_for(100158).await;
+    let (s, b) = app
+        .get(
+            "/room/getRoom",
+            &[
+                ("access_token", owner.as_str()),
+                ("roomId", ROOM),
+                ("language", "zh"),
+            ],
+        )
+        .await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    let d = &b["data"];
+    assert_eq!(d["id"], ROOM);
+    assert_eq!(d["jid"], ROOM_JID);
+    assert!(d["s"].is_i64(), "{d}");
+    assert!(d["userSize"].is_i64());
+    assert_eq!(d["member"]["userId"], 100164);
+    assert_eq!(d["member"]["role"], 1);
+    assert!(d.get("members").is_none(), "no member list here");
+    let (_, b) = app
+        .post_form(
+            "/room/getRoom",
+            &[("access_token", outsider.as_str()), ("roomId", ROOM)],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert!(
+        b["data"]["member"].is_null(),
+        "not (or no longer) a member: {b}"
+    );
+    let (_, b) = app
+        .get(
+            "/room/getRoom",
+            &[("access_token", owner.as_str()), ("roomId", "zz")],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1010101);
+    let (_, b) = app
+        .get(
+            "/room/getRoom",
+            &[
+                ("access_token", owner.as_str()),
+                ("roomId", "000000000000000000000000"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 100411);
+}

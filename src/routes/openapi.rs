@@ -240,6 +240,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
         params: &[("roomId", "string", true)],
     },
     Endpoint {
+        path: "/room/getRoom",
+        summary: "a room with the caller's member (null when not in it)",
+        dialect: Dialect::Shiku,
+        auth: true,
+        params: &[("roomId", "string", true)],
+    },
+    Endpoint {
         path: "/room/update",
         summary: "change room settings / post a notice",
         dialect: Dialect::Shiku,

@@ -25,6 +25,7 @@ use crate::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(get_post("/room/add", add))
         .service(get_post("/room/get", get))
+        .service(get_post("/room/getRoom", get_room))
         .service(get_post("/room/update", update))
         .service(get_post("/room/noticesPage", notices_page))
         .service(get_post("/room/member/list", member_list))
@@ -329,6 +330,27 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     if num(&room, "userSize").unwrap_or(0) > 50 {
         out.insert("showRead".into(), json!(0));
     }
+    Ok(ok_data(sorted(out)))
+}
+
+/// `/room/getRoom` (Android and the web client, on opening a group): the room
+/// without its member list, with the caller's `member`, which is `null` when
+/// the caller is no longer in it (kicked: the client shows so). A disabled
+/// room is answered too, with its `s`, so the client can say it is.
+async fn get_room(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let (room, member) =
+        futures::try_join!(load_room(&state, &id), state.store.room_member(&id, me))?;
+    let mut out = room_json(&room);
+    out.insert(
+        "member".into(),
+        member.as_ref().map_or(Value::Null, member_json),
+    );
     Ok(ok_data(sorted(out)))
 }
 
