@@ -31,11 +31,7 @@ async fn login(
     req: HttpRequest,
     p: Params,
 ) -> ShikuResult<HttpResponse> {
-    if let Some(addr) = req.peer_addr() {
-        if !state.login_limiter.allow(addr.ip()) {
-            return Err(ShikuError::RateLimited);
-        }
-    }
+    super::login::count_login_attempt(&state, &req)?;
     let account = p.required("account")?;
     let password = p.required("password")?;
     let area = p.str("areaCode").unwrap_or("86");

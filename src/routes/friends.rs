@@ -1,4 +1,4 @@
-//! `/friends/page` and `/friends/add` (issue 5; seed sections 1.2 and 1.5),
+//! `/friends/page` and `/friends/add` (seed sections 1.2 and 1.5),
 //! after the original's `FriendsController`.
 
 use actix_web::{web, HttpRequest, HttpResponse};

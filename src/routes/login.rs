@@ -59,14 +59,18 @@ fn no_account() -> ShikuError {
     ShikuError::coded(code::ACCOUNT_NOT_EXIST, "帐号不存在")
 }
 
+/// One login attempt against the per-client login limit (HTTP 429 beyond).
+pub fn count_login_attempt(state: &AppState, req: &HttpRequest) -> ShikuResult<()> {
+    match req.peer_addr() {
+        Some(addr) if !state.login_limiter.allow(addr.ip()) => Err(ShikuError::RateLimited),
+        _ => Ok(()),
+    }
+}
+
 /// Every login step counts against the per-client login limit, and is
 /// signed like any open endpoint.
 fn admit(state: &AppState, req: &HttpRequest, p: &Params) -> ShikuResult<()> {
-    if let Some(addr) = req.peer_addr() {
-        if !state.login_limiter.allow(addr.ip()) {
-            return Err(ShikuError::RateLimited);
-        }
-    }
+    count_login_attempt(state, req)?;
     state.check_open_signature(p)
 }
 
@@ -336,12 +340,7 @@ async fn login(
     req: HttpRequest,
     p: Params,
 ) -> ShikuResult<HttpResponse> {
-    if let Some(addr) = req.peer_addr() {
-        if !state.login_limiter.allow(addr.ip()) {
-            return Err(ShikuError::RateLimited);
-        }
-    }
-    state.check_open_signature(&p)?;
+    admit(&state, &req, &p)?;
     let user_id = p.i64_or("userId", 0)?;
     let user = if user_id != 0 {
         state.store.user_by_id(user_id).await?

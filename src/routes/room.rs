@@ -1,4 +1,4 @@
-//! `/room/*`: rooms, members, notices (issue 4). Behaviour follows the newer
+//! `/room/*`: rooms, members, notices. Behaviour follows the newer
 //! Shiku server (`com.shiku.im` RoomController / RoomManagerImplForIM) with the
 //! deployment's own parameters (`phones` instead of `text`, `/room/noticesPage`).
 //!

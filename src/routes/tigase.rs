@@ -1,5 +1,5 @@
 //! `/tigase/*`: chat history, the conversation list, delete/recall, search and
-//! pinned dialogs (issue 3). Parameters and defaults are the original
+//! pinned dialogs. Parameters and defaults are the original
 //! `TigaseController`'s; every list is bounded by `max_page_size`.
 
 use actix_web::{web, HttpRequest, HttpResponse};

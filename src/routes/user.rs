@@ -1,4 +1,4 @@
-//! `/user/get` (issue 5; seed section 1.1), after the original's
+//! `/user/get` (seed section 1.1), after the original's
 //! `UserController.getUser`. Login, register and logout are in `account.rs`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
