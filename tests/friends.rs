@@ -557,3 +557,83 @@ async fn page_query_is_served_by_an_index() {
     eprintln!("{text}");
     assert!(!text.contains("COLLSCAN"), "{text}");
 }
+
+/// Android's data-download screen (`DataDownloadActivity`): `GET user/get`,
+/// `friends/attention/list`, `friendGroup/list`, `room/list/his`; any failure
+/// keeps the app on that screen.
+#[actix_web::test]
+async fn android_data_download_screen() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let token = app.token_for(100164).await;
+    let imapi = app.store().cfg.imapi.clone();
+    let gid = bson::oid::ObjectId::new();
+    app.insert(&imapi, "friendGroup", vec![
+        bson::doc! {"_id": gid, "userId": 100164, "groupName": "同事", "userIdList": [100102], "createTime": 1612772503i64},
+        bson::doc! {"_id": bson::oid::ObjectId::new(), "userId": 100102, "groupName": "not mine", "userIdList": [], "createTime": 1612772503i64},
+    ]).await;
+    let q = |extra: &[(&'static str, &'static str)]| {
+        let mut p = vec![
+            ("access_token", token.as_str()),
+            ("language", "zh"),
+            ("salt", "1700000000000"),
+            ("secret", "c2lnbg=="),
+        ];
+        p.extend_from_slice(extra);
+        p
+    };
+    let (_, me) = app.get("/user/get", &q(&[])).await;
+    assert_eq!(me["resultCode"], 1);
+    let (s, att) = app.get("/friends/attention/list", &q(&[])).await;
+    assert_eq!((s, att["resultCode"].as_i64()), (200, Some(1)), "{att}");
+    let list = att["data"].as_array().expect("a list");
+    let (_, all) = app
+        .get(
+            "/friends/page",
+            &[
+                ("access_token", token.as_str()),
+                ("userId", "100164"),
+                ("status", "0"),
+                ("pageSize", "100"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        att["data"], all["data"]["pageData"],
+        "every relation, as /friends/page answers them"
+    );
+    assert!(list
+        .iter()
+        .all(|f| f["userId"] == 100164 && f["toUserId"].is_i64() && f["status"].is_i64()));
+    let (_, friends_only) = app
+        .get("/friends/attention/list", &q(&[("status", "2")]))
+        .await;
+    assert!(friends_only["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["status"] == 2));
+    let (_, groups) = app.get("/friendGroup/list", &q(&[])).await;
+    assert_eq!(groups["resultCode"], 1, "{groups}");
+    assert_eq!(
+        groups["data"],
+        serde_json::json!([{"groupId": gid.to_hex(), "userId": 100164, "groupName": "同事",
+                            "userIdList": [100102], "createTime": 1612772503}])
+    );
+    let (_, rooms) = app
+        .get(
+            "/room/list/his",
+            &q(&[("type", "0"), ("pageIndex", "0"), ("pageSize", "1000")]),
+        )
+        .await;
+    assert_eq!(rooms["resultCode"], 1);
+    assert!(rooms["data"].is_array());
+    for path in ["/friends/attention/list", "/friendGroup/list"] {
+        let (_, b) = app.get(path, &[]).await;
+        assert_eq!(b["resultCode"], 1030101, "{path}");
+    }
+    let (_, b) = app
+        .get("/friends/attention/list", &q(&[("status", "x")]))
+        .await;
+    assert_eq!(b["resultCode"], 1010101);
+}

@@ -14,6 +14,8 @@ use crate::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(get_post("/friends/page", page))
+        .service(get_post("/friends/attention/list", attention_list))
+        .service(get_post("/friendGroup/list", friend_group_list))
         .service(get_post("/friends/add", add));
 }
 
@@ -99,15 +101,24 @@ async fn page(
             limit: size,
         })
         .await?;
-    // The original answers each relation with the friend's current nickname
-    // (except the system account's).
+    let items = relations_json(&state, &docs).await?;
+    // The seed's clients read `pageData`; the deployment's PC client (2022)
+    // reads the later server's `data`: both are answered.
+    let mut page = page_data(items, index, size, total as i64);
+    page["data"] = page["pageData"].clone();
+    Ok(crate::util::ok_data(page))
+}
+
+/// Relations as the lists answer them: each with the friend's current
+/// nickname (except the system account's), as the original does.
+async fn relations_json(state: &AppState, docs: &[Document]) -> ShikuResult<Vec<Value>> {
     let ids: Vec<i64> = docs
         .iter()
         .filter_map(|d| num(d, "toUserId"))
         .filter(|id| *id != SYSTEM_USER_ID)
         .collect();
     let names = state.store.nicknames(&ids).await?;
-    let items: Vec<Value> = docs
+    Ok(docs
         .iter()
         .map(|d| {
             let mut v = friend_json(d);
@@ -116,12 +127,59 @@ async fn page(
             }
             v
         })
+        .collect())
+}
+
+/// `/friends/attention/list` (Android's data download, which stops on any
+/// failure): the caller's relations as one list, optionally of one `status`
+/// (1 attention, 2 friends), in stored order, at most `MAX_PAGE_SIZE`.
+async fn attention_list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let status = p.i32_or("status", 0)?;
+    let (docs, _) = state
+        .store
+        .friends_page(&PageQuery {
+            user_id: me,
+            status,
+            keyword: None,
+            skip: 0,
+            limit: state.cfg.max_page_size,
+        })
+        .await?;
+    Ok(crate::util::ok_data(Value::Array(
+        relations_json(&state, &docs).await?,
+    )))
+}
+
+/// `/friendGroup/list`: the caller's friend labels (`friendGroup`: `groupId`,
+/// `userId`, `groupName`, `userIdList`, `createTime`).
+async fn friend_group_list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let docs = state
+        .store
+        .friend_groups(me, state.cfg.max_page_size)
+        .await?;
+    let items = docs
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            let id = d.remove("_id");
+            let mut v = crate::util::doc_to_json(&d);
+            if let Some(id) = id {
+                v["groupId"] = bson_to_json(&id);
+            }
+            v
+        })
         .collect();
-    // The seed's clients read `pageData`; the deployment's PC client (2022)
-    // reads the later server's `data`: both are answered.
-    let mut page = page_data(items, index, size, total as i64);
-    page["data"] = page["pageData"].clone();
-    Ok(crate::util::ok_data(page))
+    Ok(crate::util::ok_data(Value::Array(items)))
 }
 
 /// `/friends/add`: `toUserId` (required). Creates (or turns into friendship)

@@ -214,6 +214,20 @@ pub const ENDPOINTS: &[Endpoint] = &[
         params: &[PAGE[0], PAGE[1], ("userId", "integer", false)],
     },
     Endpoint {
+        path: "/friends/attention/list",
+        summary: "the caller's relations as one list (optionally one status)",
+        dialect: Dialect::Shiku,
+        auth: true,
+        params: &[("status", "integer", false)],
+    },
+    Endpoint {
+        path: "/friendGroup/list",
+        summary: "the caller's friend labels",
+        dialect: Dialect::Shiku,
+        auth: true,
+        params: &[],
+    },
+    Endpoint {
         path: "/friends/add",
         summary: "add a friend",
         dialect: Dialect::Shiku,

@@ -97,6 +97,10 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
             vec![ix(doc! {"userId": 1})],
         ),
         (
+            store.imapi().collection::<Document>(names::FRIEND_GROUP),
+            vec![ix(doc! {"userId": 1, "createTime": 1})],
+        ),
+        (
             store.friends(),
             vec![
                 ix(doc! {"userId": 1, "toUserId": 1}),

@@ -23,6 +23,8 @@ pub const USER_ROLES: &str = "userRoles";
 pub const CONFIG: &str = "config";
 pub const CLIENT_CONFIG: &str = "clientConfig";
 pub const PAY_CONFIG: &str = "payConfig";
+/// The original's friend labels (`FriendGroup`).
+pub const FRIEND_GROUP: &str = "friendGroup";
 /// The original's userId counter: one document `{id: <last userId>}`.
 pub const IDX_USER: &str = "idx_user";
 
