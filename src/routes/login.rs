@@ -180,9 +180,7 @@ async fn upload_login_key(
     p: Params,
 ) -> ShikuResult<HttpResponse> {
     admit(&state, &req, &p)?;
-    let uid = p
-        .i64_opt("userId")?
-        .ok_or_else(|| ShikuError::missing("userId"))?;
+    let uid = i64::from(p.i32_required("userId")?);
     let public = p.required("publicKey")?;
     let private = p.required("privateKey")?;
     let mac = p.required("mac")?;
@@ -249,9 +247,7 @@ async fn login_v1(
     p: Params,
 ) -> ShikuResult<HttpResponse> {
     admit(&state, &req, &p)?;
-    let uid = p
-        .i64_opt("userId")?
-        .ok_or_else(|| ShikuError::missing("userId"))?;
+    let uid = i64::from(p.i32_required("userId")?);
     let data = p.required("data")?;
     let device = device(&p)?;
     let salt = p.str("salt").unwrap_or("");
@@ -445,13 +441,14 @@ fn nonempty(keys: Option<&Document>, field: &str) -> bool {
 }
 
 /// The fields both login results share (`createAutoLoginResultMap` and the
-/// user's own): session keys, identity, settings, roles, the previous login.
+/// user's own): session keys, identity, settings, roles, the previous login;
+/// with the previous login's serial (read once, before this login is recorded).
 async fn common_result(
     state: &AppState,
     user: &Document,
     session: &KSession,
     login: &Login,
-) -> ShikuResult<Map<String, Value>> {
+) -> ShikuResult<(Map<String, Value>, String)> {
     let uid = session.user_id;
     let (prev, roles) = futures::try_join!(state.store.last_login(uid), state.store.roles_of(uid))?;
     state.store.record_login(uid, login.log.clone()).await?;
@@ -500,7 +497,8 @@ async fn common_result(
         "isupdate".into(),
         json!((prev_serial.is_empty() || prev_serial != login.serial) as i32),
     );
-    Ok(m)
+    let prev_serial = prev_serial.to_string();
+    Ok((m, prev_serial))
 }
 
 /// `loginSuccessV1`: a new auto-login pair, the session, and the user.
@@ -527,7 +525,7 @@ async fn login_success(
             Some(&pair.login_token),
         )
         .await?;
-    let mut m = common_result(state, user, &session, login).await?;
+    let (mut m, _) = common_result(state, user, &session, login).await?;
     m.insert("loginKey".into(), json!(pair.login_key));
     m.insert("loginToken".into(), json!(pair.login_token));
     let pay_password = nonempty(keys, "payPassword")
@@ -564,13 +562,7 @@ async fn auto_login_result(
         return Err(ShikuError::coded(code::ACCOUNT_LOCKED, "账号被锁定"));
     }
     let keys = state.store.auth_keys_of(session.user_id).await?;
-    let prev_serial = state
-        .store
-        .last_login(session.user_id)
-        .await?
-        .and_then(|d| d.get_str("serial").ok().map(str::to_string))
-        .unwrap_or_default();
-    let mut m = common_result(state, user, session, login).await?;
+    let (mut m, prev_serial) = common_result(state, user, session, login).await?;
     let serial_status = if login.serial.is_empty() {
         1
     } else if login.serial == prev_serial {
