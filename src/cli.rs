@@ -18,10 +18,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    env_logger::Builder::new()
-        .parse_filters(&cfg.log)
-        .format_timestamp_millis()
-        .init();
+    crate::http::logging::init(&cfg.log);
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cmd = args.first().map(String::as_str).unwrap_or("serve");
     let messages = match (cmd, args.get(1).map(String::as_str), args.get(2)) {
@@ -72,17 +69,17 @@ async fn serve(cfg: Config) -> Result<(), String> {
     let addr = cfg.bind_addr;
     let state = web::Data::new(AppState::new(cfg).await?);
     if !state.store.ping().await {
-        log::warn!(
+        tracing::warn!(
             "MongoDB does not answer yet; serving anyway, requests fail with 503 until it does"
         );
     }
     let listener = TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     if let Some(reason) = state.cfg.openim_off_reason() {
-        log::warn!(
+        tracing::warn!(
             "{reason}; /auth/get_admin_token, /auth/user_token and /msg/send_msg answer 404"
         );
     }
-    log::info!("shiku-api listening on http://{addr}");
+    tracing::info!("shiku-api listening on http://{addr}");
     crate::serve(state, listener)
         .map_err(|e| e.to_string())?
         .await

@@ -3,15 +3,16 @@
 //! dialects) over the original deployment's MongoDB. `build` wires everything so
 //! that `main` and the integration tests start the same application.
 
-pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod error;
-pub mod params;
+pub mod domain;
+pub mod http;
+pub mod jh;
+pub mod openim;
 pub mod ratelimit;
-pub mod routes;
 pub mod secure;
 pub mod seed;
+pub mod shiku;
 pub mod store;
 pub mod util;
 
@@ -69,7 +70,7 @@ impl AppState {
 
 /// Registers every route of every dialect.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    routes::configure(cfg);
+    http::configure(cfg);
 }
 
 /// Starts the HTTP server on an already bound listener (tests bind port 0).
@@ -80,7 +81,7 @@ pub fn serve(state: web::Data<AppState>, listener: TcpListener) -> std::io::Resu
         let worker = match state.for_worker() {
             Ok(w) => web::Data::new(w),
             Err(e) => {
-                log::warn!("worker shares the main MongoDB client: {e}");
+                tracing::warn!("worker shares the main MongoDB client: {e}");
                 state.clone()
             }
         };
@@ -95,10 +96,10 @@ pub fn serve(state: web::Data<AppState>, listener: TcpListener) -> std::io::Resu
                     .add(("Access-Control-Max-Age", "3600"))
                     .add((
                         "Access-Control-Allow-Headers",
-                        "x-requested-with, content-type, operationID, token",
+                        "x-requested-with, content-type, operationID, token, x-request-id",
                     )),
             )
-            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
+            .wrap(middleware::from_fn(http::logging::middleware))
             .configure(configure)
     })
     .listen(listener)?

@@ -6,7 +6,7 @@
 use bson::{doc, Bson, Document};
 
 use super::{names, Store};
-use crate::error::ShikuResult;
+use crate::shiku::ShikuResult;
 use crate::util::{int_in, now_s};
 
 /// Which stored password matched a client's MAC.
@@ -89,7 +89,7 @@ impl Store {
             Ok(_) => Ok(()),
             // The document exists with a key pair: kept, like the original.
             Err(e) if super::is_duplicate_key(&e) => {
-                log::warn!("login key pair of {user_id} exists already; not replaced");
+                tracing::warn!("login key pair of {user_id} exists already; not replaced");
                 Ok(())
             }
             Err(e) => Err(e.into()),

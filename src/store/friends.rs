@@ -7,7 +7,7 @@ use futures::TryStreamExt;
 use pinyin::ToPinyin;
 
 use super::Store;
-use crate::error::ShikuResult;
+use crate::shiku::ShikuResult;
 use crate::util::num;
 
 /// `Friends.Status.Friends`.

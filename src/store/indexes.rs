@@ -203,7 +203,7 @@ impl Store {
         }
         for name in coll.list_index_names().await? {
             if retired.contains(&name.as_str()) {
-                log::info!("dropping retired index {name} of {}", coll.namespace());
+                tracing::info!("dropping retired index {name} of {}", coll.namespace());
                 coll.drop_index(name).await?;
             }
         }

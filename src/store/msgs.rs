@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 use super::indexes::Family;
 use super::Store;
-use crate::error::{ShikuError, ShikuResult};
+use crate::shiku::{ShikuError, ShikuResult};
 
 /// A message to store. `from_jid` is the full sender jid (`100164/web`,
 /// `10005/Server` for system notices).

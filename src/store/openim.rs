@@ -9,7 +9,7 @@ use bson::{doc, DateTime};
 use redis::AsyncCommands;
 
 use super::sessions::Sessions;
-use crate::error::OpenImError;
+use crate::openim::OpenImError;
 
 /// Token status values (`constant.NormalToken`, `KickedToken`).
 pub const NORMAL_TOKEN: i64 = 0;

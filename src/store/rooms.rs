@@ -12,7 +12,7 @@ use futures::TryStreamExt;
 use super::indexes::Family;
 use super::msgs::NewMessage;
 use super::Store;
-use crate::error::ShikuResult;
+use crate::shiku::ShikuResult;
 use crate::util::{int_in, int_variants, num};
 
 /// `KConstants.Room_Role`.

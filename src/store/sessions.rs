@@ -28,7 +28,7 @@ use mongodb::Collection;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 
-use crate::error::ShikuError;
+use crate::shiku::ShikuError;
 
 const DAY: u64 = 86400;
 /// `KConstants.Expire.DAY1 * 30`: access tokens and their session.

@@ -16,8 +16,8 @@ use futures::TryStreamExt;
 
 use super::indexes::Family;
 use super::{names, Store};
-use crate::error::shiku::code;
-use crate::error::{ShikuError, ShikuResult};
+use crate::shiku::error::code;
+use crate::shiku::{ShikuError, ShikuResult};
 use crate::util::{int_variants, now_ms, now_s, num};
 
 /// `MessageType.OPENREDPAKET`: group history never returns "red packet opened".

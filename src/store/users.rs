@@ -3,8 +3,8 @@
 use bson::{doc, Document};
 
 use super::Store;
-use crate::error::ShikuResult;
 use crate::secure::{login_password_from_md5, md5_hex};
+use crate::shiku::ShikuResult;
 use crate::util::int_in;
 
 /// Whether `sent` (what the client posts as `password`) matches `stored`, under
@@ -66,7 +66,7 @@ impl Store {
             .find_one_and_update(doc! {}, doc! {"$inc": {"id": 1}})
             .return_document(mongodb::options::ReturnDocument::After)
             .await?
-            .ok_or_else(|| crate::error::ShikuError::Internal("idx counter missing".into()))?;
+            .ok_or_else(|| crate::shiku::ShikuError::Internal("idx counter missing".into()))?;
         Ok(crate::util::num(&d, "id").unwrap_or(0) as i32)
     }
 

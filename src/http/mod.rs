@@ -1,0 +1,35 @@
+//! The HTTP layer shared by the dialects: endpoint declarations and the
+//! router derived from them, Spring-style parameters, request logging and the
+//! OpenAPI document. Each dialect (`shiku`, `openim`, `jh`) declares its
+//! endpoints next to their handlers; [`routes`] is the one list of them all.
+
+pub mod endpoint;
+pub mod logging;
+pub mod openapi;
+pub mod params;
+
+use actix_web::web;
+
+pub use endpoint::{Endpoint, Routes};
+
+/// Every endpoint of every dialect, registered (or only listed) in one pass.
+pub fn routes(r: &mut Routes) {
+    crate::shiku::routes(r);
+    crate::openim::routes(r);
+    crate::jh::routes(r);
+    r.other(|cfg| {
+        cfg.service(web::resource("/openapi.json").route(web::get().to(openapi::openapi)));
+    });
+}
+
+/// Registers every route of every dialect.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    routes(&mut Routes::register(cfg));
+}
+
+/// The declarations of every endpoint, in registration order.
+pub fn endpoints() -> Vec<&'static Endpoint> {
+    let mut r = Routes::list();
+    routes(&mut r);
+    r.endpoints()
+}

@@ -1,0 +1,241 @@
+//! `/friends/page` and `/friends/add` (seed sections 1.2 and 1.5),
+//! after the original's `FriendsController`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use bson::{Bson, Document};
+use serde_json::{json, Map, Value};
+
+use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
+use crate::http::params::Params;
+use crate::shiku::{ShikuError, ShikuResult};
+use crate::store::friends::{PageQuery, STATUS_FRIENDS, SYSTEM_USER_ID};
+use crate::util::{bson_to_json, now_ms, now_s, num, page_data};
+use crate::AppState;
+
+pub fn routes(r: &mut Routes) {
+    r.add(&FRIENDS_PAGE, page)
+        .add(&FRIENDS_ATTENTION_LIST, attention_list)
+        .add(&FRIEND_GROUP_LIST, friend_group_list)
+        .add(&FRIENDS_ADD, add);
+}
+
+/// `NotAddSelf`.
+pub const NOT_ADD_SELF: (i32, &str) = (100501, "不能添加自己");
+/// `FriendsIsExist`.
+pub const FRIENDS_IS_EXIST: (i32, &str) = (100512, "对方已经是你的好友");
+/// `UserNotExist`.
+pub const USER_NOT_EXIST: (i32, &str) = (100211, "该用户不存在");
+
+/// `JSONMessage.failureByErrCode(code)`: a returned (not thrown) failure, so
+/// the envelope carries `currentTime` and no `detailMsg`.
+fn failure_by_code((code, msg): (i32, &str)) -> HttpResponse {
+    HttpResponse::Ok().json(json!({"currentTime": now_ms(), "resultCode": code, "resultMsg": msg}))
+}
+
+type DefaultValue = fn() -> Value;
+
+/// Fields of the original's `Friends` entity with their Java defaults: a stored
+/// document lacking one is answered with the default, as the entity would be.
+const FRIEND_DEFAULTS: &[(&str, DefaultValue)] = &[
+    ("blacklist", || json!(0)),
+    ("chatRecordTimeOut", || json!(-1.0)),
+    ("createTime", || json!(0)),
+    ("fromAddType", || json!(0)),
+    ("isBeenBlack", || json!(0)),
+    ("isOpenSnapchat", || json!(0)),
+    ("lastTalkTime", || json!(0)),
+    ("modifyTime", || json!(0)),
+    ("msgNum", || json!(0)),
+    ("offlineNoPushMsg", || json!(0)),
+    ("openTopChatTime", || json!(0)),
+    ("toUserId", || json!(0)),
+    ("toUserType", || json!(0)),
+    ("userId", || json!(0)),
+];
+
+/// A relation as the original serializes a `Friends` bean: `_id` is not
+/// serialized, nulls are omitted, keys sorted.
+pub fn friend_json(d: &Document) -> Value {
+    let mut m: Map<String, Value> = Map::new();
+    for (k, v) in d {
+        if k == "_id" || matches!(v, Bson::Null) {
+            continue;
+        }
+        m.insert(k.clone(), bson_to_json(v));
+    }
+    for (k, f) in FRIEND_DEFAULTS {
+        if !m.contains_key(*k) {
+            m.insert((*k).to_string(), f());
+        }
+    }
+    let mut pairs: Vec<(String, Value)> = m.into_iter().collect();
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Object(pairs.into_iter().collect())
+}
+
+pub const FRIENDS_PAGE: Endpoint = Endpoint {
+    path: "/friends/page",
+    summary: "the caller's friends, paged",
+    params: &[
+        PAGE[0],
+        PAGE[1],
+        int("userId").required(),
+        string("keyword"),
+        int("status").default(2),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/page`: `userId` (required by the original, then ignored: the
+/// caller's own relations are listed), `keyword`, `status` (default 2),
+/// `pageIndex` (default 0), `pageSize` (default 10, bounded).
+async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    // `@RequestParam Integer userId`: must be present and an integer.
+    p.i32_required("userId")?;
+    let status = p.i32_or("status", STATUS_FRIENDS)?;
+    let (index, size) = p.page(10, state.cfg.max_page_size)?;
+    let keyword = p.str("keyword");
+    let skip = index
+        .checked_mul(size)
+        .filter(|s| *s >= 0)
+        .ok_or_else(|| ShikuError::invalid("pageIndex"))? as u64;
+    let (docs, total) = state
+        .store
+        .friends_page(&PageQuery {
+            user_id: me,
+            status,
+            keyword,
+            skip,
+            limit: size,
+        })
+        .await?;
+    let items = relations_json(&state, &docs).await?;
+    // The seed's clients read `pageData`; the deployment's PC client (2022)
+    // reads the later server's `data`: both are answered.
+    let mut page = page_data(items, index, size, total as i64);
+    page["data"] = page["pageData"].clone();
+    Ok(crate::util::ok_data(page))
+}
+
+/// Relations as the lists answer them: each with the friend's current
+/// nickname (except the system account's), as the original does.
+async fn relations_json(state: &AppState, docs: &[Document]) -> ShikuResult<Vec<Value>> {
+    let ids: Vec<i64> = docs
+        .iter()
+        .filter_map(|d| num(d, "toUserId"))
+        .filter(|id| *id != SYSTEM_USER_ID)
+        .collect();
+    let names = state.store.nicknames(&ids).await?;
+    Ok(docs
+        .iter()
+        .map(|d| {
+            let mut v = friend_json(d);
+            if let Some(n) = num(d, "toUserId").and_then(|id| names.get(&id)) {
+                v["toNickname"] = Value::String(n.clone());
+            }
+            v
+        })
+        .collect())
+}
+
+pub const FRIENDS_ATTENTION_LIST: Endpoint = Endpoint {
+    path: "/friends/attention/list",
+    summary: "the caller's relations as one list (optionally one status)",
+    params: &[int("status")],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/attention/list` (Android's data download, which stops on any
+/// failure): the caller's relations as one list, optionally of one `status`
+/// (1 attention, 2 friends), in stored order, at most `MAX_PAGE_SIZE`.
+async fn attention_list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let status = p.i32_or("status", 0)?;
+    let (docs, _) = state
+        .store
+        .friends_page(&PageQuery {
+            user_id: me,
+            status,
+            keyword: None,
+            skip: 0,
+            limit: state.cfg.max_page_size,
+        })
+        .await?;
+    Ok(crate::util::ok_data(Value::Array(
+        relations_json(&state, &docs).await?,
+    )))
+}
+
+pub const FRIEND_GROUP_LIST: Endpoint = Endpoint {
+    path: "/friendGroup/list",
+    summary: "the caller's friend labels",
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friendGroup/list`: the caller's friend labels (`friendGroup`: `groupId`,
+/// `userId`, `groupName`, `userIdList`, `createTime`).
+async fn friend_group_list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let docs = state
+        .store
+        .friend_groups(me, state.cfg.max_page_size)
+        .await?;
+    let items = docs
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            let id = d.remove("_id");
+            let mut v = crate::util::doc_to_json(&d);
+            if let Some(id) = id {
+                v["groupId"] = bson_to_json(&id);
+            }
+            v
+        })
+        .collect();
+    Ok(crate::util::ok_data(Value::Array(items)))
+}
+
+pub const FRIENDS_ADD: Endpoint = Endpoint {
+    path: "/friends/add",
+    summary: "add a friend",
+    params: &[int("toUserId").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/add`: `toUserId` (required). Creates (or turns into friendship)
+/// both directions of the relation.
+async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let to = p.i32_required("toUserId")? as i64;
+    if to == me {
+        return Ok(failure_by_code(NOT_ADD_SELF));
+    }
+    if let Some(f) = state.store.friend(me, to).await? {
+        if num(&f, "status") == Some(STATUS_FRIENDS as i64) {
+            return Ok(failure_by_code(FRIENDS_IS_EXIST));
+        }
+    }
+    let Some(to_user) = state.store.user_by_id(to).await? else {
+        return Err(ShikuError::coded(USER_NOT_EXIST.0, USER_NOT_EXIST.1));
+    };
+    let Some(me_user) = state.store.user_by_id(me).await? else {
+        return Err(ShikuError::coded(USER_NOT_EXIST.0, USER_NOT_EXIST.1));
+    };
+    let now = now_s();
+    state.store.make_friend(&me_user, &to_user, now).await?;
+    state.store.make_friend(&to_user, &me_user, now).await?;
+    Ok(crate::util::ok())
+}

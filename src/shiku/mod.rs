@@ -1,0 +1,31 @@
+//! The Shiku dialect (the original `imapi`): envelope and result codes
+//! (`error`), session and signature checks (`auth`), and the endpoints, one
+//! module per URL family as the original's controllers.
+
+pub mod account;
+pub mod auth;
+pub mod basic;
+pub mod console;
+pub mod error;
+pub mod friends;
+pub mod login;
+pub mod room;
+pub mod tigase;
+pub mod upload;
+pub mod user;
+
+pub use error::{ShikuError, ShikuResult};
+
+use crate::http::Routes;
+
+pub fn routes(r: &mut Routes) {
+    basic::routes(r);
+    login::routes(r);
+    account::routes(r);
+    user::routes(r);
+    friends::routes(r);
+    room::routes(r);
+    tigase::routes(r);
+    upload::routes(r);
+    console::routes(r);
+}

@@ -1,0 +1,904 @@
+//! `/room/*`: rooms, members, notices. Behaviour follows the newer
+//! Shiku server (`com.shiku.im` RoomController / RoomManagerImplForIM) with the
+//! deployment's own parameters (`phones` instead of `text`, `/room/noticesPage`).
+//!
+//! Every handler validates its parameters and the caller's role before the first
+//! write, so a refused request changes nothing.
+
+use std::collections::BTreeMap;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use bson::{doc, oid::ObjectId, Document};
+use serde_json::{json, Map, Value};
+
+use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
+use crate::http::params::Params;
+use crate::shiku::{ShikuError, ShikuResult};
+use crate::store::msgs::NewMessage;
+use crate::store::names;
+use crate::store::rooms::{
+    is_locked, new_member_doc, new_notice_doc, new_room_doc, ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER,
+};
+use crate::util::{entity_to_json, now_ms, now_s, num, ok, ok_data, page_data};
+use crate::AppState;
+
+pub fn routes(r: &mut Routes) {
+    r.add(&ROOM_ADD, add)
+        .add(&ROOM_GET, get)
+        .add(&ROOM_GET_ROOM, get_room)
+        .add(&ROOM_UPDATE, update)
+        .add(&ROOM_NOTICES_PAGE, notices_page)
+        .add(&ROOM_MEMBER_LIST, member_list)
+        .add(&ROOM_TRANSFER, transfer)
+        .add(&ROOM_MEMBER_DELETE, member_delete)
+        .add(&ROOM_MEMBER_UPDATE, member_update)
+        .add(&ROOM_MEMBER_SET_OFFLINE_NO_PUSH_MSG, set_offline_no_push)
+        .add(&ROOM_LIST_HIS, history_list);
+}
+
+// --- errors (KConstants.ResultCode, newer server) --------------------------------
+
+fn not_room() -> ShikuError {
+    ShikuError::coded(100411, "房间不存在")
+}
+fn no_permission() -> ShikuError {
+    ShikuError::coded(1030104, "权限不足")
+}
+fn room_locked() -> ShikuError {
+    ShikuError::coded(100401, "该群组已被后台锁定")
+}
+fn member_not_in_group() -> ShikuError {
+    ShikuError::coded(100409, "该成员不在群组中")
+}
+
+// --- helpers ---------------------------------------------------------------------
+
+/// `roomId` as an ObjectId (the original answers ParamsAuthFail for a bad one).
+fn room_id(p: &Params) -> ShikuResult<ObjectId> {
+    let s = p.required("roomId")?;
+    ObjectId::parse_str(s).map_err(|_| ShikuError::invalid("roomId"))
+}
+
+async fn load_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
+    state.store.room_by_id(id).await?.ok_or_else(not_room)
+}
+
+/// The room, refused with 100401 when the console locked it (`s` = -1).
+async fn open_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
+    let room = load_room(state, id).await?;
+    if is_locked(&room) {
+        return Err(room_locked());
+    }
+    Ok(room)
+}
+
+fn role_of(member: &Option<Document>) -> i32 {
+    member
+        .as_ref()
+        .and_then(|m| num(m, "role"))
+        .map(|r| r as i32)
+        .unwrap_or(-1)
+}
+
+fn str_of<'a>(d: &'a Document, key: &str) -> &'a str {
+    d.get_str(key).unwrap_or("")
+}
+
+async fn nickname_of(state: &AppState, user_id: i64) -> ShikuResult<String> {
+    Ok(state
+        .store
+        .user_by_id(user_id)
+        .await?
+        .map(|u| str_of(&u, "nickname").to_string())
+        .unwrap_or_default())
+}
+
+/// A member as the original serializes `Room.Member` (no `_id`, no `roomId`).
+fn member_json(m: &Document) -> Value {
+    let mut m = m.clone();
+    m.remove("_id");
+    m.remove("roomId");
+    entity_to_json(&m)
+}
+
+/// Re-sorts the top-level keys (fastjson writes bean fields alphabetically).
+fn sorted(v: Map<String, Value>) -> Value {
+    let mut pairs: Vec<(String, Value)> = v.into_iter().collect();
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Object(pairs.into_iter().collect())
+}
+
+/// The room entity JSON: stored fields, `id`, and the embedded notice with `id`.
+fn room_json(room: &Document) -> Map<String, Value> {
+    let mut r = room.clone();
+    let notice = r.remove("notice");
+    let mut out = match entity_to_json(&r) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    if let Some(bson::Bson::Document(n)) = notice {
+        out.insert("notice".into(), entity_to_json(&n));
+    }
+    out
+}
+
+/// A system notice of the room as the original sends it (from `10005/Server`).
+#[allow(clippy::too_many_arguments)]
+fn notice_message(
+    msg_type: i32,
+    from: i64,
+    from_name: &str,
+    jid: &str,
+    to_user: Option<(i64, &str)>,
+    content: &str,
+    extra: BTreeMap<String, Value>,
+) -> NewMessage {
+    let mut extra = extra;
+    extra.insert("objectId".into(), json!(jid));
+    NewMessage {
+        message_id: uuid::Uuid::new_v4().simple().to_string(),
+        from_user_id: from,
+        from_user_name: from_name.to_string(),
+        from_jid: "10005/Server".to_string(),
+        to: jid.to_string(),
+        to_user_id: to_user.map(|(u, _)| u.to_string()).unwrap_or_default(),
+        to_user_name: to_user.map(|(_, n)| n.to_string()).unwrap_or_default(),
+        msg_type,
+        content: content.to_string(),
+        time_send: now_ms(),
+        extra,
+    }
+}
+
+/// The 907 "new member" notice (`createNewMemberMessage`): `fileName` = room id,
+/// `fileSize` = showRead, `other` = the room settings in fastjson's order.
+fn new_member_message(
+    room: &Document,
+    from: i64,
+    from_name: &str,
+    to: i64,
+    to_name: &str,
+) -> NewMessage {
+    let g = |k: &str| num(room, k).unwrap_or(0);
+    let other = format!(
+        "{{\"lsLook\":{},\"allowSendCard\":{},\"isSecretGroup\":{},\"joinSeqNo\":0,\"isNeedVerify\":{},\"showMember\":{},\"showRead\":{},\"maxUserSize\":{}}}",
+        g("isLook"),
+        g("allowSendCard"),
+        g("isSecretGroup"),
+        g("isNeedVerify"),
+        g("showMember"),
+        g("showRead"),
+        g("maxUserSize"),
+    );
+    let mut extra = BTreeMap::new();
+    extra.insert(
+        "fileName".into(),
+        json!(room
+            .get_object_id("_id")
+            .map(|o| o.to_hex())
+            .unwrap_or_default()),
+    );
+    extra.insert("fileSize".into(), json!(g("showRead")));
+    extra.insert("other".into(), json!(other));
+    notice_message(
+        907,
+        from,
+        from_name,
+        str_of(room, "jid"),
+        Some((to, to_name)),
+        str_of(room, "name"),
+        extra,
+    )
+}
+
+/// `phones`: a JSON array of phone numbers (numbers or strings).
+fn parse_phones(p: &Params) -> ShikuResult<Vec<String>> {
+    let Some(raw) = p.str("phones") else {
+        return Ok(vec![]);
+    };
+    let v: Value = serde_json::from_str(raw).map_err(|_| ShikuError::invalid("phones"))?;
+    let Value::Array(items) = v else {
+        return Err(ShikuError::invalid("phones"));
+    };
+    let mut out = Vec::new();
+    for it in items {
+        let s = match it {
+            Value::String(s) => s.trim().to_string(),
+            Value::Number(n) => n.to_string(),
+            _ => return Err(ShikuError::invalid("phones")),
+        };
+        if s.is_empty() || s.len() > 32 {
+            return Err(ShikuError::invalid("phones"));
+        }
+        out.push(s);
+    }
+    if out.len() as i64 > 1000 {
+        return Err(ShikuError::invalid("phones"));
+    }
+    Ok(out)
+}
+
+/// Resolves phones to users `(userId, nickname)`, without duplicates. A phone
+/// matches `phone` or `telephone`; a short number that matches no phone is
+/// tried as a userId (the seed's own example mixes both). Unknown entries are
+/// refused, listed in the error, before anything is written.
+async fn resolve_phones(state: &AppState, phones: &[String]) -> ShikuResult<Vec<(i64, String)>> {
+    let mut users: Vec<(i64, String)> = Vec::new();
+    let mut unknown: Vec<&str> = Vec::new();
+    for ph in phones {
+        let mut user = state.store.user_by_phone(ph).await?;
+        if user.is_none() && ph.len() <= 9 {
+            if let Ok(id) = ph.parse::<i64>() {
+                user = state.store.user_by_id(id).await?;
+            }
+        }
+        match user.and_then(|u| num(&u, "_id").map(|id| (id, str_of(&u, "nickname").to_string()))) {
+            Some((id, nick)) => {
+                if !users.iter().any(|(u, _)| *u == id) {
+                    users.push((id, nick));
+                }
+            }
+            None => unknown.push(ph),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ShikuError::coded(
+            100211,
+            format!("该用户不存在: {}", unknown.join(",")),
+        ));
+    }
+    Ok(users)
+}
+
+// --- handlers --------------------------------------------------------------------
+
+pub const ROOM_ADD: Endpoint = Endpoint {
+    path: "/room/add",
+    summary: "create a room",
+    params: &[
+        string("jid").required(),
+        string("name").required(),
+        string("desc"),
+        string("phones"),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/add`: `jid`, `name`, `desc`, `phones`.
+async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let jid = p.required("jid")?;
+    if !names::valid_room_jid(jid) {
+        return Err(ShikuError::invalid("jid"));
+    }
+    let name = p.str("name").unwrap_or("我的群组");
+    let desc = p.str("desc").unwrap_or("");
+    let phones = parse_phones(&p)?;
+    let owner = state
+        .store
+        .user_by_id(me)
+        .await?
+        .ok_or_else(|| ShikuError::coded(100211, "该用户不存在"))?;
+    let owner_name = str_of(&owner, "nickname").to_string();
+    let invited: Vec<(i64, String)> = resolve_phones(&state, &phones)
+        .await?
+        .into_iter()
+        .filter(|(u, _)| *u != me)
+        .collect();
+    if state.store.room_by_jid(jid).await?.is_some() {
+        return Err(ShikuError::Failure("房间已经存在".into()));
+    }
+
+    let now = now_s();
+    let id = ObjectId::new();
+    let room = new_room_doc(id, jid, name, desc, me, &owner_name, now);
+    // The owner's own 907 goes only to him as a single chat (not stored here);
+    // each invited member's 907 is also a group message.
+    let mut joins = vec![(new_member_doc(id, me, &owner_name, ROLE_OWNER, now), None)];
+    joins.extend(invited.iter().map(|(u, nick)| {
+        (
+            new_member_doc(id, *u, nick, ROLE_MEMBER, now),
+            Some(new_member_message(&room, me, &owner_name, *u, nick)),
+        )
+    }));
+    state.store.create_room(room.clone(), &joins).await?;
+
+    // The original answers the entity as it was saved: userSize 0, no members.
+    let mut out = room_json(&room);
+    out.insert("members".into(), json!([]));
+    out.insert("notices".into(), json!([]));
+    Ok(ok_data(sorted(out)))
+}
+
+pub const ROOM_GET: Endpoint = Endpoint {
+    path: "/room/get",
+    summary: "a room with its members",
+    params: &[
+        string("roomId").required(),
+        int("pageSize").default(100).min(1),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/get`: the room, the caller's `member`, `members` (owner and admins
+/// first) and `notices` (newest first).
+async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let page_size = p.i64_or("pageSize", 100)?.clamp(1, state.cfg.max_page_size);
+    let room = open_room(&state, &id).await?;
+    // Independent reads, issued together.
+    let (member, members, notices) = futures::try_join!(
+        state.store.room_member(&id, me),
+        state.store.room_member_list(&id, None, page_size),
+        state.store.latest_notices(&id, 0, state.cfg.max_page_size),
+    )?;
+    let Some(member) = member else {
+        return Err(member_not_in_group());
+    };
+    let mut out = room_json(&room);
+    out.insert("member".into(), member_json(&member));
+    out.insert(
+        "members".into(),
+        Value::Array(members.iter().map(member_json).collect()),
+    );
+    out.insert(
+        "notices".into(),
+        Value::Array(notices.iter().map(entity_to_json).collect()),
+    );
+    if num(&room, "userSize").unwrap_or(0) > 50 {
+        out.insert("showRead".into(), json!(0));
+    }
+    Ok(ok_data(sorted(out)))
+}
+
+pub const ROOM_GET_ROOM: Endpoint = Endpoint {
+    path: "/room/getRoom",
+    summary: "a room with the caller's member (null when not in it)",
+    params: &[string("roomId").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/getRoom` (Android and the web client, on opening a group): the room
+/// without its member list, with the caller's `member`, which is `null` when
+/// the caller is no longer in it (kicked: the client shows so). A disabled
+/// room is answered too, with its `s`, so the client can say it is.
+async fn get_room(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let (room, member) =
+        futures::try_join!(load_room(&state, &id), state.store.room_member(&id, me))?;
+    let mut out = room_json(&room);
+    out.insert(
+        "member".into(),
+        member.as_ref().map_or(Value::Null, member_json),
+    );
+    Ok(ok_data(sorted(out)))
+}
+
+/// The latest `talkTime` accepted (ms of the year 2286: a client sending
+/// milliseconds by mistake still fits).
+const MAX_TALK_TIME: i64 = 9_999_999_999_999;
+
+/// Room settings a `/room/update` may switch, with the notice type each sends.
+const TOGGLES: &[(&str, i32)] = &[
+    ("showRead", 915),
+    ("isNeedVerify", 916),
+    ("isLook", 917),
+    ("showMember", 918),
+    ("allowSendCard", 919),
+    ("allowInviteFriend", 921),
+    ("allowUploadFile", 922),
+    ("allowConference", 923),
+    ("allowSpeakCourse", 924),
+];
+
+pub const ROOM_UPDATE: Endpoint = Endpoint {
+    path: "/room/update",
+    summary: "change room settings / post a notice",
+    params: &[
+        string("roomId").required(),
+        string("roomName"),
+        int("talkTime"),
+        string("notice"),
+        int("showRead"),
+        int("isNeedVerify"),
+        int("isLook"),
+        int("showMember"),
+        int("allowSendCard"),
+        int("allowInviteFriend"),
+        int("allowUploadFile"),
+        int("allowConference"),
+        int("allowSpeakCourse"),
+        string("desc"),
+        string("subject"),
+        int("maxUserSize"),
+        int("allowHostUpdate"),
+        int("isAttritionNotice"),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/update`: owner/admins only. Like the original, the first matching
+/// change wins: `roomName` (902), `talkTime` (920: mute all until then),
+/// `notice` (905, answers `noticeId`), a
+/// setting switch (915…924); otherwise `desc`, `subject`, `maxUserSize`,
+/// `allowHostUpdate`, `isAttritionNotice` are saved together.
+async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    // Parse everything before any write.
+    let mut toggles: Vec<(&str, i32, i32)> = Vec::new();
+    for (k, t) in TOGGLES {
+        let v = p.i32_or(k, -1)?;
+        if v != -1 {
+            if !(0..=1).contains(&v) {
+                return Err(ShikuError::invalid(k));
+            }
+            toggles.push((k, *t, v));
+        }
+    }
+    // Mute everyone until this time (s; 0 ends it), as `RoomVO.talkTime` (-2 = not given).
+    let talk_time = p.i64_or("talkTime", -2)?;
+    if !(-2..=MAX_TALK_TIME).contains(&talk_time) {
+        return Err(ShikuError::invalid("talkTime"));
+    }
+    let max_user_size = p.i32_opt("maxUserSize")?;
+    let allow_host_update = p.i32_or("allowHostUpdate", -1)?;
+    let attrition = p.i32_or("isAttritionNotice", -1)?;
+    let room = open_room(&state, &id).await?;
+    let member = state.store.room_member(&id, me).await?;
+    let role = role_of(&member);
+    if role != ROLE_OWNER && role != ROLE_ADMIN {
+        return Err(no_permission());
+    }
+    let my_name = member
+        .as_ref()
+        .map(|m| str_of(m, "nickname").to_string())
+        .unwrap_or_default();
+    let jid = str_of(&room, "jid").to_string();
+
+    if let Some(new_name) = p.str("roomName") {
+        if new_name != str_of(&room, "name") {
+            if new_name.chars().count() > 100 {
+                return Err(ShikuError::invalid("roomName"));
+            }
+            let m = notice_message(902, me, &my_name, &jid, None, new_name, BTreeMap::new());
+            state
+                .store
+                .change_room(&id, &jid, doc! {"name": new_name}, &m)
+                .await?;
+            return Ok(ok());
+        }
+    }
+    if talk_time > -2 {
+        // 920: the room and, like the original, every member record.
+        let m = notice_message(
+            920,
+            me,
+            &my_name,
+            &jid,
+            None,
+            &talk_time.to_string(),
+            BTreeMap::new(),
+        );
+        state.store.mute_room(&id, &jid, talk_time, &m).await?;
+        return Ok(ok());
+    }
+    if let Some(text) = p.str("notice") {
+        if text.chars().count() > 10000 {
+            return Err(ShikuError::invalid("notice"));
+        }
+        let user_nick = nickname_of(&state, me).await?;
+        let notice = new_notice_doc(id, text, me, &user_nick, now_s());
+        let notice_id = notice
+            .get_object_id("_id")
+            .map(|o| o.to_hex())
+            .unwrap_or_default();
+        state.store.add_room_notice(&id, notice).await?;
+        let m = notice_message(905, me, &my_name, &jid, None, text, BTreeMap::new());
+        state.store.write_group(&m, &jid).await?;
+        return Ok(ok_data(json!({ "noticeId": notice_id })));
+    }
+    for (k, t, v) in toggles {
+        if k == "showRead" && num(&room, "showRead") == Some(v as i64) {
+            continue;
+        }
+        let m = notice_message(t, me, &my_name, &jid, None, &v.to_string(), BTreeMap::new());
+        state.store.change_room(&id, &jid, doc! {k: v}, &m).await?;
+        return Ok(ok());
+    }
+    let mut set = Document::new();
+    if let Some(d) = p.str("desc") {
+        set.insert("desc", d);
+    }
+    if let Some(s) = p.str("subject") {
+        set.insert("subject", s);
+    }
+    if let Some(n) = max_user_size {
+        if n >= 0 {
+            if (n as i64) < num(&room, "userSize").unwrap_or(0) {
+                return Err(ShikuError::coded(
+                    100402,
+                    "群成员上限不能低于当前群成员人数",
+                ));
+            }
+            if n > 10000 {
+                return Err(ShikuError::coded(100425, "设置群人数不得超过10000"));
+            }
+            set.insert("maxUserSize", n);
+        }
+    }
+    if allow_host_update != -1 {
+        set.insert("allowHostUpdate", allow_host_update);
+    }
+    if attrition != -1 {
+        set.insert("isAttritionNotice", attrition);
+    }
+    set.insert("modifyTime", now_s());
+    state.store.set_room_fields(&id, set).await?;
+    Ok(ok())
+}
+
+pub const ROOM_NOTICES_PAGE: Endpoint = Endpoint {
+    path: "/room/noticesPage",
+    summary: "room notices, newest first",
+    params: &[string("roomId").required(), PAGE[0], PAGE[1]],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/noticesPage`: members only; newest first, paged.
+async fn notices_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let (index, size) = p.page(10, state.cfg.max_page_size)?;
+    load_room(&state, &id).await?;
+    if state.store.room_member(&id, me).await?.is_none() {
+        return Err(no_permission());
+    }
+    let (items, total) = state
+        .store
+        .room_notices_page(&id, (index * size) as u64, size)
+        .await?;
+    Ok(ok_data(page_data(
+        items.iter().map(entity_to_json).collect(),
+        index,
+        size,
+        total as i64,
+    )))
+}
+
+pub const ROOM_MEMBER_LIST: Endpoint = Endpoint {
+    path: "/room/member/list",
+    summary: "room members",
+    params: &[string("roomId").required(), string("keyword")],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/member/list`: members only; the member list (`keyword` filters by nickname).
+async fn member_list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    load_room(&state, &id).await?;
+    if state.store.room_member(&id, me).await?.is_none() {
+        return Err(no_permission());
+    }
+    let list = state
+        .store
+        .room_member_list(&id, p.str("keyword"), state.cfg.max_page_size)
+        .await?;
+    Ok(ok_data(Value::Array(
+        list.iter().map(member_json).collect(),
+    )))
+}
+
+pub const ROOM_TRANSFER: Endpoint = Endpoint {
+    path: "/room/transfer",
+    summary: "transfer ownership",
+    params: &[string("roomId").required(), int("toUserId").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/transfer`: the owner hands the room to another member (934).
+async fn transfer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let to = p.i64_or("toUserId", 0)?;
+    if to == 0 {
+        return Err(ShikuError::coded(100403, "请指定新群主"));
+    }
+    let id = room_id(&p)?;
+    let room = open_room(&state, &id).await?;
+    let owner = num(&room, "userId").unwrap_or(0);
+    if to == owner {
+        return Err(ShikuError::coded(100404, "不能转让群组给自己"));
+    }
+    if me != owner {
+        return Err(no_permission());
+    }
+    let Some(target) = state.store.room_member(&id, to).await? else {
+        return Err(ShikuError::coded(100405, "对方不是群成员不能转让"));
+    };
+    let my_name = state
+        .store
+        .room_member(&id, me)
+        .await?
+        .map(|m| str_of(&m, "nickname").to_string())
+        .unwrap_or_default();
+    let mut to_name = nickname_of(&state, to).await?;
+    if to_name.is_empty() {
+        to_name = str_of(&target, "nickname").to_string();
+    }
+    let jid = str_of(&room, "jid").to_string();
+    let m = notice_message(
+        934,
+        me,
+        &my_name,
+        &jid,
+        Some((to, &to_name)),
+        "",
+        BTreeMap::new(),
+    );
+    state.store.write_group(&m, &jid).await?;
+    state.store.transfer_room(&id, me, to, &to_name).await?;
+    Ok(ok())
+}
+
+pub const ROOM_MEMBER_DELETE: Endpoint = Endpoint {
+    path: "/room/member/delete",
+    summary: "leave, remove a member, or (owner leaving) dissolve",
+    params: &[string("roomId").required(), int("userId").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/member/delete`: the owner removing himself dissolves the room; a
+/// member removing himself leaves; owner/admins remove ordinary members.
+async fn member_delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let target = p
+        .i64_opt("userId")?
+        .ok_or_else(|| ShikuError::missing("userId"))?;
+    let room = open_room(&state, &id).await?;
+    let owner = num(&room, "userId").unwrap_or(0);
+    let jid = str_of(&room, "jid").to_string();
+    let my_member = state.store.room_member(&id, me).await?;
+    let role = if me == owner {
+        ROLE_OWNER
+    } else {
+        role_of(&my_member)
+    };
+    if role < 0 {
+        return Err(no_permission());
+    }
+    if target == owner {
+        if me != owner {
+            return Err(if role == ROLE_MEMBER {
+                no_permission()
+            } else {
+                ShikuError::coded(100410, "不能移出群主")
+            });
+        }
+        // Dissolve (903 is only pushed: the group history is dropped with the room).
+        state.store.dissolve_room(&id, &jid).await?;
+        return Ok(ok());
+    }
+    let target_member = state.store.room_member(&id, target).await?;
+    let to_role = role_of(&target_member);
+    if target != me {
+        if role == ROLE_MEMBER {
+            return Err(no_permission());
+        }
+        if role == ROLE_ADMIN && to_role == ROLE_ADMIN {
+            return Err(no_permission());
+        }
+    }
+    let Some(target_member) = target_member else {
+        return Err(member_not_in_group());
+    };
+    let my_name = my_member
+        .as_ref()
+        .map(|m| str_of(m, "nickname").to_string())
+        .unwrap_or_default();
+    let mut to_name = nickname_of(&state, target).await?;
+    if to_name.is_empty() {
+        to_name = str_of(&target_member, "nickname").to_string();
+    }
+    // 904 goes to the group only when the room announces departures.
+    if num(&room, "isAttritionNotice") == Some(1) {
+        let m = notice_message(
+            904,
+            me,
+            &my_name,
+            &jid,
+            Some((target, &to_name)),
+            str_of(&room, "name"),
+            BTreeMap::new(),
+        );
+        state.store.write_group(&m, &jid).await?;
+    }
+    state.store.leave_room(&id, &jid, target).await?;
+    Ok(ok())
+}
+
+pub const ROOM_MEMBER_UPDATE: Endpoint = Endpoint {
+    path: "/room/member/update",
+    summary: "add members by phone",
+    params: &[string("roomId").required(), string("phones").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/member/update` with `phones`: adds members (907 each); users already
+/// in the room are skipped; unknown phones refuse the whole request.
+async fn member_update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let phones = parse_phones(&p)?;
+    if phones.is_empty() {
+        return Err(ShikuError::missing("phones"));
+    }
+    let room = open_room(&state, &id).await?;
+    let owner = num(&room, "userId").unwrap_or(0);
+    let my_member = state.store.room_member(&id, me).await?;
+    if my_member.is_none() {
+        return Err(no_permission());
+    }
+    if num(&room, "isNeedVerify") == Some(1) && me != owner {
+        return Err(ShikuError::coded(100421, "邀请群成员 需要群主同意"));
+    }
+    let users = resolve_phones(&state, &phones).await?;
+    let ids: Vec<i64> = users.iter().map(|(u, _)| *u).collect();
+    let present = state.store.members_among(&id, &ids).await?;
+    let new_users: Vec<(i64, String)> = users
+        .into_iter()
+        .filter(|(u, _)| !present.contains(u))
+        .collect();
+    let max = num(&room, "maxUserSize").unwrap_or(1000);
+    if max < num(&room, "userSize").unwrap_or(0) + new_users.len() as i64 {
+        return Err(ShikuError::coded(100423, "群人数已达到上限，加入人数过多"));
+    }
+    let my_name = nickname_of(&state, me).await?;
+    let jid = str_of(&room, "jid").to_string();
+    let now = now_s();
+    let joins: Vec<_> = new_users
+        .iter()
+        .enumerate()
+        .map(|(i, (u, nick))| {
+            (
+                new_member_doc(id, *u, nick, ROLE_MEMBER, now + 1 + i as i64),
+                Some(new_member_message(&room, me, &my_name, *u, nick)),
+            )
+        })
+        .collect();
+    state.store.add_room_members(&id, &jid, &joins).await?;
+    Ok(ok())
+}
+
+pub const ROOM_MEMBER_SET_OFFLINE_NO_PUSH_MSG: Endpoint = Endpoint {
+    path: "/room/member/setOfflineNoPushMsg",
+    summary: "do-not-disturb (type 0) or pin (type 1)",
+    params: &[
+        string("roomId").required(),
+        int("userId"),
+        int("type"),
+        int("offlineNoPushMsg").required(),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/member/setOfflineNoPushMsg`: `type` 0 do-not-disturb, 1 pin
+/// (`openTopChatTime`), for the caller only.
+async fn set_offline_no_push(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let value = p.i32_or("offlineNoPushMsg", 0)?;
+    let kind = p.i32_or("type", 0)?;
+    let target = p.i64_or("userId", 0)?;
+    if !(0..=1).contains(&value) {
+        return Err(ShikuError::invalid("offlineNoPushMsg"));
+    }
+    if !(0..=1).contains(&kind) {
+        return Err(ShikuError::invalid("type"));
+    }
+    if target != 0 && target != me {
+        return Err(no_permission());
+    }
+    let room = load_room(&state, &id).await?;
+    if state.store.room_member(&id, me).await?.is_none() {
+        return Err(no_permission());
+    }
+    let now = now_s();
+    if kind == 0 {
+        state
+            .store
+            .set_member_fields(&id, me, doc! {"offlineNoPushMsg": value, "modifyTime": now})
+            .await?;
+        state
+            .store
+            .set_user_room_jid_fields(me, str_of(&room, "jid"), doc! {"offlineNoPushMsg": value})
+            .await?;
+    } else {
+        let top: i64 = if value == 0 { 0 } else { now };
+        state
+            .store
+            .set_member_fields(&id, me, doc! {"openTopChatTime": top, "modifyTime": now})
+            .await?;
+    }
+    Ok(ok())
+}
+
+pub const ROOM_LIST_HIS: Endpoint = Endpoint {
+    path: "/room/list/his",
+    summary: "the caller's rooms",
+    params: &[PAGE[0], PAGE[1], int("type").default(0)],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/list/his`: the caller's rooms, each with his `member`.
+/// `type` 0 all, 1 rooms he owns, 2 rooms he joined.
+async fn history_list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let kind = p.i32_or("type", 0)?;
+    let (index, size) = p.page(10, state.cfg.max_page_size)?;
+    let ids = state.store.user_room_ids(me).await?;
+    if ids.is_empty() {
+        return Ok(ok_data(json!([])));
+    }
+    let owner = match kind {
+        1 => Some((true, me)),
+        2 => Some((false, me)),
+        _ => None,
+    };
+    let rooms = state
+        .store
+        .rooms_page(&ids, owner, (index * size) as u64, size)
+        .await?;
+    let mut out = Vec::with_capacity(rooms.len());
+    for room in rooms {
+        let Ok(rid) = room.get_object_id("_id") else {
+            continue;
+        };
+        let mut r = room_json(&room);
+        if let Some(m) = state.store.room_member(&rid, me).await? {
+            r.insert("member".into(), member_json(&m));
+        }
+        r.insert("notices".into(), json!([]));
+        out.push(sorted(r));
+    }
+    Ok(ok_data(Value::Array(out)))
+}

@@ -1,0 +1,21 @@
+//! The integration tests: one test crate (one link), one module per area,
+//! sharing the helpers of `common` (the real app against the real test
+//! database and Redis, and a client that speaks like the real ones).
+
+mod common;
+
+mod cli;
+mod e2e;
+mod faults;
+mod foundation;
+mod friends;
+mod isolation;
+mod jh;
+mod login;
+mod room;
+mod send;
+mod shutdown;
+mod sweep;
+mod tigase;
+mod upload;
+mod user;

@@ -1,0 +1,1050 @@
+//! `/room/*` (issue 4) against the real app and test database.
+
+use crate::common;
+
+use bson::{doc, oid::ObjectId, Bson, Document};
+use common::TestApp;
+use serde_json::{json, Value};
+
+const ROOM: &str = "60332a72d656fd634b20f20a"; // "006": owner 100164, members 100102, 100174
+const ROOM_JID: &str = "f6c9eb95fc1048b7bba4b3c7e9249de1";
+
+fn dbs(app: &TestApp) -> (String, String, String, String) {
+    let c = &app.store().cfg;
+    (
+        c.room.clone(),
+        c.room_member.clone(),
+        c.room_jids.clone(),
+        c.lastchat.clone(),
+    )
+}
+
+fn int(d: &Document, k: &str) -> i64 {
+    match d.get(k) {
+        Some(Bson::Int32(i)) => *i as i64,
+        Some(Bson::Int64(i)) => *i,
+        other => panic!("{k} is not an integer: {other:?}"),
+    }
+}
+
+async fn members(app: &TestApp, room: &str) -> Vec<Document> {
+    let oid = ObjectId::parse_str(room).unwrap();
+    let (_, mdb, _, _) = dbs(app);
+    app.dump(&mdb, &shiku_api::store::names::member_shard(&oid))
+        .await
+        .into_iter()
+        .filter(|d| d.get_object_id("roomId").ok() == Some(oid))
+        .collect()
+}
+
+async fn room_doc(app: &TestApp, room: &str) -> Option<Document> {
+    let (rdb, _, _, _) = dbs(app);
+    let oid = ObjectId::parse_str(room).unwrap();
+    app.dump(&rdb, "shiku_room")
+        .await
+        .into_iter()
+        .find(|d| d.get_object_id("_id").ok() == Some(oid))
+}
+
+async fn jids_of(app: &TestApp, user: i64) -> Vec<String> {
+    let (_, _, jdb, _) = dbs(app);
+    let mut v: Vec<String> = app
+        .dump(&jdb, &shiku_api::store::names::user_shard(user))
+        .await
+        .into_iter()
+        .filter(|d| d.get("userId").and_then(Bson::as_i32) == Some(user as i32))
+        .map(|d| d.get_str("jid").unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+async fn muc(app: &TestApp, jid: &str) -> Vec<Document> {
+    let (rdb, _, _, _) = dbs(app);
+    app.dump(&rdb, &format!("mucmsg_{jid}")).await
+}
+
+fn role_of(ms: &[Document], user: i64) -> Option<i64> {
+    ms.iter()
+        .find(|m| int(m, "userId") == user)
+        .map(|m| int(m, "role"))
+}
+
+#[actix_web::test]
+async fn seed_room_get_notices_members_and_history() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let t = app.token_for(100164).await;
+
+    for (s, v) in [
+        app.get("/room/get", &[("access_token", &t), ("roomId", ROOM)])
+            .await,
+        app.post_form("/room/get", &[("access_token", &t), ("roomId", ROOM)])
+            .await,
+    ] {
+        assert_eq!(s, 200);
+        assert_eq!(v["resultCode"], 1, "{v}");
+        let d = &v["data"];
+        assert_eq!(d["id"], ROOM);
+        assert_eq!(d["jid"], ROOM_JID);
+        assert_eq!(d["name"], "006");
+        assert_eq!(d["userSize"], 3);
+        assert_eq!(d["userId"], 100164);
+        assert_eq!(d["chatRecordTimeOut"].to_string(), "-1.0");
+        assert_eq!(d["notice"], json!({"modifyTime": 0, "time": 0}));
+        assert_eq!(d["member"]["userId"], 100164);
+        assert_eq!(d["member"]["role"], 1);
+        assert_eq!(d["member"]["hiding"], -1);
+        assert!(d["member"].get("roomId").is_none() && d["member"].get("id").is_none());
+        let ms = d["members"].as_array().unwrap();
+        assert_eq!(ms.len(), 3);
+        assert_eq!(ms[0]["userId"], 100164);
+        assert_eq!(ms[0]["role"], 1);
+        assert_eq!(ms[1]["role"], 3);
+        let ns = d["notices"].as_array().unwrap();
+        let ids: Vec<&str> = ns.iter().map(|n| n["id"].as_str().unwrap()).collect();
+        assert_eq!(
+            ids,
+            [
+                "6033539ed656fd634b20f263",
+                "60335317d656fd634b20f254",
+                "603352c2d656fd634b20f241"
+            ]
+        );
+        // fastjson order: keys sorted
+        let keys: Vec<&String> = d.as_object().unwrap().keys().collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+    }
+
+    // noticesPage: the seed's example exactly (but currentTime).
+    let (_, v) = app
+        .get(
+            "/room/noticesPage",
+            &[
+                ("access_token", &t),
+                ("roomId", ROOM),
+                ("pageIndex", "0"),
+                ("pageSize", "500"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        v["data"],
+        json!({"pageCount":1,"pageData":[
+            {"id":"6033539ed656fd634b20f263","modifyTime":0,"nickname":"张益达","roomId":ROOM,"text":"修改公告","time":1613976478,"userId":100164},
+            {"id":"60335317d656fd634b20f254","modifyTime":0,"nickname":"张益达","roomId":ROOM,"text":"测试2","time":1613976343,"userId":100164},
+            {"id":"603352c2d656fd634b20f241","modifyTime":0,"nickname":"张益达","roomId":ROOM,"text":"测试","time":1613976258,"userId":100164}],
+            "pageIndex":0,"pageSize":500,"start":0,"total":3})
+    );
+    let (_, v) = app
+        .post_form(
+            "/room/noticesPage",
+            &[
+                ("access_token", &t),
+                ("roomId", ROOM),
+                ("pageIndex", "1"),
+                ("pageSize", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(v["data"]["pageData"].as_array().unwrap().len(), 1);
+    assert_eq!(v["data"]["pageData"][0]["text"], "测试");
+    assert_eq!(v["data"]["total"], 3);
+    assert_eq!(v["data"]["pageCount"], 2);
+
+    // member/list: the member list, owner first.
+    let (_, v) = app
+        .get(
+            "/room/member/list",
+            &[("access_token", &t), ("roomId", ROOM)],
+        )
+        .await;
+    let list = v["data"].as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[0]["userId"], 100164);
+    let mut others: Vec<i64> = list[1..]
+        .iter()
+        .map(|m| m["userId"].as_i64().unwrap())
+        .collect();
+    others.sort();
+    assert_eq!(others, [100102, 100174]);
+    let (_, v) = app
+        .get(
+            "/room/member/list",
+            &[("access_token", &t), ("roomId", ROOM), ("keyword", "a9G")],
+        )
+        .await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 1);
+    assert_eq!(v["data"][0]["nickname"], "A9gz0");
+
+    // list/his: every room of the caller with his member record.
+    let (_, v) = app
+        .get(
+            "/room/list/his",
+            &[
+                ("access_token", &t),
+                ("pageIndex", "0"),
+                ("pageSize", "50000"),
+                ("flag", "rw"),
+            ],
+        )
+        .await;
+    let rooms = v["data"].as_array().unwrap();
+    let mut jids: Vec<&str> = rooms.iter().map(|r| r["jid"].as_str().unwrap()).collect();
+    jids.sort();
+    assert_eq!(
+        jids,
+        [
+            "6c1536dbf97540d1b906d76f4272a90d",
+            "b0b48653e4194f2f8206508187dae626",
+            ROOM_JID
+        ]
+    );
+    for r in rooms {
+        assert_eq!(r["member"]["userId"], 100164);
+        assert_eq!(r["member"]["role"], 1);
+        assert_eq!(r["notices"], json!([]));
+        assert!(r.get("members").is_none());
+    }
+    let seed_first = rooms
+        .iter()
+        .find(|r| r["id"] == "60210278cb36d459fe88c196")
+        .unwrap();
+    assert_eq!(seed_first["name"], "测试群");
+    assert_eq!(seed_first["userSize"], 3);
+    assert_eq!(seed_first["member"]["active"], 1612776056);
+
+    let t102 = app.token_for(100102).await;
+    let (_, v) = app
+        .post_form("/room/list/his", &[("access_token", &t102)])
+        .await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 1);
+    assert_eq!(v["data"][0]["member"]["userId"], 100102);
+    assert_eq!(v["data"][0]["member"]["role"], 3);
+    // type 1 = own rooms: none for 100102; type 2 = joined
+    let (_, v) = app
+        .get("/room/list/his", &[("access_token", &t102), ("type", "1")])
+        .await;
+    assert_eq!(v["data"], json!([]));
+}
+
+#[actix_web::test]
+async fn full_lifecycle() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let (rdb, _, _, ldb) = dbs(&app);
+    let owner = app.token_for(100164).await;
+    let jid = "0a1b2c3d4e5f40718293a4b5c6d7e8f9";
+
+    // create with 2 phones (one with, one without a JSON string)
+    let (_, v) = app
+        .post_form(
+            "/room/add",
+            &[
+                ("access_token", &owner),
+                ("jid", jid),
+                ("name", "新群"),
+                ("desc", "说明"),
+                ("phones", "[15730107952,\"13112345611\"]"),
+                ("flag", "rw"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let d = &v["data"];
+    let rid = d["id"].as_str().unwrap().to_string();
+    assert_eq!(d["jid"], jid);
+    assert_eq!(d["name"], "新群");
+    assert_eq!(d["desc"], "说明");
+    assert_eq!(d["userId"], 100164);
+    assert_eq!(d["nickname"], "张益达");
+    assert_eq!(d["userSize"], 0);
+    assert_eq!(d["members"], json!([]));
+    assert_eq!(d["notices"], json!([]));
+    assert_eq!(d["maxUserSize"], 1000);
+    assert_eq!(d["s"], 1);
+    assert_eq!(d["loc"].to_string(), r#"{"lat":0.0,"lng":0.0}"#);
+    assert_eq!(d["notice"], json!({"modifyTime": 0, "time": 0}));
+
+    let room = room_doc(&app, &rid).await.unwrap();
+    assert_eq!(int(&room, "userSize"), 3);
+    assert!(matches!(room.get("createTime"), Some(Bson::Int64(_))));
+    assert!(matches!(room.get("userId"), Some(Bson::Int32(100164))));
+    assert_eq!(room.get_f64("chatRecordTimeOut").unwrap(), -1.0);
+    let ms = members(&app, &rid).await;
+    assert_eq!(ms.len(), 3);
+    assert_eq!(role_of(&ms, 100164), Some(1));
+    assert_eq!(role_of(&ms, 100102), Some(3));
+    assert_eq!(role_of(&ms, 100158), Some(3));
+    let m158 = ms.iter().find(|m| int(m, "userId") == 100158).unwrap();
+    assert_eq!(m158.get_str("nickname").unwrap(), "测试001");
+    assert!(matches!(m158.get("openTopChatTime"), Some(Bson::Int64(0))));
+    for u in [100164, 100102, 100158] {
+        assert!(jids_of(&app, u).await.contains(&jid.to_string()), "{u}");
+    }
+    let msgs = muc(&app, jid).await;
+    assert_eq!(msgs.len(), 2);
+    for m in &msgs {
+        assert_eq!(int(m, "contentType"), 907);
+        assert_eq!(m.get_str("sender").unwrap(), "100164");
+        assert_eq!(m.get_str("sender_jid").unwrap(), "10005/Server");
+        assert_eq!(m.get_str("content").unwrap(), "新群");
+        let j: Value = serde_json::from_str(m.get_str("message").unwrap()).unwrap();
+        assert_eq!(j["fileName"], rid);
+        assert_eq!(j["objectId"], jid);
+        assert_eq!(j["type"], 907);
+        assert_eq!(j["messageHead"]["from"], "10005/Server");
+        assert!(m.get_str("message").unwrap().contains(
+            r#""other":"{\"lsLook\":1,\"allowSendCard\":1,\"isSecretGroup\":0,\"joinSeqNo\":0,\"isNeedVerify\":0,\"showMember\":1,\"showRead\":0,\"maxUserSize\":1000}""#
+        ));
+    }
+    let last: Vec<Document> = app
+        .dump(&ldb, "lastChats_muc")
+        .await
+        .into_iter()
+        .filter(|d| d.get_str("jid") == Ok(jid))
+        .collect();
+    assert_eq!(last.len(), 1);
+    assert_eq!(int(&last[0], "type"), 907);
+    assert_eq!(int(&last[0], "isRoom"), 1);
+
+    // the same jid again: refused, nothing written
+    let before = app.snapshot().await;
+    let (_, v) = app
+        .get(
+            "/room/add",
+            &[("access_token", &owner), ("jid", jid), ("name", "x")],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 0, "{v}");
+    assert_eq!(v["resultMsg"], "房间已经存在");
+    assert!(app.snapshot().await == before);
+
+    // get
+    let (_, v) = app
+        .get("/room/get", &[("access_token", &owner), ("roomId", &rid)])
+        .await;
+    assert_eq!(v["data"]["userSize"], 3);
+    assert_eq!(v["data"]["members"][0]["userId"], 100164);
+    assert_eq!(v["data"]["members"].as_array().unwrap().len(), 3);
+
+    // update name, then notice
+    let (_, v) = app
+        .post_form(
+            "/room/update",
+            &[
+                ("access_token", &owner),
+                ("roomId", &rid),
+                ("roomName", "改名"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    assert!(v.get("data").is_none());
+    assert_eq!(
+        room_doc(&app, &rid).await.unwrap().get_str("name").unwrap(),
+        "改名"
+    );
+    let (_, v) = app
+        .get(
+            "/room/update",
+            &[
+                ("access_token", &owner),
+                ("roomId", &rid),
+                ("notice", "公告一"),
+            ],
+        )
+        .await;
+    let nid = v["data"]["noticeId"].as_str().unwrap().to_string();
+    let room = room_doc(&app, &rid).await.unwrap();
+    let n = room.get_document("notice").unwrap();
+    assert_eq!(n.get_object_id("_id").unwrap().to_hex(), nid);
+    assert_eq!(n.get_str("text").unwrap(), "公告一");
+    let notices: Vec<Document> = app.dump(&rdb, "shiku_room_notice").await;
+    let stored = notices
+        .iter()
+        .find(|d| d.get_object_id("_id").unwrap().to_hex() == nid)
+        .unwrap();
+    assert_eq!(stored.get_object_id("roomId").unwrap().to_hex(), rid);
+    assert!(matches!(stored.get("time"), Some(Bson::Int64(_))));
+    assert!(matches!(stored.get("userId"), Some(Bson::Int32(100164))));
+    let types: Vec<i64> = muc(&app, jid)
+        .await
+        .iter()
+        .map(|m| int(m, "contentType"))
+        .collect();
+    assert_eq!(types, [907, 907, 902, 905]);
+    let m902 = &muc(&app, jid).await[2];
+    let j: Value = serde_json::from_str(m902.get_str("message").unwrap()).unwrap();
+    assert_eq!(j["content"], "改名");
+    assert!(j.get("toUserId").is_none());
+
+    let (_, v) = app
+        .get(
+            "/room/noticesPage",
+            &[("access_token", &owner), ("roomId", &rid)],
+        )
+        .await;
+    assert_eq!(v["data"]["total"], 1);
+    assert_eq!(v["data"]["pageData"][0]["id"], nid);
+    assert_eq!(v["data"]["pageData"][0]["text"], "公告一");
+    let (_, v) = app
+        .get("/room/get", &[("access_token", &owner), ("roomId", &rid)])
+        .await;
+    assert_eq!(v["data"]["notice"]["id"], nid);
+    assert_eq!(v["data"]["notices"][0]["id"], nid);
+
+    // add members: one new (13983001174 → 100174), one already in
+    let (_, v) = app
+        .post_form(
+            "/room/member/update",
+            &[
+                ("access_token", &owner),
+                ("roomId", &rid),
+                ("phones", "[13983001174,15730107952]"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let ms = members(&app, &rid).await;
+    assert_eq!(ms.len(), 4);
+    assert_eq!(role_of(&ms, 100174), Some(3));
+    assert_eq!(int(&room_doc(&app, &rid).await.unwrap(), "userSize"), 4);
+    assert!(jids_of(&app, 100174).await.contains(&jid.to_string()));
+    assert_eq!(muc(&app, jid).await.len(), 5);
+    // unknown phone: refused with the phone listed, nothing written
+    let before = app.snapshot().await;
+    let (_, v) = app
+        .post_form(
+            "/room/member/update",
+            &[
+                ("access_token", &owner),
+                ("roomId", &rid),
+                ("phones", "[13800000000,15825511111]"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 100211, "{v}");
+    assert!(v["resultMsg"].as_str().unwrap().contains("13800000000"));
+    assert!(app.snapshot().await == before);
+
+    // pin and do-not-disturb (own member record)
+    let (_, v) = app
+        .get(
+            "/room/member/setOfflineNoPushMsg",
+            &[
+                ("access_token", &owner),
+                ("roomId", &rid),
+                ("userId", "0"),
+                ("type", "1"),
+                ("offlineNoPushMsg", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let ms = members(&app, &rid).await;
+    let me = ms.iter().find(|m| int(m, "userId") == 100164).unwrap();
+    assert!(int(me, "openTopChatTime") > 1_600_000_000);
+    let (_, v) = app
+        .post_form(
+            "/room/member/setOfflineNoPushMsg",
+            &[
+                ("access_token", &owner),
+                ("roomId", &rid),
+                ("userId", "100164"),
+                ("type", "0"),
+                ("offlineNoPushMsg", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let ms = members(&app, &rid).await;
+    assert_eq!(
+        int(
+            ms.iter().find(|m| int(m, "userId") == 100164).unwrap(),
+            "offlineNoPushMsg"
+        ),
+        1
+    );
+
+    // transfer to 100102
+    let (_, v) = app
+        .get(
+            "/room/transfer",
+            &[
+                ("access_token", &owner),
+                ("roomId", &rid),
+                ("toUserId", "100102"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let room = room_doc(&app, &rid).await.unwrap();
+    assert_eq!(int(&room, "userId"), 100102);
+    assert_eq!(room.get_str("nickname").unwrap(), "A9gz0");
+    let ms = members(&app, &rid).await;
+    assert_eq!(role_of(&ms, 100102), Some(1));
+    assert_eq!(role_of(&ms, 100164), Some(3));
+    let last = muc(&app, jid).await.pop().unwrap();
+    assert_eq!(int(&last, "contentType"), 934);
+    let new_owner = app.token_for(100102).await;
+
+    // a member leaves
+    let t158 = app.token_for(100158).await;
+    let (_, v) = app
+        .post_form(
+            "/room/member/delete",
+            &[
+                ("access_token", &t158),
+                ("roomId", &rid),
+                ("userId", "100158"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    assert_eq!(role_of(&members(&app, &rid).await, 100158), None);
+    assert_eq!(int(&room_doc(&app, &rid).await.unwrap(), "userSize"), 3);
+    assert!(!jids_of(&app, 100158).await.contains(&jid.to_string()));
+    let last = muc(&app, jid).await.pop().unwrap();
+    assert_eq!(int(&last, "contentType"), 904);
+    let j: Value = serde_json::from_str(last.get_str("message").unwrap()).unwrap();
+    assert_eq!(j["toUserId"], "100158");
+
+    // the new owner removes another member
+    let (_, v) = app
+        .get(
+            "/room/member/delete",
+            &[
+                ("access_token", &new_owner),
+                ("roomId", &rid),
+                ("userId", "100174"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    assert_eq!(int(&room_doc(&app, &rid).await.unwrap(), "userSize"), 2);
+
+    // the owner dissolves
+    let (_, v) = app
+        .get(
+            "/room/member/delete",
+            &[
+                ("access_token", &new_owner),
+                ("roomId", &rid),
+                ("userId", "100102"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    assert!(room_doc(&app, &rid).await.is_none());
+    assert!(members(&app, &rid).await.is_empty());
+    assert!(muc(&app, jid).await.is_empty());
+    for u in [100164, 100102, 100158, 100174] {
+        assert!(!jids_of(&app, u).await.contains(&jid.to_string()), "{u}");
+    }
+    assert!(!app
+        .dump(&ldb, "lastChats_muc")
+        .await
+        .iter()
+        .any(|d| d.get_str("jid") == Ok(jid)));
+    let notices: Vec<Document> = app.dump(&rdb, "shiku_room_notice").await;
+    assert!(!notices
+        .iter()
+        .any(|d| d.get_object_id("roomId").unwrap().to_hex() == rid));
+    assert_eq!(notices.len(), 3, "other rooms' notices stay");
+    // the seed rooms are untouched
+    assert_eq!(members(&app, ROOM).await.len(), 3);
+}
+
+#[actix_web::test]
+async fn refused_requests_write_nothing() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let outsider = app.token_for(100159).await; // not in ROOM
+    let member = app.token_for(100102).await; // plain member of ROOM
+    let owner = app.token_for(100164).await;
+    let before = app.snapshot().await;
+
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, i64, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "/room/get",
+            vec![("access_token", &outsider), ("roomId", ROOM)],
+            100409,
+            "outsider get",
+        ),
+        (
+            "/room/update",
+            vec![
+                ("access_token", &outsider),
+                ("roomId", ROOM),
+                ("roomName", "x"),
+            ],
+            1030104,
+            "outsider update",
+        ),
+        (
+            "/room/update",
+            vec![("access_token", &member), ("roomId", ROOM), ("notice", "x")],
+            1030104,
+            "member notice",
+        ),
+        (
+            "/room/noticesPage",
+            vec![("access_token", &outsider), ("roomId", ROOM)],
+            1030104,
+            "outsider notices",
+        ),
+        (
+            "/room/member/list",
+            vec![("access_token", &outsider), ("roomId", ROOM)],
+            1030104,
+            "outsider members",
+        ),
+        (
+            "/room/member/delete",
+            vec![
+                ("access_token", &outsider),
+                ("roomId", ROOM),
+                ("userId", "100102"),
+            ],
+            1030104,
+            "outsider kick",
+        ),
+        (
+            "/room/member/delete",
+            vec![
+                ("access_token", &member),
+                ("roomId", ROOM),
+                ("userId", "100174"),
+            ],
+            1030104,
+            "member kick",
+        ),
+        (
+            "/room/member/delete",
+            vec![
+                ("access_token", &member),
+                ("roomId", ROOM),
+                ("userId", "100164"),
+            ],
+            1030104,
+            "member kicks owner",
+        ),
+        (
+            "/room/member/delete",
+            vec![
+                ("access_token", &owner),
+                ("roomId", ROOM),
+                ("userId", "100159"),
+            ],
+            100409,
+            "kick non-member",
+        ),
+        (
+            "/room/member/update",
+            vec![
+                ("access_token", &outsider),
+                ("roomId", ROOM),
+                ("phones", "[15825511111]"),
+            ],
+            1030104,
+            "outsider invite",
+        ),
+        (
+            "/room/transfer",
+            vec![
+                ("access_token", &member),
+                ("roomId", ROOM),
+                ("toUserId", "100174"),
+            ],
+            1030104,
+            "member transfer",
+        ),
+        (
+            "/room/transfer",
+            vec![
+                ("access_token", &owner),
+                ("roomId", ROOM),
+                ("toUserId", "100159"),
+            ],
+            100405,
+            "transfer to outsider",
+        ),
+        (
+            "/room/transfer",
+            vec![
+                ("access_token", &owner),
+                ("roomId", ROOM),
+                ("toUserId", "100164"),
+            ],
+            100404,
+            "transfer to self",
+        ),
+        (
+            "/room/member/setOfflineNoPushMsg",
+            vec![
+                ("access_token", &outsider),
+                ("roomId", ROOM),
+                ("userId", "0"),
+                ("type", "1"),
+                ("offlineNoPushMsg", "1"),
+            ],
+            1030104,
+            "outsider pin",
+        ),
+        (
+            "/room/member/setOfflineNoPushMsg",
+            vec![
+                ("access_token", &member),
+                ("roomId", ROOM),
+                ("userId", "100174"),
+                ("offlineNoPushMsg", "1"),
+            ],
+            1030104,
+            "pin for another",
+        ),
+        (
+            "/room/get",
+            vec![
+                ("access_token", &owner),
+                ("roomId", "6033000000000000000000aa"),
+            ],
+            100411,
+            "unknown room",
+        ),
+        (
+            "/room/update",
+            vec![
+                ("access_token", &owner),
+                ("roomId", "6033000000000000000000aa"),
+                ("roomName", "x"),
+            ],
+            100411,
+            "unknown room update",
+        ),
+        (
+            "/room/get",
+            vec![("access_token", &owner), ("roomId", "zz")],
+            1010101,
+            "bad roomId",
+        ),
+        (
+            "/room/add",
+            vec![("access_token", &owner), ("jid", "a.b$c"), ("name", "x")],
+            1010101,
+            "bad jid",
+        ),
+        (
+            "/room/add",
+            vec![
+                ("access_token", &owner),
+                ("jid", "okjid1"),
+                ("phones", "15730107952"),
+            ],
+            1010101,
+            "phones not an array",
+        ),
+        (
+            "/room/add",
+            vec![
+                ("access_token", &owner),
+                ("jid", "okjid1"),
+                ("phones", "{\"a\":1}"),
+            ],
+            1010101,
+            "phones an object",
+        ),
+        (
+            "/room/add",
+            vec![
+                ("access_token", &owner),
+                ("jid", "okjid1"),
+                ("phones", "[13800000000]"),
+            ],
+            100211,
+            "unknown phone",
+        ),
+        (
+            "/room/member/update",
+            vec![
+                ("access_token", &owner),
+                ("roomId", ROOM),
+                ("phones", "nope"),
+            ],
+            1010101,
+            "bad phones",
+        ),
+        ("/room/add", vec![("jid", "okjid2")], 1030101, "no token"),
+    ];
+    for (path, params, code, what) in cases {
+        let (s, v) = app.get(path, &params).await;
+        assert_eq!(s, 200, "{what}");
+        assert_eq!(v["resultCode"].as_i64(), Some(code), "{what}: {v}");
+        let (_, v) = app.post_form(path, &params).await;
+        assert_eq!(v["resultCode"].as_i64(), Some(code), "{what} (POST): {v}");
+    }
+    assert!(
+        app.snapshot().await == before,
+        "a refused request changed the database"
+    );
+}
+
+#[actix_web::test]
+async fn membership_lookups_use_indexes() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    // Creating a room makes sure the shards carry their indexes.
+    let owner = app.token_for(100164).await;
+    let (_, v) = app
+        .get(
+            "/room/add",
+            &[
+                ("access_token", &owner),
+                ("jid", "ixjid"),
+                ("phones", "[15730107952]"),
+            ],
+        )
+        .await;
+    let rid = ObjectId::parse_str(v["data"]["id"].as_str().unwrap()).unwrap();
+    let (_, mdb, jdb, _) = dbs(&app);
+    let client = &app.store().client;
+    for (db, coll, filter) in [
+        (
+            &mdb,
+            shiku_api::store::names::member_shard(&rid),
+            doc! {"roomId": rid, "userId": 100102},
+        ),
+        (
+            &jdb,
+            shiku_api::store::names::user_shard(100164),
+            doc! {"userId": 100164},
+        ),
+    ] {
+        let r = client
+            .database(db)
+            .run_command(
+                doc! {"explain": {"find": &coll, "filter": filter}, "verbosity": "queryPlanner"},
+            )
+            .await;
+        let r = r.expect("explain");
+        let text = format!("{r:?}");
+        assert!(text.contains("IXSCAN"), "{coll}: {text}");
+        assert!(!text.contains("COLLSCAN"), "{coll}: {text}");
+    }
+}
+
+async fn room_update(app: &TestApp, tok: &str, extra: &[(&str, &str)]) -> Value {
+    let mut q = vec![("access_token", tok), ("roomId", ROOM)];
+    q.extend_from_slice(extra);
+    app.get("/room/update", &q).await.1
+}
+
+/// `/room/update` with `talkTime` (920): the room and every member record get the
+/// time (Int64, as the original), one 920 notice; a member may not do it and a bad
+/// value is refused, both without writing. An OpenIM group send from a member is
+/// then refused with 1403 while the owner still speaks.
+#[actix_web::test]
+async fn mute_all_until() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let member = app.token_for(100102).await;
+    let until = chrono::Utc::now().timestamp() + 600;
+    let notices_before = muc(&app, ROOM_JID).await.len();
+    let until_s = until.to_string();
+
+    for (tok, value, code) in [
+        (&member, until.to_string(), 1030104),
+        (&owner, "-3".to_string(), 1010101),
+        (&owner, "abc".to_string(), 1010101),
+    ] {
+        let before = app.snapshot().await;
+        let v = room_update(&app, tok, &[("talkTime", &value)]).await;
+        assert_eq!(v["resultCode"], code, "{value}: {v}");
+        assert!(app.snapshot().await == before, "{value}: nothing written");
+    }
+
+    // With a new name in the same request the name wins, as in the original.
+    let v = room_update(
+        &app,
+        &owner,
+        &[("talkTime", &until_s), ("roomName", "改名")],
+    )
+    .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let room = room_doc(&app, ROOM).await.unwrap();
+    assert_eq!(room.get_str("name").unwrap(), "改名");
+    assert_eq!(room.get("talkTime"), Some(&Bson::Int64(0)));
+
+    let v = room_update(&app, &owner, &[("talkTime", &until_s)]).await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let room = room_doc(&app, ROOM).await.unwrap();
+    assert_eq!(room.get("talkTime"), Some(&Bson::Int64(until)));
+    let ms = members(&app, ROOM).await;
+    assert_eq!(ms.len(), 3);
+    for m in &ms {
+        assert_eq!(m.get("talkTime"), Some(&Bson::Int64(until)), "{m}");
+    }
+    let msgs = muc(&app, ROOM_JID).await;
+    assert_eq!(msgs.len(), notices_before + 2, "902, then 920");
+    let last = msgs
+        .iter()
+        .max_by_key(|d| d.get_i64("timeSend").unwrap_or(0))
+        .unwrap();
+    assert_eq!(last.get("contentType"), Some(&Bson::Int32(920)));
+    let body: Value = serde_json::from_str(last.get_str("message").unwrap()).unwrap();
+    assert_eq!(body["type"], 920);
+    assert_eq!(body["content"], until.to_string());
+    assert_eq!(body["objectId"], ROOM_JID);
+
+    // The OpenIM dialect honours it.
+    let (_, b) = app
+        .post_json(
+            "/auth/get_admin_token",
+            &[("operationID", "op")],
+            &json!({"secret": common::OPENIM_SECRET, "userID": "imAdmin"}),
+        )
+        .await;
+    let tok = b["data"]["token"].as_str().unwrap().to_string();
+    let h = [("operationID", "op"), ("token", tok.as_str())];
+    let send = |from: &str| json!({"sendID": from, "groupID": ROOM_JID, "content": {"content": "hi"}, "contentType": 101, "sessionType": 3});
+    let (_, b) = app.post_json("/msg/send_msg", &h, &send("100102")).await;
+    assert_eq!(b["errCode"], 1403, "{b}");
+    let (_, b) = app.post_json("/msg/send_msg", &h, &send("100164")).await;
+    assert_eq!(b["errCode"], 0, "{b}");
+
+    // 0 ends it for everyone.
+    let (_, v) = app
+        .get(
+            "/room/update",
+            &[
+                ("access_token", &owner),
+                ("roomId", ROOM),
+                ("talkTime", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    assert_eq!(
+        room_doc(&app, ROOM).await.unwrap().get("talkTime"),
+        Some(&Bson::Int64(0))
+    );
+    let (_, b) = app.post_json("/msg/send_msg", &h, &send("100102")).await;
+    assert_eq!(b["errCode"], 0, "{b}");
+}
+
+/// A userId beyond Java's `int` is nobody: it must not be truncated into the id
+/// of someone in the room (2^32 + 100164 would otherwise be the owner).
+#[actix_web::test]
+async fn ids_beyond_int_are_nobody() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner_alias = (1i64 << 32) + 100164;
+    let member_alias = (1i64 << 32) + 100174;
+    // 100102 is made an admin of ROOM, so only the id stands between it and the owner.
+    let oid = ObjectId::parse_str(ROOM).unwrap();
+    app.store()
+        .room_members(&oid)
+        .update_one(
+            doc! {"roomId": oid, "userId": 100102},
+            doc! {"$set": {"role": 2}},
+        )
+        .await
+        .unwrap();
+    let admin = app.token_for(100102).await;
+    let owner = app.token_for(100164).await;
+    let before = app.snapshot().await;
+    for (path, tok, params, code) in [
+        (
+            "/room/member/delete",
+            &admin,
+            vec![("userId", owner_alias.to_string())],
+            100409,
+        ),
+        (
+            "/room/transfer",
+            &owner,
+            vec![("toUserId", member_alias.to_string())],
+            100405,
+        ),
+    ] {
+        let mut q = vec![("access_token", tok.as_str()), ("roomId", ROOM)];
+        q.extend(params.iter().map(|(k, v)| (*k, v.as_str())));
+        let (_, v) = app.get(path, &q).await;
+        assert_eq!(v["resultCode"], code, "{path}: {v}");
+    }
+    let (_, v) = app
+        .get(
+            "/friends/add",
+            &[
+                ("access_token", owner.as_str()),
+                ("toUserId", &((1i64 << 32) + 100102).to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1010101, "{v}");
+    assert!(app.snapshot().await == before, "nothing written");
+    let ms = members(&app, ROOM).await;
+    assert_eq!(role_of(&ms, 100164), Some(1));
+    assert_eq!(role_of(&ms, 100174), Some(3));
+}
+
+/// Android and the web client open a group with `GET room/getRoom {roomId}`:
+/// the room, `s`, and the caller's `member` (`null` once kicked).
+#[actix_web::test]
+async fn get_room_answers_the_callers_member_or_null() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let outsider = app.token_for(100158).await;
+    let (s, b) = app
+        .get(
+            "/room/getRoom",
+            &[
+                ("access_token", owner.as_str()),
+                ("roomId", ROOM),
+                ("language", "zh"),
+            ],
+        )
+        .await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    let d = &b["data"];
+    assert_eq!(d["id"], ROOM);
+    assert_eq!(d["jid"], ROOM_JID);
+    assert!(d["s"].is_i64(), "{d}");
+    assert!(d["userSize"].is_i64());
+    assert_eq!(d["member"]["userId"], 100164);
+    assert_eq!(d["member"]["role"], 1);
+    assert!(d.get("members").is_none(), "no member list here");
+    let (_, b) = app
+        .post_form(
+            "/room/getRoom",
+            &[("access_token", outsider.as_str()), ("roomId", ROOM)],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert!(
+        b["data"]["member"].is_null(),
+        "not (or no longer) a member: {b}"
+    );
+    let (_, b) = app
+        .get(
+            "/room/getRoom",
+            &[("access_token", owner.as_str()), ("roomId", "zz")],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1010101);
+    let (_, b) = app
+        .get(
+            "/room/getRoom",
+            &[
+                ("access_token", owner.as_str()),
+                ("roomId", "000000000000000000000000"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 100411);
+}

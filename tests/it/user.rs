@@ -1,0 +1,253 @@
+//! Issue 5: `/user/get` (seed section 1.1).
+
+use crate::common;
+
+use bson::doc;
+use common::TestApp;
+use serde_json::{json, Value};
+
+/// Seed section 1.1: the `data` of `/user/get` for user 100164 reading itself.
+const SEED_1_1: &str = r#"{
+ "account": "100164373329",
+ "active": 0,
+ "areaCode": "86",
+ "areaId": 0,
+ "attCount": 0,
+ "birthday": 0,
+ "cityId": 0,
+ "countryId": 0,
+ "createTime": 1612772503,
+ "description": "",
+ "encryAccount": "ccaa643b00b40998dfb81f34ed8fdc78",
+ "fansCount": 0,
+ "friendsCount": 0,
+ "idcard": "",
+ "idcardUrl": "",
+ "isAuth": 0,
+ "isOpenResetPwd": 0,
+ "isPasuse": 0,
+ "level": 0,
+ "loc": {
+  "lat": 0.0,
+  "lng": 0.0
+ },
+ "modifyTime": 1612772503,
+ "msgNum": 0,
+ "myInviteCode": "",
+ "name": "",
+ "nickname": "张益达",
+ "notLetSeeHim": false,
+ "notSeeHim": false,
+ "num": 0,
+ "offlineNoPushMsg": 0,
+ "onlinestate": 0,
+ "password": "1a850742f81ddc04da6f7648a4af0e47",
+ "payPassword": "0",
+ "phone": "18094152050",
+ "provinceId": 0,
+ "realNameCertified": 0,
+ "role": [
+  2
+ ],
+ "setAccountCount": 0,
+ "settings": {
+  "allowAtt": 1,
+  "allowGreet": 1,
+  "authSwitch": 0,
+  "beInvitedJoinRoom": 0,
+  "chatRecordTimeOut": "-1.0",
+  "chatSyncTimeLen": 30.0,
+  "closeTelephoneFind": 1,
+  "friendFromList": "1,2,3,4,5",
+  "friendsVerify": 1,
+  "hiding": -1,
+  "isKeepalive": 1,
+  "isOpenPrivacyPosition": 1,
+  "isShowMsgState": 1,
+  "isSkidRemoveHistoryMsg": 1,
+  "isTyping": 0,
+  "isUseGoogleMap": 0,
+  "isVibration": 0,
+  "multipleDevices": 1,
+  "nameSearch": 1,
+  "openService": 0,
+  "phoneSearch": 1,
+  "showLastLoginTime": -1,
+  "showTelephone": -1
+ },
+ "sex": 1,
+ "showLastLoginTime": 1612835799,
+ "status": 1,
+ "telephone": "8618094152050",
+ "totalConsume": 0.0,
+ "totalRecharge": 0.0,
+ "userId": 100164,
+ "userKey": "aee198505eda1e401e36f36e2c0f4ab5",
+ "userType": 2,
+ "vip": 0,
+ "walletUserNo": 0,
+ "withdrawBurnReadTime": 0
+}"#;
+
+fn imapi(app: &TestApp) -> String {
+    app.store().cfg.imapi.clone()
+}
+
+#[actix_web::test]
+async fn self_get_is_the_seed_document_on_get_and_post() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let token = app.token_for(100164).await;
+    let mut expected: Value = serde_json::from_str(SEED_1_1).unwrap();
+    // The loaded seed replaces the capture's password hash with one of a known
+    // password (see `seed.rs`); the owner is answered whatever is stored.
+    let stored = app.dump(&imapi(&app), "user").await;
+    let me = stored
+        .iter()
+        .find(|d| d.get_i32("_id") == Ok(100164))
+        .unwrap();
+    expected["password"] = json!(me.get_str("password").unwrap());
+    for (status, body) in [
+        app.get("/user/get", &[("access_token", &token), ("flag", "rw")])
+            .await,
+        app.post_form(
+            "/user/get",
+            &[("access_token", &token), ("userId", "100164")],
+        )
+        .await,
+        app.get("/user/get", &[("access_token", &token), ("userId", "0")])
+            .await,
+    ] {
+        assert_eq!(status, 200);
+        assert_eq!(body["resultCode"], 1);
+        assert!(body["currentTime"].as_i64().unwrap() > 1_600_000_000_000);
+        assert!(body.get("resultMsg").is_none());
+        assert_eq!(body["data"], expected);
+        // Same key order as fastjson (sorted), nested too.
+        assert_eq!(
+            serde_json::to_string(&body["data"]).unwrap(),
+            serde_json::to_string(&expected).unwrap()
+        );
+    }
+}
+
+#[actix_web::test]
+async fn another_users_profile_hides_secrets_and_counters() {
+    let app = TestApp::start().await;
+    let db = imapi(&app);
+    app.insert(
+        &db,
+        "user",
+        vec![
+            doc! {"_id": 100300, "nickname": "me", "account": "100300111111", "password": "p1",
+            "payPassword": "", "settings": {"hiding": -1}, "userType": 2, "role": [2]},
+            doc! {"_id": 100301, "nickname": "他", "account": "100301222222",
+            "password": "secret-hash", "payPassword": "pay-hash", "userKey": "uk",
+            "balance": 12.5, "balanceSafe": "x", "offlineNoPushMsg": 1, "openid": "o",
+            "dhMsgPrivateKey": "dh", "rsaMsgPrivateKey": "rsa", "loginLog": {"loginTime": 1i64},
+            "attCount": 3, "fansCount": 4, "friendsCount": 5, "msgNum": 6,
+            "totalRecharge": 7.5, "totalConsume": 8.5, "telephone": "8613000000000",
+            "settings": {"showTelephone": -1, "allowAtt": 1}, "loc": {"lng": 1.5, "lat": 2.5},
+            "sex": 0, "status": 1},
+        ],
+    )
+    .await;
+    app.insert(
+        &db,
+        "u_friends",
+        vec![
+            doc! {"userId": 100300, "toUserId": 100301, "status": 2, "toNickname": "他",
+            "blacklist": 0, "isBeenBlack": 0, "createTime": 5i64},
+        ],
+    )
+    .await;
+    let token = app.token_for(100300).await;
+    let (s, b) = app
+        .get(
+            "/user/get",
+            &[("access_token", &token), ("userId", "100301")],
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(b["resultCode"], 1);
+    let d = &b["data"];
+    assert_eq!(d["userId"], 100301);
+    assert_eq!(d["nickname"], "他");
+    for hidden in [
+        "password",
+        "userKey",
+        "balance",
+        "balanceSafe",
+        "offlineNoPushMsg",
+        "openid",
+        "dhMsgPrivateKey",
+        "rsaMsgPrivateKey",
+        "loginLog",
+        "_id",
+    ] {
+        assert!(d.get(hidden).is_none(), "{hidden} leaked: {d}");
+    }
+    assert_eq!(d["payPassword"], "0");
+    assert_eq!(d["attCount"], 0);
+    assert_eq!(d["fansCount"], 0);
+    assert_eq!(d["friendsCount"], 0);
+    assert_eq!(d["msgNum"], 0);
+    assert_eq!(d["totalRecharge"], json!(0.0));
+    assert_eq!(d["totalConsume"], json!(0.0));
+    assert_eq!(d["settings"], json!({"allowAtt": 1, "showTelephone": -1}));
+    assert_eq!(
+        serde_json::to_string(&d["loc"]).unwrap(),
+        r#"{"lat":2.5,"lng":1.5}"#
+    );
+    // The caller's relation to that user rides along (UserVo.friends).
+    assert_eq!(d["friends"]["status"], 2);
+    assert_eq!(d["friends"]["toUserId"], 100301);
+    assert!(d["friends"].get("_id").is_none());
+
+    // The owner, by contrast, gets the password hash and a set pay password as "1",
+    // but never the balance.
+    let t2 = app.token_for(100301).await;
+    let (_, b) = app.post_form("/user/get", &[("access_token", &t2)]).await;
+    let d = &b["data"];
+    assert_eq!(d["password"], "secret-hash");
+    assert_eq!(d["payPassword"], "1");
+    assert_eq!(d["userKey"], "uk");
+    assert_eq!(d["friendsCount"], 5);
+    assert_eq!(d["totalRecharge"], json!(7.5));
+    assert!(d.get("balance").is_none());
+    assert!(d.get("balanceSafe").is_none());
+    assert!(d.get("friends").is_none());
+}
+
+#[actix_web::test]
+async fn by_account_and_unknown_users() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let token = app.token_for(100164).await;
+    let (_, b) = app
+        .get(
+            "/user/get",
+            &[("access_token", &token), ("userId", "100158644641")],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1);
+    assert_eq!(b["data"]["userId"], 100158);
+    assert!(b["data"].get("password").is_none());
+
+    let before = app.snapshot().await;
+    for uid in ["999999", "nobody"] {
+        let (s, b) = app
+            .get("/user/get", &[("access_token", &token), ("userId", uid)])
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(
+            b,
+            json!({"detailMsg": "", "resultCode": 100211, "resultMsg": "该用户不存在"})
+        );
+    }
+    let (_, b) = app.get("/user/get", &[("userId", "100164")]).await;
+    assert_eq!(b["resultCode"], 1030101);
+    let (_, b) = app.get("/user/get", &[("access_token", "bogus")]).await;
+    assert_eq!(b["resultCode"], 1030102);
+    assert_eq!(app.snapshot().await, before);
+}
