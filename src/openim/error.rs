@@ -5,6 +5,8 @@
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use serde_json::json;
 
+use crate::store::{Refusal, StoreError};
+
 #[derive(Debug, thiserror::Error)]
 #[error("{code} {msg}: {detail}")]
 pub struct OpenImError {
@@ -37,7 +39,7 @@ impl OpenImError {
         Self::new(1004, "RecordNotFoundError", detail)
     }
     pub fn internal(detail: impl std::fmt::Display) -> Self {
-        tracing::error!("openim request failed: {detail}");
+        tracing::error!(cause = %detail, "openim request failed");
         Self::new(500, "ServerInternalError", "")
     }
     pub fn with_status(mut self, status: StatusCode) -> Self {
@@ -46,9 +48,29 @@ impl OpenImError {
     }
 }
 
+impl From<StoreError> for OpenImError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(d) => {
+                tracing::error!(cause = %d, "openim request failed: database unavailable");
+                OpenImError::new(500, "ServerInternalError", "")
+                    .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            }
+            StoreError::Failed(d) | StoreError::Corrupt(d) => OpenImError::internal(d),
+            StoreError::Refused(Refusal::NoPermission) => {
+                OpenImError::no_permission("no permission")
+            }
+            StoreError::Refused(Refusal::Invalid(name)) => {
+                OpenImError::args(format!("{name} is invalid"))
+            }
+            StoreError::Refused(r) => OpenImError::not_found(format!("{r:?}")),
+        }
+    }
+}
+
 impl From<mongodb::error::Error> for OpenImError {
     fn from(e: mongodb::error::Error) -> Self {
-        OpenImError::internal(e)
+        StoreError::from(e).into()
     }
 }
 

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::http::endpoint::{int, string, Endpoint, Routes};
 use crate::http::params::Params;
+use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::sessions::Kind;
 use crate::store::users::new_user_doc;
@@ -49,10 +50,7 @@ async fn register(state: web::Data<AppState>, p: Params) -> ShikuResult<HttpResp
     }
     let telephone = format!("{area}{phone}");
     if state.store.user_by_telephone(&telephone).await?.is_some() {
-        return Err(ShikuError::coded(
-            crate::shiku::error::code::PHONE_REGISTERED,
-            "手机号码已注册!",
-        ));
+        return Err(codes::PHONE_TAKEN.into());
     }
     // Stored as the newer server stores it; clients send md5(password).
     let stored = crate::secure::login_password_from_md5(&password.to_ascii_lowercase())

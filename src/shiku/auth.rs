@@ -31,6 +31,7 @@ impl AppState {
     /// expired one, 10110 for a bad signature when signing is on.
     pub async fn user(&self, req: &HttpRequest, params: &Params) -> ShikuResult<i64> {
         let (user_id, token) = self.user_of_kind(req, params, Kind::Login).await?;
+        crate::http::logging::record_user(user_id);
         if self.cfg.auth_api {
             self.check_user_signature(req, params, user_id, token)
                 .await?;
@@ -70,7 +71,7 @@ impl AppState {
         match token(req, params) {
             None => Ok(None),
             Some(t) if t.len() > 128 => Ok(None),
-            Some(t) => self.sessions.user_of(Kind::Login, t).await,
+            Some(t) => Ok(self.sessions.user_of(Kind::Login, t).await?),
         }
     }
 

@@ -10,6 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::http::endpoint::{int, string, Endpoint, Routes};
 use crate::http::params::Params;
+use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::msgs::NewMessage;
 use crate::store::sessions::Kind;
@@ -54,9 +55,11 @@ async fn login(
         .await?
         .ok_or_else(|| ShikuError::Failure("账号不存在".into()))?;
     let uid = num(&user, "_id").ok_or_else(|| ShikuError::Failure("账号不存在".into()))?;
-    let role = state.store.console_role(uid).await?.ok_or_else(|| {
-        ShikuError::coded(crate::shiku::error::code::CONSOLE_NO_PERMISSION, "权限不足")
-    })?;
+    let role = state
+        .store
+        .console_role(uid)
+        .await?
+        .ok_or_else(|| ShikuError::from(codes::CONSOLE_NO_PERMISSION_MSG))?;
     if num(&role, "status") == Some(-1) {
         return Err(ShikuError::Failure("您的账号已被禁用".into()));
     }
@@ -129,7 +132,7 @@ async fn one_send_one(
         }
         Some(_) => return Err(ShikuError::invalid("messageId")),
     };
-    let not_found = || ShikuError::coded(crate::shiku::error::code::USER_NOT_EXIST, "该用户不存在");
+    let not_found = || ShikuError::from(codes::NO_USER);
     let from = state
         .store
         .user_by_phone(send_phone)
@@ -143,7 +146,7 @@ async fn one_send_one(
     let from_id = num(&from, "_id").ok_or_else(not_found)?;
     let to_id = num(&to, "_id").ok_or_else(not_found)?;
     if from_id == to_id {
-        return Err(ShikuError::coded(100508, "不能操作自己"));
+        return Err(ShikuError::from(codes::NOT_OPERATE_SELF));
     }
     let m = NewMessage {
         message_id,

@@ -6,6 +6,9 @@
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use serde_json::json;
 
+use super::codes::{self as code, Code};
+use crate::store::{Refusal, StoreError};
+
 const PARAMS_MSG: &str = "请求参数验证失败，缺少必填参数或参数错误";
 
 #[derive(Debug, thiserror::Error)]
@@ -45,32 +48,6 @@ pub enum ShikuError {
 
 pub type ShikuResult<T> = Result<T, ShikuError>;
 
-/// Result codes of the original (`KConstants.ResultCode`).
-pub mod code {
-    pub const SUCCESS: i32 = 1;
-    pub const TOKEN_MISSING: i32 = 1030101;
-    pub const TOKEN_INVALID: i32 = 1030102;
-    /// `ParamsAuthFail`: missing or unparsable parameter (Spring binding errors).
-    pub const PARAM_MISSING: i32 = 1010101;
-    pub const PARAM_INVALID: i32 = 1010101;
-    pub const INTERNAL: i32 = 1020101;
-    pub const FAILURE: i32 = 0;
-    pub const NO_PERMISSION: i32 = 1030104;
-    /// `AUTH_FAILED`: a signature or login MAC that does not verify.
-    pub const AUTH_FAILED: i32 = 10110;
-    /// `NO_PERMISSION` of the console login (no console role).
-    pub const CONSOLE_NO_PERMISSION: i32 = 10111;
-    /// `LoginTokenInvalid`: an unknown or expired auto-login token.
-    pub const LOGIN_TOKEN_INVALID: i32 = 1030112;
-    pub const ACCOUNT_LOCKED: i32 = 1040304;
-    pub const ACCOUNT_NOT_EXIST: i32 = 1040101;
-    pub const ACCOUNT_OR_PASSWORD_INCORRECT: i32 = 1040102;
-    pub const PHONE_REGISTERED: i32 = 1040107;
-    pub const DATA_NOT_EXISTS: i32 = 100109;
-    pub const USER_NOT_EXIST: i32 = 100211;
-    pub const NOT_ROOM: i32 = 100411;
-}
-
 impl ShikuError {
     /// A missing required parameter; `name` goes to `detailMsg`.
     pub fn missing(name: &str) -> Self {
@@ -82,6 +59,14 @@ impl ShikuError {
     }
     pub fn coded(code: i32, msg: impl Into<String>) -> Self {
         ShikuError::Coded(code, msg.into())
+    }
+
+    /// `JSONMessage.failureByErrCode(code)`: a returned (not thrown) failure,
+    /// whose envelope carries `currentTime` and no `detailMsg`.
+    pub fn returned(c: Code) -> actix_web::HttpResponse {
+        actix_web::HttpResponse::Ok().json(
+            json!({"currentTime": crate::util::now_ms(), "resultCode": c.code, "resultMsg": c.msg}),
+        )
     }
 
     pub fn result_code(&self) -> i32 {
@@ -113,15 +98,24 @@ impl ShikuError {
     }
 }
 
+impl From<StoreError> for ShikuError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(d) => ShikuError::Unavailable(d),
+            StoreError::Failed(d) | StoreError::Corrupt(d) => ShikuError::Internal(d),
+            StoreError::Refused(r) => match r {
+                Refusal::NoPermission => code::NO_PERMISSION.into(),
+                Refusal::NoRoom => code::NOT_ROOM.into(),
+                Refusal::NotMember => code::NOT_MEMBER.into(),
+                Refusal::Invalid(name) => ShikuError::invalid(name),
+            },
+        }
+    }
+}
+
 impl From<mongodb::error::Error> for ShikuError {
     fn from(e: mongodb::error::Error) -> Self {
-        use mongodb::error::ErrorKind;
-        match *e.kind {
-            ErrorKind::ServerSelection { .. }
-            | ErrorKind::Io(_)
-            | ErrorKind::ConnectionPoolCleared { .. } => ShikuError::Unavailable(e.to_string()),
-            _ => ShikuError::Internal(e.to_string()),
-        }
+        StoreError::from(e).into()
     }
 }
 

@@ -7,9 +7,10 @@ use serde_json::{json, Map, Value};
 
 use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
+use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::friends::{PageQuery, STATUS_FRIENDS, SYSTEM_USER_ID};
-use crate::util::{bson_to_json, now_ms, now_s, num, page_data};
+use crate::util::{bson_to_json, now_s, num, page_data};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -17,19 +18,6 @@ pub fn routes(r: &mut Routes) {
         .add(&FRIENDS_ATTENTION_LIST, attention_list)
         .add(&FRIEND_GROUP_LIST, friend_group_list)
         .add(&FRIENDS_ADD, add);
-}
-
-/// `NotAddSelf`.
-pub const NOT_ADD_SELF: (i32, &str) = (100501, "不能添加自己");
-/// `FriendsIsExist`.
-pub const FRIENDS_IS_EXIST: (i32, &str) = (100512, "对方已经是你的好友");
-/// `UserNotExist`.
-pub const USER_NOT_EXIST: (i32, &str) = (100211, "该用户不存在");
-
-/// `JSONMessage.failureByErrCode(code)`: a returned (not thrown) failure, so
-/// the envelope carries `currentTime` and no `detailMsg`.
-fn failure_by_code((code, msg): (i32, &str)) -> HttpResponse {
-    HttpResponse::Ok().json(json!({"currentTime": now_ms(), "resultCode": code, "resultMsg": msg}))
 }
 
 type DefaultValue = fn() -> Value;
@@ -221,18 +209,18 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     let me = state.user(&req, &p).await?;
     let to = p.i32_required("toUserId")? as i64;
     if to == me {
-        return Ok(failure_by_code(NOT_ADD_SELF));
+        return Ok(ShikuError::returned(codes::NOT_ADD_SELF));
     }
     if let Some(f) = state.store.friend(me, to).await? {
         if num(&f, "status") == Some(STATUS_FRIENDS as i64) {
-            return Ok(failure_by_code(FRIENDS_IS_EXIST));
+            return Ok(ShikuError::returned(codes::FRIENDS_IS_EXIST));
         }
     }
     let Some(to_user) = state.store.user_by_id(to).await? else {
-        return Err(ShikuError::coded(USER_NOT_EXIST.0, USER_NOT_EXIST.1));
+        return Err(codes::NO_USER.into());
     };
     let Some(me_user) = state.store.user_by_id(me).await? else {
-        return Err(ShikuError::coded(USER_NOT_EXIST.0, USER_NOT_EXIST.1));
+        return Err(codes::NO_USER.into());
     };
     let now = now_s();
     state.store.make_friend(&me_user, &to_user, now).await?;

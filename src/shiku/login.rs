@@ -25,7 +25,7 @@ use serde_json::{json, Map, Value};
 use crate::http::endpoint::{int, string, Endpoint, Param, Routes};
 use crate::http::params::Params;
 use crate::secure;
-use crate::shiku::error::code;
+use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::sessions::{KSession, SESSION_TTL};
 use crate::store::users::password_matches;
@@ -47,13 +47,13 @@ pub fn routes(r: &mut Routes) {
 const DEVICES: [&str; 6] = ["android", "ios", "pc", "mac", "web", "chat"];
 
 fn wrong_password() -> ShikuError {
-    ShikuError::coded(code::ACCOUNT_OR_PASSWORD_INCORRECT, "帐号或密码错误")
+    codes::WRONG_PASSWORD.into()
 }
 fn auth_failed() -> ShikuError {
-    ShikuError::coded(code::AUTH_FAILED, "权限验证失败")
+    codes::AUTH_FAILED_MSG.into()
 }
 fn no_account() -> ShikuError {
-    ShikuError::coded(code::ACCOUNT_NOT_EXIST, "帐号不存在")
+    codes::NO_ACCOUNT.into()
 }
 
 /// One login attempt against the per-client login limit (HTTP 429 beyond).
@@ -162,7 +162,7 @@ async fn get_login_code(
             .store
             .user_by_account(account)
             .await?
-            .ok_or_else(|| ShikuError::coded(code::USER_NOT_EXIST, "该用户不存在"))?,
+            .ok_or_else(|| ShikuError::from(codes::NO_USER))?,
     };
     let uid = user_id_of(&user)?;
     let keys = state.store.auth_keys_of(uid).await?;
@@ -351,7 +351,7 @@ async fn login_auto_v1(
     let data = p.required("data")?;
     let salt = p.str("salt").unwrap_or("");
     let api_key = api_key(&state)?;
-    let invalid = || ShikuError::coded(code::LOGIN_TOKEN_INVALID, "身份认证已失效,请重新登陆");
+    let invalid = || ShikuError::from(codes::LOGIN_TOKEN_EXPIRED);
     if login_token.len() > 128 {
         return Err(invalid());
     }
@@ -616,7 +616,7 @@ async fn login_success(
     login: &Login,
 ) -> ShikuResult<Map<String, Value>> {
     if num(user, "status") == Some(-1) {
-        return Err(ShikuError::coded(code::ACCOUNT_LOCKED, "账号被锁定"));
+        return Err(ShikuError::from(codes::LOCKED));
     }
     let uid = user_id_of(user)?;
     let pair = state
@@ -666,7 +666,7 @@ async fn auto_login_result(
     login: &Login,
 ) -> ShikuResult<Map<String, Value>> {
     if num(user, "status") == Some(-1) {
-        return Err(ShikuError::coded(code::ACCOUNT_LOCKED, "账号被锁定"));
+        return Err(ShikuError::from(codes::LOCKED));
     }
     let keys = state.store.auth_keys_of(session.user_id).await?;
     let (mut m, prev_serial) = common_result(state, user, session, login).await?;

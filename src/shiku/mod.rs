@@ -5,6 +5,7 @@
 pub mod account;
 pub mod auth;
 pub mod basic;
+pub mod codes;
 pub mod console;
 pub mod error;
 pub mod friends;

@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 
 use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
+use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::msgs::NewMessage;
 use crate::store::names;
@@ -39,16 +40,16 @@ pub fn routes(r: &mut Routes) {
 // --- errors (KConstants.ResultCode, newer server) --------------------------------
 
 fn not_room() -> ShikuError {
-    ShikuError::coded(100411, "房间不存在")
+    codes::NOT_ROOM.into()
 }
 fn no_permission() -> ShikuError {
-    ShikuError::coded(1030104, "权限不足")
+    codes::NO_PERMISSION.into()
 }
 fn room_locked() -> ShikuError {
-    ShikuError::coded(100401, "该群组已被后台锁定")
+    codes::ROOM_LOCKED.into()
 }
 fn member_not_in_group() -> ShikuError {
-    ShikuError::coded(100409, "该成员不在群组中")
+    codes::NOT_MEMBER.into()
 }
 
 // --- helpers ---------------------------------------------------------------------
@@ -278,7 +279,7 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
         .store
         .user_by_id(me)
         .await?
-        .ok_or_else(|| ShikuError::coded(100211, "该用户不存在"))?;
+        .ok_or_else(|| ShikuError::from(codes::NO_USER))?;
     let owner_name = str_of(&owner, "nickname").to_string();
     let invited: Vec<(i64, String)> = resolve_phones(&state, &phones)
         .await?
@@ -370,8 +371,9 @@ async fn get_room(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    let (room, member) =
-        futures::try_join!(load_room(&state, &id), state.store.room_member(&id, me))?;
+    let (room, member) = futures::try_join!(load_room(&state, &id), async {
+        Ok(state.store.room_member(&id, me).await?)
+    })?;
     let mut out = room_json(&room);
     out.insert(
         "member".into(),
@@ -532,7 +534,7 @@ async fn update(
                 ));
             }
             if n > 10000 {
-                return Err(ShikuError::coded(100425, "设置群人数不得超过10000"));
+                return Err(ShikuError::from(codes::MAX_USER_SIZE));
             }
             set.insert("maxUserSize", n);
         }
@@ -624,19 +626,19 @@ async fn transfer(
     let me = state.user(&req, &p).await?;
     let to = p.i64_or("toUserId", 0)?;
     if to == 0 {
-        return Err(ShikuError::coded(100403, "请指定新群主"));
+        return Err(ShikuError::from(codes::SPECIFY_NEW_OWNER));
     }
     let id = room_id(&p)?;
     let room = open_room(&state, &id).await?;
     let owner = num(&room, "userId").unwrap_or(0);
     if to == owner {
-        return Err(ShikuError::coded(100404, "不能转让群组给自己"));
+        return Err(ShikuError::from(codes::NOT_TRANSFER_TO_SELF));
     }
     if me != owner {
         return Err(no_permission());
     }
     let Some(target) = state.store.room_member(&id, to).await? else {
-        return Err(ShikuError::coded(100405, "对方不是群成员不能转让"));
+        return Err(ShikuError::from(codes::NOT_TRANSFER_TO_NON_MEMBER));
     };
     let my_name = state
         .store
@@ -699,7 +701,7 @@ async fn member_delete(
             return Err(if role == ROLE_MEMBER {
                 no_permission()
             } else {
-                ShikuError::coded(100410, "不能移出群主")
+                ShikuError::from(codes::NOT_REMOVE_OWNER)
             });
         }
         // Dissolve (903 is only pushed: the group history is dropped with the room).
@@ -771,7 +773,7 @@ async fn member_update(
         return Err(no_permission());
     }
     if num(&room, "isNeedVerify") == Some(1) && me != owner {
-        return Err(ShikuError::coded(100421, "邀请群成员 需要群主同意"));
+        return Err(ShikuError::from(codes::INVITE_NEEDS_OWNER));
     }
     let users = resolve_phones(&state, &phones).await?;
     let ids: Vec<i64> = users.iter().map(|(u, _)| *u).collect();
@@ -782,7 +784,7 @@ async fn member_update(
         .collect();
     let max = num(&room, "maxUserSize").unwrap_or(1000);
     if max < num(&room, "userSize").unwrap_or(0) + new_users.len() as i64 {
-        return Err(ShikuError::coded(100423, "群人数已达到上限，加入人数过多"));
+        return Err(ShikuError::from(codes::ROOM_FULL));
     }
     let my_name = nickname_of(&state, me).await?;
     let jid = str_of(&room, "jid").to_string();

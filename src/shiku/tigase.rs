@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 
 use crate::http::endpoint::{int, string, Endpoint, Param, Routes, PAGE};
 use crate::http::params::Params;
+use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::names;
 use crate::store::tigase::{DeleteKind, Window};
@@ -389,7 +390,7 @@ async fn dialog_add(
     match target(&jid)? {
         Target::User(to) => {
             if adaptive && store.friend_record(uid, to).await?.is_none() {
-                return Err(ShikuError::coded(100511, "好友不存在"));
+                return Err(ShikuError::from(codes::NO_FRIEND));
             }
             store.stick_add(uid, &jid, 1).await?;
             if adaptive {

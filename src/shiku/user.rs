@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::http::endpoint::{int, Endpoint, Routes};
 use crate::http::params::Params;
+use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::util::{bson_to_json, num};
 use crate::AppState;
@@ -121,7 +122,7 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
             Err(_) => state.store.user_by_account(t).await?,
         },
     };
-    let user = user.ok_or_else(|| ShikuError::coded(100211, "该用户不存在"))?;
+    let user = user.ok_or_else(|| ShikuError::from(codes::NO_USER))?;
     let uid = num(&user, "_id").unwrap_or(0);
     let is_self = uid == me;
     let relation = if is_self {

@@ -3,10 +3,10 @@
 //! login result reports), `imapi.userRoles` (console roles) and the stored
 //! client configuration (`config`, `clientConfig`, `payConfig`).
 
+use super::error::StoreResult;
 use bson::{doc, Bson, Document};
 
 use super::{names, Store};
-use crate::shiku::ShikuResult;
 use crate::util::{int_in, now_s};
 
 /// Which stored password matched a client's MAC.
@@ -22,7 +22,7 @@ impl Store {
         self.imapi().collection(names::AUTH_KEYS)
     }
 
-    pub async fn auth_keys_of(&self, user_id: i64) -> ShikuResult<Option<Document>> {
+    pub async fn auth_keys_of(&self, user_id: i64) -> StoreResult<Option<Document>> {
         Ok(self
             .auth_keys()
             .find_one(doc! {"_id": int_in(user_id)})
@@ -41,7 +41,7 @@ impl Store {
 
     /// Stores the login password in both places the original keeps it
     /// (`updateLoginPassword`: `auth_keys.password` and `user.password`).
-    pub async fn set_login_password(&self, user_id: i64, password: &str) -> ShikuResult<()> {
+    pub async fn set_login_password(&self, user_id: i64, password: &str) -> StoreResult<()> {
         let now = now_s();
         self.auth_keys()
             .update_one(
@@ -67,7 +67,7 @@ impl Store {
         user_id: i64,
         public_key: &str,
         private_key: &str,
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         let now = now_s();
         let r = self
             .auth_keys()
@@ -97,7 +97,7 @@ impl Store {
     }
 
     /// The previous login (`userLoginLog.loginLog`), if the user has one.
-    pub async fn last_login(&self, user_id: i64) -> ShikuResult<Option<Document>> {
+    pub async fn last_login(&self, user_id: i64) -> StoreResult<Option<Document>> {
         Ok(self
             .imapi()
             .collection::<Document>(names::USER_LOGIN_LOG)
@@ -107,7 +107,7 @@ impl Store {
     }
 
     /// `updateUserLoginLog`: records this login, keeping the stored `offlineTime`.
-    pub async fn record_login(&self, user_id: i64, mut login: Document) -> ShikuResult<()> {
+    pub async fn record_login(&self, user_id: i64, mut login: Document) -> StoreResult<()> {
         login.remove("offlineTime");
         let set: Document = login
             .into_iter()
@@ -126,7 +126,7 @@ impl Store {
 
     /// The user's console role among those the console admits (`getUserRole`:
     /// 5 admin, 6 super admin, 1 guest, 4 customer service, 7 finance).
-    pub async fn console_role(&self, user_id: i64) -> ShikuResult<Option<Document>> {
+    pub async fn console_role(&self, user_id: i64) -> StoreResult<Option<Document>> {
         Ok(self
             .imapi()
             .collection::<Document>(names::USER_ROLES)
@@ -135,7 +135,7 @@ impl Store {
     }
 
     /// Records a console login on the role (`lastLoginTime`, seconds).
-    pub async fn console_logged_in(&self, user_id: i64) -> ShikuResult<()> {
+    pub async fn console_logged_in(&self, user_id: i64) -> StoreResult<()> {
         self.imapi()
             .collection::<Document>(names::USER_ROLES)
             .update_many(
@@ -147,7 +147,7 @@ impl Store {
     }
 
     /// The roles of a user (`getUserRoles`), for the login result.
-    pub async fn roles_of(&self, user_id: i64) -> ShikuResult<Vec<i64>> {
+    pub async fn roles_of(&self, user_id: i64) -> StoreResult<Vec<i64>> {
         use futures::TryStreamExt;
         let docs: Vec<Document> = self
             .imapi()
@@ -164,7 +164,7 @@ impl Store {
 
     /// The stored client configuration: `(config, clientConfig, payConfig)`,
     /// each the collection's one document (empty when absent).
-    pub async fn client_config(&self) -> ShikuResult<[Document; 3]> {
+    pub async fn client_config(&self) -> StoreResult<[Document; 3]> {
         let one = |name: &'static str| async move {
             self.imapi()
                 .collection::<Document>(name)

@@ -2,12 +2,12 @@
 //! (`userId` → `toUserId`), as the original's `Friends` entity stores them.
 //! Status: 2 = friends, 1 = following, 0 = stranger, -1 = blacklisted (older code).
 
+use super::error::StoreResult;
 use bson::{doc, Bson, Document};
 use futures::TryStreamExt;
 use pinyin::ToPinyin;
 
 use super::Store;
-use crate::shiku::ShikuResult;
 use crate::util::num;
 
 /// `Friends.Status.Friends`.
@@ -48,7 +48,7 @@ fn filter_for(q: &PageQuery<'_>) -> Document {
 
 impl Store {
     /// The relation `user_id` → `to_user_id`, if any.
-    pub async fn friend(&self, user_id: i64, to_user_id: i64) -> ShikuResult<Option<Document>> {
+    pub async fn friend(&self, user_id: i64, to_user_id: i64) -> StoreResult<Option<Document>> {
         Ok(self
             .friends()
             .find_one(doc! {"userId": user_id as i32, "toUserId": to_user_id as i32})
@@ -56,7 +56,7 @@ impl Store {
     }
 
     /// One page of a user's relations in stored (insertion) order, and the total.
-    pub async fn friends_page(&self, q: &PageQuery<'_>) -> ShikuResult<(Vec<Document>, u64)> {
+    pub async fn friends_page(&self, q: &PageQuery<'_>) -> StoreResult<(Vec<Document>, u64)> {
         let filter = filter_for(q);
         let total = self.friends().count_documents(filter.clone()).await?;
         let docs: Vec<Document> = self
@@ -72,7 +72,7 @@ impl Store {
     }
 
     /// A user's friend labels, oldest first (`imapi.friendGroup`).
-    pub async fn friend_groups(&self, user_id: i64, limit: i64) -> ShikuResult<Vec<Document>> {
+    pub async fn friend_groups(&self, user_id: i64, limit: i64) -> StoreResult<Vec<Document>> {
         Ok(self
             .imapi()
             .collection::<Document>(super::names::FRIEND_GROUP)
@@ -88,7 +88,7 @@ impl Store {
     pub async fn nicknames(
         &self,
         ids: &[i64],
-    ) -> ShikuResult<std::collections::HashMap<i64, String>> {
+    ) -> StoreResult<std::collections::HashMap<i64, String>> {
         let ids: Vec<Bson> = ids.iter().map(|i| Bson::Int32(*i as i32)).collect();
         let mut out = std::collections::HashMap::new();
         if ids.is_empty() {
@@ -116,7 +116,7 @@ impl Store {
         owner: &Document,
         to: &Document,
         now_s: i64,
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         let owner_id = num(owner, "_id").unwrap_or(0);
         let to_id = num(to, "_id").unwrap_or(0);
         let filter = doc! {"userId": owner_id as i32, "toUserId": to_id as i32};

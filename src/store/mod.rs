@@ -3,6 +3,7 @@
 //! updates, so fields this service does not know are never dropped.
 
 pub mod authkeys;
+pub mod error;
 pub mod indexes;
 pub mod msgs;
 pub mod names;
@@ -20,6 +21,8 @@ use bson::Document;
 use mongodb::{options::ClientOptions, Client, Collection, Database};
 
 use crate::config::Config;
+
+pub use error::{Refusal, StoreError, StoreResult};
 
 #[derive(Clone)]
 pub struct Store {

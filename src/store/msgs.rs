@@ -11,6 +11,7 @@
 //! Every step is idempotent on the message id, so a retried send stores nothing
 //! new and completes whatever a failed attempt left undone.
 
+use super::error::{Refusal, StoreResult};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex as StdMutex, OnceLock};
 
@@ -20,7 +21,6 @@ use serde_json::{json, Value};
 
 use super::indexes::Family;
 use super::Store;
-use crate::shiku::{ShikuError, ShikuResult};
 
 /// A message to store. `from_jid` is the full sender jid (`100164/web`,
 /// `10005/Server` for system notices).
@@ -137,9 +137,9 @@ impl Store {
     /// peer, `sender_jid`/`receiver_jid` the real from/to) and both sides'
     /// last-chat records. A message id already stored for a side is not stored
     /// again; the answer then carries the first record's `timeSend`.
-    pub async fn write_single(&self, m: &NewMessage, peer_id: i64) -> ShikuResult<Stored> {
+    pub async fn write_single(&self, m: &NewMessage, peer_id: i64) -> StoreResult<Stored> {
         if peer_id == m.from_user_id {
-            return Err(ShikuError::invalid("toUserId"));
+            return Err(Refusal::Invalid("toUserId").into());
         }
         let _lock = id_lock(&m.message_id).await;
         let message = m.message_json(1);
@@ -176,7 +176,7 @@ impl Store {
                 if existing.is_none() {
                     coll.insert_one(record).await?;
                 }
-                ShikuResult::Ok(existing)
+                StoreResult::Ok(existing)
             }
         };
         let (mine, theirs) = futures::try_join!(
@@ -204,7 +204,7 @@ impl Store {
                     self.ensure_indexes(&coll, Family::SingleLastChats).await?;
                     upsert_last_chat(&coll, key, fields, first_time).await?;
                 }
-                ShikuResult::Ok(())
+                StoreResult::Ok(())
             }
         };
         futures::try_join!(
@@ -220,9 +220,9 @@ impl Store {
 
     /// Stores a group message: one `mucmsg_<jid>` record and the room's
     /// record in `lastChats_muc` (one per room, shared by its members).
-    pub async fn write_group(&self, m: &NewMessage, room_jid: &str) -> ShikuResult<Stored> {
+    pub async fn write_group(&self, m: &NewMessage, room_jid: &str) -> StoreResult<Stored> {
         if !super::names::valid_room_jid(room_jid) {
-            return Err(ShikuError::invalid("roomJid"));
+            return Err(Refusal::Invalid("roomJid").into());
         }
         let _lock = id_lock(&m.message_id).await;
         let coll = self.mucmsg(room_jid);
@@ -288,7 +288,7 @@ async fn upsert_last_chat(
     key: Document,
     fields: Document,
     time_send: i64,
-) -> ShikuResult<()> {
+) -> StoreResult<()> {
     let mut newer = key.clone();
     newer.insert("timeSend", doc! {"$lte": time_send});
     let r = coll

@@ -6,13 +6,13 @@
 //! completes the work: member and index upserts are idempotent, and `userSize`
 //! is recounted from the member collection after every membership change.
 
+use super::error::StoreResult;
 use bson::{doc, oid::ObjectId, Bson, Document};
 use futures::TryStreamExt;
 
 use super::indexes::Family;
 use super::msgs::NewMessage;
 use super::Store;
-use crate::shiku::ShikuResult;
 use crate::util::{int_in, int_variants, num};
 
 /// `KConstants.Room_Role`.
@@ -141,21 +141,21 @@ pub fn new_notice_doc(
 }
 
 impl Store {
-    pub async fn room_by_id(&self, id: &ObjectId) -> ShikuResult<Option<Document>> {
+    pub async fn room_by_id(&self, id: &ObjectId) -> StoreResult<Option<Document>> {
         Ok(self.rooms().find_one(doc! {"_id": id}).await?)
     }
 
-    pub async fn room_by_jid(&self, jid: &str) -> ShikuResult<Option<Document>> {
+    pub async fn room_by_jid(&self, jid: &str) -> StoreResult<Option<Document>> {
         Ok(self.rooms().find_one(doc! {"jid": jid}).await?)
     }
 
-    pub async fn insert_room(&self, room: Document) -> ShikuResult<()> {
+    pub async fn insert_room(&self, room: Document) -> StoreResult<()> {
         self.rooms().insert_one(room).await?;
         Ok(())
     }
 
     /// `$set` on the room document.
-    pub async fn set_room_fields(&self, id: &ObjectId, set: Document) -> ShikuResult<()> {
+    pub async fn set_room_fields(&self, id: &ObjectId, set: Document) -> StoreResult<()> {
         self.rooms()
             .update_one(doc! {"_id": id}, doc! {"$set": set})
             .await?;
@@ -166,7 +166,7 @@ impl Store {
         &self,
         room: &ObjectId,
         user_id: i64,
-    ) -> ShikuResult<Option<Document>> {
+    ) -> StoreResult<Option<Document>> {
         Ok(self
             .room_members(room)
             .find_one(doc! {"roomId": room, "userId": int_in(user_id)})
@@ -180,7 +180,7 @@ impl Store {
         room: &ObjectId,
         nickname: Option<&str>,
         limit: i64,
-    ) -> ShikuResult<Vec<Document>> {
+    ) -> StoreResult<Vec<Document>> {
         let mut filter = doc! {"roomId": room};
         if let Some(k) = nickname {
             filter.insert(
@@ -199,7 +199,7 @@ impl Store {
     }
 
     /// Every member's userId.
-    pub async fn room_member_ids(&self, room: &ObjectId) -> ShikuResult<Vec<i64>> {
+    pub async fn room_member_ids(&self, room: &ObjectId) -> StoreResult<Vec<i64>> {
         let docs: Vec<Document> = self
             .room_members(room)
             .find(doc! {"roomId": room})
@@ -214,7 +214,7 @@ impl Store {
     }
 
     /// Stores a member unless that user is already in the room; true if added.
-    pub async fn add_room_member(&self, room: &ObjectId, member: Document) -> ShikuResult<bool> {
+    pub async fn add_room_member(&self, room: &ObjectId, member: Document) -> StoreResult<bool> {
         let coll = self.room_members(room);
         self.ensure_indexes(&coll, Family::RoomMembers).await?;
         let user_id = crate::util::num(&member, "userId").unwrap_or(0);
@@ -228,7 +228,7 @@ impl Store {
         Ok(r.upserted_id.is_some())
     }
 
-    pub async fn remove_room_member(&self, room: &ObjectId, user_id: i64) -> ShikuResult<()> {
+    pub async fn remove_room_member(&self, room: &ObjectId, user_id: i64) -> StoreResult<()> {
         self.room_members(room)
             .delete_many(doc! {"roomId": room, "userId": int_in(user_id)})
             .await?;
@@ -240,7 +240,7 @@ impl Store {
         room: &ObjectId,
         user_id: i64,
         set: Document,
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         self.room_members(room)
             .update_one(
                 doc! {"roomId": room, "userId": int_in(user_id)},
@@ -251,7 +251,7 @@ impl Store {
     }
 
     /// Sets `userSize` to the number of stored members; returns it.
-    pub async fn recount_room_users(&self, room: &ObjectId) -> ShikuResult<i64> {
+    pub async fn recount_room_users(&self, room: &ObjectId) -> StoreResult<i64> {
         let n = self
             .room_members(room)
             .count_documents(doc! {"roomId": room})
@@ -267,7 +267,7 @@ impl Store {
         user_id: i64,
         jid: &str,
         room: &ObjectId,
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         let coll = self.user_room_jids(user_id);
         self.ensure_indexes(&coll, Family::UserRoomJids).await?;
         coll.update_one(
@@ -282,7 +282,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn remove_user_room_jid(&self, user_id: i64, jid: &str) -> ShikuResult<()> {
+    pub async fn remove_user_room_jid(&self, user_id: i64, jid: &str) -> StoreResult<()> {
         self.user_room_jids(user_id)
             .delete_many(doc! {"userId": int_in(user_id), "jid": jid})
             .await?;
@@ -294,7 +294,7 @@ impl Store {
         user_id: i64,
         jid: &str,
         set: Document,
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         self.user_room_jids(user_id)
             .update_many(
                 doc! {"userId": int_in(user_id), "jid": jid},
@@ -305,7 +305,7 @@ impl Store {
     }
 
     /// The rooms a user is in (from the per-user index).
-    pub async fn user_room_ids(&self, user_id: i64) -> ShikuResult<Vec<ObjectId>> {
+    pub async fn user_room_ids(&self, user_id: i64) -> StoreResult<Vec<ObjectId>> {
         let docs: Vec<Document> = self
             .user_room_jids(user_id)
             .find(doc! {"userId": int_in(user_id)})
@@ -330,7 +330,7 @@ impl Store {
         owner: Option<(bool, i64)>,
         skip: u64,
         limit: i64,
-    ) -> ShikuResult<Vec<Document>> {
+    ) -> StoreResult<Vec<Document>> {
         let mut filter = doc! {"_id": {"$in": ids.to_vec()}};
         match owner {
             Some((true, u)) => {
@@ -353,7 +353,7 @@ impl Store {
     }
 
     /// Stores a notice and makes it the room's latest (`notice`).
-    pub async fn add_room_notice(&self, room: &ObjectId, notice: Document) -> ShikuResult<()> {
+    pub async fn add_room_notice(&self, room: &ObjectId, notice: Document) -> StoreResult<()> {
         self.room_notices().insert_one(notice.clone()).await?;
         self.set_room_fields(room, doc! {"notice": notice}).await
     }
@@ -364,7 +364,7 @@ impl Store {
         room: &ObjectId,
         skip: u64,
         limit: i64,
-    ) -> ShikuResult<Vec<Document>> {
+    ) -> StoreResult<Vec<Document>> {
         Ok(self
             .room_notices()
             .find(doc! {"roomId": room})
@@ -382,7 +382,7 @@ impl Store {
         room: &ObjectId,
         skip: u64,
         limit: i64,
-    ) -> ShikuResult<(Vec<Document>, u64)> {
+    ) -> StoreResult<(Vec<Document>, u64)> {
         let count = async {
             Ok(self
                 .room_notices()
@@ -400,7 +400,7 @@ impl Store {
         &self,
         room: Document,
         joins: &[(Document, Option<NewMessage>)],
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         let (id, jid) = (
             room.get_object_id("_id").unwrap_or_default(),
             room.get_str("jid").unwrap_or_default().to_string(),
@@ -417,7 +417,7 @@ impl Store {
         room: &ObjectId,
         jid: &str,
         joins: &[(Document, Option<NewMessage>)],
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         self.join_members(room, jid, joins).await?;
         self.recount_room_users(room).await?;
         Ok(())
@@ -432,7 +432,7 @@ impl Store {
         room: &ObjectId,
         jid: &str,
         joins: &[(Document, Option<NewMessage>)],
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         for (member, notice) in joins {
             let user_id = num(member, "userId").unwrap_or(0);
             self.add_user_room_jid(user_id, jid, room).await?;
@@ -446,7 +446,7 @@ impl Store {
 
     /// Removes a member: the user's room index entry, the member record, then
     /// the recount.
-    pub async fn leave_room(&self, room: &ObjectId, jid: &str, user_id: i64) -> ShikuResult<()> {
+    pub async fn leave_room(&self, room: &ObjectId, jid: &str, user_id: i64) -> StoreResult<()> {
         self.remove_user_room_jid(user_id, jid).await?;
         self.remove_room_member(room, user_id).await?;
         self.recount_room_users(room).await?;
@@ -454,7 +454,7 @@ impl Store {
     }
 
     /// Which of `users` already are members of the room (one query).
-    pub async fn members_among(&self, room: &ObjectId, users: &[i64]) -> ShikuResult<Vec<i64>> {
+    pub async fn members_among(&self, room: &ObjectId, users: &[i64]) -> StoreResult<Vec<i64>> {
         let ids: Vec<Bson> = users.iter().flat_map(|u| int_variants(*u)).collect();
         let docs: Vec<Document> = self
             .room_members(room)
@@ -474,7 +474,7 @@ impl Store {
         jid: &str,
         set: Document,
         notice: &NewMessage,
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         self.set_room_fields(room, set).await?;
         self.write_group(notice, jid).await?;
         Ok(())
@@ -488,7 +488,7 @@ impl Store {
         jid: &str,
         talk_time: i64,
         notice: &NewMessage,
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         self.room_members(room)
             .update_many(
                 doc! {"roomId": room},
@@ -507,7 +507,7 @@ impl Store {
         old_owner: i64,
         new_owner: i64,
         new_nickname: &str,
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         self.set_member_fields(room, new_owner, doc! {"role": ROLE_OWNER})
             .await?;
         self.set_member_fields(room, old_owner, doc! {"role": ROLE_MEMBER})
@@ -522,7 +522,7 @@ impl Store {
     /// Dissolves a room: the members' room index entries, notices, group
     /// messages and last-chat record, the members, and the room itself last,
     /// so a retried dissolve finds the room and finishes the job.
-    pub async fn dissolve_room(&self, room: &ObjectId, jid: &str) -> ShikuResult<()> {
+    pub async fn dissolve_room(&self, room: &ObjectId, jid: &str) -> StoreResult<()> {
         for member in self.room_member_ids(room).await? {
             self.remove_user_room_jid(member, jid).await?;
         }

@@ -21,14 +21,13 @@
 //! | `api:mac:<userId>:<uri><secret>` | secret (replay guard of signed requests) | 30 s |
 //! | `adminToken:userId:<token>`, `adminToken:token:<userId>` | console sessions | 30 minutes |
 
+use super::error::{StoreError, StoreResult};
 use std::time::Duration;
 
 use bson::{doc, DateTime, Document};
 use mongodb::Collection;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
-
-use crate::shiku::ShikuError;
 
 const DAY: u64 = 86400;
 /// `KConstants.Expire.DAY1 * 30`: access tokens and their session.
@@ -108,8 +107,8 @@ pub enum Sessions {
     Mongo(Collection<Document>),
 }
 
-fn redis_err(e: redis::RedisError) -> ShikuError {
-    ShikuError::Unavailable(format!("redis: {e}"))
+fn redis_err(e: redis::RedisError) -> StoreError {
+    StoreError::from(e)
 }
 
 /// A string as Redisson's JSON codec stores it.
@@ -161,7 +160,7 @@ impl Sessions {
 
     // ------------------------------------------------------------ key-value
 
-    async fn get(&self, key: &str) -> Result<Option<String>, ShikuError> {
+    async fn get(&self, key: &str) -> StoreResult<Option<String>> {
         match self {
             Sessions::Redis(cm) => cm.clone().get(key).await.map_err(redis_err),
             Sessions::Mongo(c) => Ok(c
@@ -171,7 +170,7 @@ impl Sessions {
         }
     }
 
-    async fn set_all(&self, entries: &[(String, String, Duration)]) -> Result<(), ShikuError> {
+    async fn set_all(&self, entries: &[(String, String, Duration)]) -> StoreResult<()> {
         match self {
             Sessions::Redis(cm) => {
                 let mut p = redis::pipe();
@@ -197,7 +196,7 @@ impl Sessions {
         }
     }
 
-    async fn del(&self, keys: &[String]) -> Result<(), ShikuError> {
+    async fn del(&self, keys: &[String]) -> StoreResult<()> {
         if keys.is_empty() {
             return Ok(());
         }
@@ -211,7 +210,7 @@ impl Sessions {
     }
 
     /// Reads and deletes `key` in one step, so a value is used once.
-    async fn take(&self, key: &str) -> Result<Option<String>, ShikuError> {
+    async fn take(&self, key: &str) -> StoreResult<Option<String>> {
         match self {
             Sessions::Redis(cm) => {
                 let (v, _): (Option<String>, i64) = redis::pipe()
@@ -231,7 +230,7 @@ impl Sessions {
     }
 
     /// Stores `key` only if it is absent; `false` when it was there already.
-    async fn set_new(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, ShikuError> {
+    async fn set_new(&self, key: &str, value: &str, ttl: Duration) -> StoreResult<bool> {
         match self {
             Sessions::Redis(cm) => {
                 let set: Option<String> = redis::cmd("SET")
@@ -260,14 +259,11 @@ impl Sessions {
         }
     }
 
-    async fn get_str(&self, key: &str) -> Result<Option<String>, ShikuError> {
+    async fn get_str(&self, key: &str) -> StoreResult<Option<String>> {
         Ok(self.get(key).await?.map(plain).filter(|s| !s.is_empty()))
     }
 
-    async fn get_json<T: serde::de::DeserializeOwned>(
-        &self,
-        key: &str,
-    ) -> Result<Option<T>, ShikuError> {
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> StoreResult<Option<T>> {
         Ok(self
             .get(key)
             .await?
@@ -277,7 +273,7 @@ impl Sessions {
     // ------------------------------------------------------------ tokens
 
     /// The user a token belongs to, if it is known and not expired.
-    pub async fn user_of(&self, kind: Kind, token: &str) -> Result<Option<i64>, ShikuError> {
+    pub async fn user_of(&self, kind: Kind, token: &str) -> StoreResult<Option<i64>> {
         Ok(self
             .get_str(&format!("{}:userId:{token}", kind.prefix()))
             .await?
@@ -285,14 +281,14 @@ impl Sessions {
     }
 
     /// The user's current token under the older servers' device-less key.
-    pub async fn token_of(&self, kind: Kind, user_id: i64) -> Result<Option<String>, ShikuError> {
+    pub async fn token_of(&self, kind: Kind, user_id: i64) -> StoreResult<Option<String>> {
         self.get_str(&format!("{}:token:{user_id}", kind.prefix()))
             .await
     }
 
     /// Stores both device-less mappings with the kind's expiry (console
     /// sessions, and sessions opened by older servers).
-    pub async fn save(&self, kind: Kind, user_id: i64, token: &str) -> Result<(), ShikuError> {
+    pub async fn save(&self, kind: Kind, user_id: i64, token: &str) -> StoreResult<()> {
         let p = kind.prefix();
         let ttl = kind.ttl();
         self.set_all(&[
@@ -307,7 +303,7 @@ impl Sessions {
     }
 
     /// The keys issued with an access token, if the token has a session.
-    pub async fn session(&self, token: &str) -> Result<Option<KSession>, ShikuError> {
+    pub async fn session(&self, token: &str) -> StoreResult<Option<KSession>> {
         self.get_json(&format!("sesson:{token}")).await
     }
 
@@ -320,7 +316,7 @@ impl Sessions {
         device_id: &str,
         language: &str,
         login_token: Option<&str>,
-    ) -> Result<KSession, ShikuError> {
+    ) -> StoreResult<KSession> {
         let live = match self.token_of(Kind::Login, user_id).await? {
             Some(t) if self.user_of(Kind::Login, &t).await? == Some(user_id) => Some(t),
             _ => None,
@@ -376,7 +372,7 @@ impl Sessions {
     }
 
     /// Ends one session (logout): the token, its keys and the user's pointers to it.
-    pub async fn close(&self, kind: Kind, user_id: i64, token: &str) -> Result<(), ShikuError> {
+    pub async fn close(&self, kind: Kind, user_id: i64, token: &str) -> StoreResult<()> {
         let p = kind.prefix();
         let mut keys = vec![format!("{p}:userId:{token}"), format!("sesson:{token}")];
         if self.token_of(kind, user_id).await?.as_deref() == Some(token) {
@@ -391,7 +387,7 @@ impl Sessions {
 
     /// Ends every session of a user whose password changed (`resetPassword`):
     /// the device-less token and its session.
-    pub async fn close_all(&self, user_id: i64) -> Result<(), ShikuError> {
+    pub async fn close_all(&self, user_id: i64) -> StoreResult<()> {
         if let Some(t) = self.token_of(Kind::Login, user_id).await? {
             self.close(Kind::Login, user_id, &t).await?;
         }
@@ -407,7 +403,7 @@ impl Sessions {
         user_id: i64,
         device_id: &str,
         code: &[u8],
-    ) -> Result<(), ShikuError> {
+    ) -> StoreResult<()> {
         self.set_all(&[
             (
                 format!("LOGINCODES:{user_id}"),
@@ -430,7 +426,7 @@ impl Sessions {
         &self,
         user_id: i64,
         device_id: &str,
-    ) -> Result<Option<Vec<u8>>, ShikuError> {
+    ) -> StoreResult<Option<Vec<u8>>> {
         let code = self.take(&format!("LOGINCODES:{user_id}")).await?;
         let issued_to = self
             .take(&format!("LOGINCODES:{user_id}:deviceId"))
@@ -448,7 +444,7 @@ impl Sessions {
         &self,
         user_id: i64,
         device_id: &str,
-    ) -> Result<LoginTokenKey, ShikuError> {
+    ) -> StoreResult<LoginTokenKey> {
         let k = LoginTokenKey {
             class: LOGIN_TOKEN_KEY_CLASS.into(),
             device_id: device_id.to_string(),
@@ -473,10 +469,7 @@ impl Sessions {
         Ok(k)
     }
 
-    pub async fn login_token_key(
-        &self,
-        login_token: &str,
-    ) -> Result<Option<LoginTokenKey>, ShikuError> {
+    pub async fn login_token_key(&self, login_token: &str) -> StoreResult<Option<LoginTokenKey>> {
         self.get_json(&format!("login:loginTokenKeys:{login_token}"))
             .await
     }
@@ -488,7 +481,7 @@ impl Sessions {
         user_id: i64,
         uri: &str,
         secret: &str,
-    ) -> Result<bool, ShikuError> {
+    ) -> StoreResult<bool> {
         self.set_new(
             &format!("api:mac:{user_id}:{uri}{secret}"),
             &json_str(secret),

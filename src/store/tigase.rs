@@ -9,6 +9,7 @@
 //! retried request completes the work: marks first (idempotent), then the
 //! last-chat records are recomputed from what is left (also idempotent).
 
+use super::error::{Refusal, StoreError, StoreResult};
 use std::collections::{HashMap, HashSet};
 
 use bson::{doc, oid::ObjectId, Bson, Document};
@@ -16,8 +17,6 @@ use futures::TryStreamExt;
 
 use super::indexes::Family;
 use super::{names, Store};
-use crate::shiku::error::code;
-use crate::shiku::{ShikuError, ShikuResult};
 use crate::util::{int_variants, now_ms, now_s, num};
 
 /// `MessageType.OPENREDPAKET`: group history never returns "red packet opened".
@@ -71,11 +70,11 @@ fn not_deleted() -> Document {
     doc! {"delayedTime": Bson::Null}
 }
 
-fn no_permission() -> ShikuError {
-    ShikuError::coded(code::NO_PERMISSION, "权限不足")
+fn no_permission() -> StoreError {
+    Refusal::NoPermission.into()
 }
 
-async fn collect(cursor: mongodb::Cursor<Document>) -> ShikuResult<Vec<Document>> {
+async fn collect(cursor: mongodb::Cursor<Document>) -> StoreResult<Vec<Document>> {
     Ok(cursor.try_collect().await?)
 }
 
@@ -126,7 +125,7 @@ fn last_fields_from(msg: &Document) -> Document {
 impl Store {
     // ----- rooms and members (read only; rooms are another area's) -----
 
-    pub async fn tigase_room(&self, jid: &str) -> ShikuResult<Option<Document>> {
+    pub async fn tigase_room(&self, jid: &str) -> StoreResult<Option<Document>> {
         Ok(self.rooms().find_one(doc! {"jid": jid}).await?)
     }
 
@@ -134,7 +133,7 @@ impl Store {
         &self,
         room_id: &ObjectId,
         user_id: i64,
-    ) -> ShikuResult<Option<Document>> {
+    ) -> StoreResult<Option<Document>> {
         Ok(self
             .room_members(room_id)
             .find_one(doc! {"roomId": room_id, "userId": user_id})
@@ -147,21 +146,16 @@ impl Store {
         &self,
         jid: &str,
         user_id: i64,
-    ) -> ShikuResult<(Document, Document)> {
+    ) -> StoreResult<(Document, Document)> {
         if !names::valid_room_jid(jid) {
-            return Err(ShikuError::coded(code::NOT_ROOM, "房间不存在"));
+            return Err(Refusal::NoRoom.into());
         }
-        let room = self
-            .tigase_room(jid)
-            .await?
-            .ok_or_else(|| ShikuError::coded(code::NOT_ROOM, "房间不存在"))?;
-        let oid = room
-            .get_object_id("_id")
-            .map_err(|_| ShikuError::coded(code::NOT_ROOM, "房间不存在"))?;
+        let room = self.tigase_room(jid).await?.ok_or(Refusal::NoRoom)?;
+        let oid = room.get_object_id("_id").map_err(|_| Refusal::NoRoom)?;
         let member = self
             .tigase_member(&oid, user_id)
             .await?
-            .ok_or_else(|| ShikuError::coded(100409, "该成员不在群组中"))?;
+            .ok_or(Refusal::NotMember)?;
         Ok((room, member))
     }
 
@@ -170,7 +164,7 @@ impl Store {
         &self,
         user_id: i64,
         limit: i64,
-    ) -> ShikuResult<Vec<String>> {
+    ) -> StoreResult<Vec<String>> {
         let docs = collect(
             self.user_room_jids(user_id)
                 .find(doc! {"userId": user_id})
@@ -188,7 +182,7 @@ impl Store {
     }
 
     /// The messages of a room a user hid (`room_group_msg`).
-    pub async fn hidden_room_msgs(&self, user_id: i64, jid: &str) -> ShikuResult<Vec<String>> {
+    pub async fn hidden_room_msgs(&self, user_id: i64, jid: &str) -> StoreResult<Vec<String>> {
         let docs = collect(
             self.room_group_msg()
                 .find(doc! {"userId": user_id, "roomJid": jid})
@@ -207,7 +201,7 @@ impl Store {
         user_id: i64,
         jid: &str,
         member: &Document,
-    ) -> ShikuResult<MemberView> {
+    ) -> StoreResult<MemberView> {
         Ok(Self::view_of(
             member,
             self.hidden_room_msgs(user_id, jid).await?,
@@ -236,7 +230,7 @@ impl Store {
     /// Seed 2.5: once a member has hidden messages of a room and no text
     /// message of it is left for them, the room's system messages are not shown
     /// either and the room leaves their conversation list.
-    pub async fn room_emptied_for(&self, jid: &str, view: &MemberView) -> ShikuResult<bool> {
+    pub async fn room_emptied_for(&self, jid: &str, view: &MemberView) -> StoreResult<bool> {
         if view.hidden.is_empty() {
             return Ok(false);
         }
@@ -258,7 +252,7 @@ impl Store {
         max_type: i32,
         skip: u64,
         limit: i64,
-    ) -> ShikuResult<Vec<Document>> {
+    ) -> StoreResult<Vec<Document>> {
         let mut q = doc! {"sender": user_id.to_string(), "receiver": peer.to_string()};
         if max_type > 0 {
             q.insert("contentType", doc! {"$lt": max_type});
@@ -284,7 +278,7 @@ impl Store {
         window: Window,
         skip: u64,
         limit: i64,
-    ) -> ShikuResult<Vec<Document>> {
+    ) -> StoreResult<Vec<Document>> {
         if view.blacklisted || self.room_emptied_for(jid, view).await? {
             return Ok(vec![]);
         }
@@ -316,7 +310,7 @@ impl Store {
         user_id: i64,
         window: Window,
         limit: i64,
-    ) -> ShikuResult<Vec<Document>> {
+    ) -> StoreResult<Vec<Document>> {
         let uid = user_id.to_string();
         let mut time = Document::new();
         window.apply(&mut time);
@@ -380,7 +374,7 @@ impl Store {
         user_id: i64,
         time: Document,
         limit: i64,
-    ) -> ShikuResult<Vec<Document>> {
+    ) -> StoreResult<Vec<Document>> {
         let jids = self.tigase_user_room_jids(user_id, limit).await?;
         if jids.is_empty() {
             return Ok(vec![]);
@@ -439,7 +433,7 @@ impl Store {
         &self,
         mut last: Document,
         hidden: Option<Vec<String>>,
-    ) -> ShikuResult<Option<Document>> {
+    ) -> StoreResult<Option<Document>> {
         let jid = last.get_str("jid").unwrap_or_default().to_string();
         if !names::valid_room_jid(&jid) {
             return Ok(None);
@@ -482,7 +476,7 @@ impl Store {
         user_id: i64,
         ids: &[String],
         kind: DeleteKind,
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         let uid = user_id.to_string();
         let mine_coll = self.user_msgs(user_id);
         let mine = collect(
@@ -550,7 +544,7 @@ impl Store {
         owner: &str,
         peer: &str,
         deleted: &[String],
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         let owner_id: i64 = owner.parse().unwrap_or(0);
         let lastchats = self.user_lastchats(owner_id);
         self.ensure_indexes(&lastchats, Family::SingleLastChats)
@@ -594,7 +588,7 @@ impl Store {
         jid: &str,
         ids: &[String],
         kind: DeleteKind,
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         let uid = user_id.to_string();
         let coll = self.mucmsg(jid);
         let found = collect(
@@ -675,7 +669,7 @@ impl Store {
         user_id: i64,
         pattern: &str,
         limit: i64,
-    ) -> ShikuResult<Vec<Document>> {
+    ) -> StoreResult<Vec<Document>> {
         let friends = collect(
             self.friends()
                 .find(doc! {"userId": user_id})
@@ -709,7 +703,7 @@ impl Store {
         user_id: i64,
         pattern: &str,
         limit: i64,
-    ) -> ShikuResult<Vec<(Document, Option<Document>)>> {
+    ) -> StoreResult<Vec<(Document, Option<Document>)>> {
         let rooms = collect(
             self.rooms()
                 .find(doc! {"jid": {"$in": jids}, "name": {"$regex": pattern, "$options": "i"}})
@@ -734,7 +728,7 @@ impl Store {
         user_id: i64,
         pattern: &str,
         limit: i64,
-    ) -> ShikuResult<Vec<Document>> {
+    ) -> StoreResult<Vec<Document>> {
         collect(
             self.user_msgs(user_id)
                 .find(doc! {
@@ -757,7 +751,7 @@ impl Store {
         jids: &[String],
         pattern: &str,
         limit: i64,
-    ) -> ShikuResult<Vec<Document>> {
+    ) -> StoreResult<Vec<Document>> {
         let mut out = Vec::new();
         for jid in jids {
             if out.len() as i64 >= limit {
@@ -800,7 +794,7 @@ impl Store {
     // ----- pinned dialogs -----
 
     /// Pins `jid` for the user (one record per user and jid).
-    pub async fn stick_add(&self, user_id: i64, jid: &str, is_room_flag: i32) -> ShikuResult<()> {
+    pub async fn stick_add(&self, user_id: i64, jid: &str, is_room_flag: i32) -> StoreResult<()> {
         self.stick_dialog()
             .update_one(
                 doc! {"userId": user_id, "jid": jid},
@@ -815,7 +809,7 @@ impl Store {
     }
 
     /// A user's pinned conversations, newest pin first (index `{userId, time}`).
-    pub async fn sticks_of(&self, user_id: i64, limit: i64) -> ShikuResult<Vec<Document>> {
+    pub async fn sticks_of(&self, user_id: i64, limit: i64) -> StoreResult<Vec<Document>> {
         use futures::TryStreamExt;
         Ok(self
             .stick_dialog()
@@ -827,14 +821,14 @@ impl Store {
             .await?)
     }
 
-    pub async fn stick_delete(&self, user_id: i64, jid: &str) -> ShikuResult<()> {
+    pub async fn stick_delete(&self, user_id: i64, jid: &str) -> StoreResult<()> {
         self.stick_dialog()
             .delete_many(doc! {"userId": user_id, "jid": jid})
             .await?;
         Ok(())
     }
 
-    pub async fn friend_record(&self, user_id: i64, to: i64) -> ShikuResult<Option<Document>> {
+    pub async fn friend_record(&self, user_id: i64, to: i64) -> StoreResult<Option<Document>> {
         Ok(self
             .friends()
             .find_one(doc! {"userId": user_id, "toUserId": to})
@@ -842,7 +836,7 @@ impl Store {
     }
 
     /// `openTopChatTime` (s; 0 = not on top) of the user's friend record.
-    pub async fn set_friend_top(&self, user_id: i64, to: i64, time: i64) -> ShikuResult<()> {
+    pub async fn set_friend_top(&self, user_id: i64, to: i64, time: i64) -> StoreResult<()> {
         self.friends()
             .update_one(
                 doc! {"userId": user_id, "toUserId": to},
@@ -858,7 +852,7 @@ impl Store {
         room_id: &ObjectId,
         user_id: i64,
         time: i64,
-    ) -> ShikuResult<()> {
+    ) -> StoreResult<()> {
         self.room_members(room_id)
             .update_one(
                 doc! {"roomId": room_id, "userId": user_id},

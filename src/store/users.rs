@@ -1,10 +1,10 @@
 //! `imapi.user`: the original's `User` entity (`_id` is the Int32 userId).
 
+use super::error::{StoreError, StoreResult};
 use bson::{doc, Document};
 
 use super::Store;
 use crate::secure::{login_password_from_md5, md5_hex};
-use crate::shiku::ShikuResult;
 use crate::util::int_in;
 
 /// Whether `sent` (what the client posts as `password`) matches `stored`, under
@@ -22,22 +22,22 @@ pub fn password_matches(sent: &str, stored: &str) -> bool {
 }
 
 impl Store {
-    pub async fn user_by_id(&self, user_id: i64) -> ShikuResult<Option<Document>> {
+    pub async fn user_by_id(&self, user_id: i64) -> StoreResult<Option<Document>> {
         Ok(self.users().find_one(doc! {"_id": int_in(user_id)}).await?)
     }
 
     /// By the stored `telephone` (area code + number, e.g. `8618094152050`).
-    pub async fn user_by_telephone(&self, telephone: &str) -> ShikuResult<Option<Document>> {
+    pub async fn user_by_telephone(&self, telephone: &str) -> StoreResult<Option<Document>> {
         Ok(self.users().find_one(doc! {"telephone": telephone}).await?)
     }
 
     /// By the user's public account number (`account`, e.g. `100164373329`).
-    pub async fn user_by_account(&self, account: &str) -> ShikuResult<Option<Document>> {
+    pub async fn user_by_account(&self, account: &str) -> StoreResult<Option<Document>> {
         Ok(self.users().find_one(doc! {"account": account}).await?)
     }
 
     /// By `phone` as clients type it (with or without the area code).
-    pub async fn user_by_phone(&self, phone: &str) -> ShikuResult<Option<Document>> {
+    pub async fn user_by_phone(&self, phone: &str) -> StoreResult<Option<Document>> {
         Ok(self
             .users()
             .find_one(doc! {"$or": [{"phone": phone}, {"telephone": phone}]})
@@ -46,7 +46,7 @@ impl Store {
 
     /// Next free userId: the original's counter document in `idx_user`
     /// (`{id: <last>}`), started at the largest existing user id (or 100000).
-    pub async fn next_user_id(&self) -> ShikuResult<i32> {
+    pub async fn next_user_id(&self) -> StoreResult<i32> {
         let idx = self.imapi().collection::<Document>(super::names::IDX_USER);
         if idx.find_one(doc! {}).await?.is_none() {
             let max = self
@@ -66,16 +66,16 @@ impl Store {
             .find_one_and_update(doc! {}, doc! {"$inc": {"id": 1}})
             .return_document(mongodb::options::ReturnDocument::After)
             .await?
-            .ok_or_else(|| crate::shiku::ShikuError::Internal("idx counter missing".into()))?;
+            .ok_or_else(|| StoreError::Corrupt("idx_user: no counter document".into()))?;
         Ok(crate::util::num(&d, "id").unwrap_or(0) as i32)
     }
 
-    pub async fn insert_user(&self, user: Document) -> ShikuResult<()> {
+    pub async fn insert_user(&self, user: Document) -> StoreResult<()> {
         self.users().insert_one(user).await?;
         Ok(())
     }
 
-    pub async fn count_friends(&self, user_id: i64) -> ShikuResult<u64> {
+    pub async fn count_friends(&self, user_id: i64) -> StoreResult<u64> {
         Ok(self
             .friends()
             .count_documents(doc! {"userId": int_in(user_id)})

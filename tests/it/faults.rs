@@ -125,6 +125,52 @@ async fn send_and_read(app: &TestApp, admin: &str, reader: &str, n: usize) -> Op
     (b["resultCode"] == 1).then_some(message_id)
 }
 
+/// During the outage the OpenIM and JH dialects answer 503 in their own
+/// envelopes, within the timeout (1 s here), and change nothing.
+async fn other_dialects_answer_503(app: &TestApp, openim_token: &str) {
+    let t = Instant::now();
+    let (s, b) = app
+        .post_json(
+            "/msg/send_msg",
+            &[("operationID", "fault"), ("token", openim_token)],
+            &serde_json::json!({"sendID": "100164", "recvID": "100102",
+                "content": {"content": "during the outage"}, "contentType": 101, "sessionType": 1}),
+        )
+        .await;
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "OpenIM hung {:?}",
+        t.elapsed()
+    );
+    assert_eq!(s, 503, "{b}");
+    assert_eq!(b["errCode"], 500, "{b}");
+    assert_eq!(b["errMsg"], "ServerInternalError", "{b}");
+    assert_eq!(b["errDlt"], "", "{b}");
+
+    let t = Instant::now();
+    let (s, b) = app
+        .get(
+            "/api/im/getNewestMsgListByLastTime",
+            &[
+                ("appid", "JH"),
+                ("from", "200"),
+                ("to", "2"),
+                ("fromrole", "MEMBER"),
+            ],
+        )
+        .await;
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "JH hung {:?}",
+        t.elapsed()
+    );
+    assert_eq!(s, 503, "{b}");
+    assert_eq!(
+        b,
+        serde_json::json!({"success": false, "msg": "service unavailable"})
+    );
+}
+
 /// Success, or the outage envelope: 503 with resultCode 1020101, within the timeout.
 fn check_fast_envelope(t: Instant, status: u16, b: &serde_json::Value) {
     assert!(
@@ -154,6 +200,15 @@ async fn outage_under_load_fails_fast_recovers_and_loses_no_acknowledged_send() 
         .await
         .unwrap();
     let reader = app.token_for(100164).await;
+    let (s, b) = app
+        .post_json(
+            "/auth/get_admin_token",
+            &[("operationID", "fault")],
+            &serde_json::json!({"secret": common::OPENIM_SECRET, "userID": "imAdmin"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let openim = b["data"]["token"].as_str().unwrap().to_string();
 
     let stop = AtomicBool::new(false);
     let counter = AtomicUsize::new(0);
@@ -178,6 +233,7 @@ async fn outage_under_load_fails_fast_recovers_and_loses_no_acknowledged_send() 
         tokio::time::sleep(Duration::from_secs(3)).await;
         let (hs, _) = app.get("/health", &[]).await;
         assert_eq!(hs, 503, "health during the outage");
+        other_dialects_answer_503(&app, &openim).await;
         db.restart();
         // The service reconnects by itself.
         let start = Instant::now();

@@ -57,7 +57,7 @@ pub fn test_env(prefix: &str, extra: &[(&str, &str)]) -> HashMap<String, String>
         ("JH_DB", format!("{prefix}_jh")),
         ("UPLOAD_DIR", upload_dir.to_string_lossy().to_string()),
         ("UPLOAD_BASE_URL", "http://files.test".to_string()),
-        ("MONGO_TIMEOUT_MS", "3000".to_string()),
+        ("MONGO_TIMEOUT_MS", "10000".to_string()),
         ("LOG", "warn".to_string()),
         ("OPENIM_SECRET", OPENIM_SECRET.to_string()),
         ("API_KEY", client::API_KEY.to_string()),

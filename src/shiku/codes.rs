@@ -1,0 +1,96 @@
+//! The Shiku result codes, in one place: the codes of the envelope's own
+//! failures (token, parameters, internal) and every coded refusal with the
+//! message the original answers (`KConstants.ResultCode`, `message.json`).
+
+use super::error::ShikuError;
+
+// ----- codes of the envelope's failures (messages in `ShikuError`) -----
+
+pub const SUCCESS: i32 = 1;
+pub const TOKEN_MISSING: i32 = 1030101;
+pub const TOKEN_INVALID: i32 = 1030102;
+/// `ParamsAuthFail`: missing or unparsable parameter (Spring binding errors).
+pub const PARAM_MISSING: i32 = 1010101;
+pub const PARAM_INVALID: i32 = 1010101;
+pub const INTERNAL: i32 = 1020101;
+pub const FAILURE: i32 = 0;
+pub const NO_PERMISSION_CODE: i32 = 1030104;
+/// `AUTH_FAILED`: a signature or login MAC that does not verify.
+pub const AUTH_FAILED: i32 = 10110;
+/// `NO_PERMISSION` of the console login (no console role).
+pub const CONSOLE_NO_PERMISSION: i32 = 10111;
+/// `LoginTokenInvalid`: an unknown or expired auto-login token.
+pub const LOGIN_TOKEN_INVALID: i32 = 1030112;
+pub const ACCOUNT_LOCKED: i32 = 1040304;
+pub const ACCOUNT_NOT_EXIST: i32 = 1040101;
+pub const ACCOUNT_OR_PASSWORD_INCORRECT: i32 = 1040102;
+pub const PHONE_REGISTERED: i32 = 1040107;
+pub const DATA_NOT_EXISTS: i32 = 100109;
+pub const USER_NOT_EXIST: i32 = 100211;
+pub const NOT_ROOM_CODE: i32 = 100411;
+
+// ----- coded refusals, with their messages -----
+
+/// A coded refusal of the original: `resultCode` and `resultMsg`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code {
+    pub code: i32,
+    pub msg: &'static str,
+}
+
+const fn c(code: i32, msg: &'static str) -> Code {
+    Code { code, msg }
+}
+
+impl From<Code> for ShikuError {
+    fn from(c: Code) -> Self {
+        ShikuError::Coded(c.code, c.msg.to_string())
+    }
+}
+
+/// `NO_PERMISSION`.
+pub const NO_PERMISSION: Code = c(1030104, "权限不足");
+/// `NO_PERMISSION` of the console login (no console role).
+pub const CONSOLE_NO_PERMISSION_MSG: Code = c(CONSOLE_NO_PERMISSION, "权限不足");
+/// `AccountOrPasswordIncorrect`.
+pub const WRONG_PASSWORD: Code = c(ACCOUNT_OR_PASSWORD_INCORRECT, "帐号或密码错误");
+/// `AUTH_FAILED` as a login answers it.
+pub const AUTH_FAILED_MSG: Code = c(AUTH_FAILED, "权限验证失败");
+/// `AccountNotExist`.
+pub const NO_ACCOUNT: Code = c(ACCOUNT_NOT_EXIST, "帐号不存在");
+/// `ACCOUNT_IS_LOCKED`.
+pub const LOCKED: Code = c(ACCOUNT_LOCKED, "账号被锁定");
+/// `LoginTokenInvalid`.
+pub const LOGIN_TOKEN_EXPIRED: Code = c(LOGIN_TOKEN_INVALID, "身份认证已失效,请重新登陆");
+/// `PhoneRegistered`.
+pub const PHONE_TAKEN: Code = c(PHONE_REGISTERED, "该手机号已注册");
+/// `UserNotExist`.
+pub const NO_USER: Code = c(USER_NOT_EXIST, "该用户不存在");
+/// `NotAddSelf`.
+pub const NOT_ADD_SELF: Code = c(100501, "不能添加自己");
+/// `NotOperateSelf`.
+pub const NOT_OPERATE_SELF: Code = c(100508, "不能操作自己");
+/// `FriendsNotExist`.
+pub const NO_FRIEND: Code = c(100511, "好友不存在");
+/// `FriendsIsExist`.
+pub const FRIENDS_IS_EXIST: Code = c(100512, "对方已经是你的好友");
+/// `RoomIsLock`.
+pub const ROOM_LOCKED: Code = c(100401, "该群组已被后台锁定");
+/// `SpecifyNewOwner`.
+pub const SPECIFY_NEW_OWNER: Code = c(100403, "请指定新群主");
+/// `NotTransferToSelf`.
+pub const NOT_TRANSFER_TO_SELF: Code = c(100404, "不能转让群组给自己");
+/// `NotTransferToNonMember`.
+pub const NOT_TRANSFER_TO_NON_MEMBER: Code = c(100405, "对方不是群成员不能转让");
+/// `MemberNotInGroup`.
+pub const NOT_MEMBER: Code = c(100409, "该成员不在群组中");
+/// `NotRemoveOwner`.
+pub const NOT_REMOVE_OWNER: Code = c(100410, "不能移出群主");
+/// `NotRoom`.
+pub const NOT_ROOM: Code = c(NOT_ROOM_CODE, "房间不存在");
+/// `InviteNeedOwner`.
+pub const INVITE_NEEDS_OWNER: Code = c(100421, "邀请群成员 需要群主同意");
+/// `RoomMemberAchieveMax`.
+pub const ROOM_FULL: Code = c(100423, "群人数已达到上限，加入人数过多");
+/// `MaxUserSizeExceed`.
+pub const MAX_USER_SIZE: Code = c(100425, "设置群人数不得超过10000");
