@@ -1,1 +1,4 @@
-//! Domain rules shared by the dialects.
+//! Domain rules shared by the dialects: plain functions over stored
+//! documents, no I/O.
+
+pub mod room;

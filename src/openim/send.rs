@@ -13,6 +13,7 @@ use jsonwebtoken::{errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Heade
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use crate::domain::room::{is_locked, Denied, Seat};
 use crate::http::endpoint::{
     boolean, int, note_read, object, string, Declared, Dialect, Endpoint, Routes,
 };
@@ -21,7 +22,6 @@ use crate::secure::md5_hex;
 use crate::store::msgs::NewMessage;
 use crate::store::names::valid_room_jid;
 use crate::store::openim::{platform_name, KICKED_TOKEN, NORMAL_TOKEN};
-use crate::store::rooms::{is_locked, is_muted, ROLE_ADMIN};
 use crate::util::{now_ms, now_s, num};
 use crate::AppState;
 
@@ -666,24 +666,17 @@ fn nickname(d: Option<&Document>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// OpenIM's checks of a group message's sender who is not the owner
-/// (`verify.go`), on Shiku's records: a member (1203), not muted (1402), and
-/// not in a room muted for everyone but the owner and admins (1403). The
-/// original copies a room-wide mute onto every member record, so a member's
-/// `talkTime` equal to the room's is that mute, not a personal one.
-fn group_sender_may_speak(room: &Document, member: Option<&Document>, now: i64) -> OResult<()> {
-    let Some(member) = member else {
-        return Err(OpenImError::new(1203, "NotInGroupYetError", ""));
-    };
-    let room_muted = is_muted(room, now);
-    let room_wide = room_muted && num(member, "talkTime") == num(room, "talkTime");
-    if is_muted(member, now) && !room_wide {
-        return Err(OpenImError::new(1402, "MutedInGroup", ""));
-    }
-    if room_muted && num(member, "role") != Some(ROLE_ADMIN as i64) {
-        return Err(OpenImError::new(1403, "MutedGroup", ""));
-    }
-    Ok(())
+/// OpenIM's checks of a group message's sender (`verify.go`), on Shiku's
+/// records: a member (1203), not muted (1402), and not in a room muted for
+/// everyone but the owner and admins (1403).
+fn group_sender_may_speak(room: &Document, from_id: i64, member: Option<&Document>) -> OResult<()> {
+    Seat::new(room, from_id, member)
+        .may_speak(now_s())
+        .map_err(|d| match d {
+            Denied::Muted => OpenImError::new(1402, "MutedInGroup", ""),
+            Denied::RoomMuted => OpenImError::new(1403, "MutedGroup", ""),
+            _ => OpenImError::new(1203, "NotInGroupYetError", ""),
+        })
 }
 
 pub const MSG_SEND_MSG: Endpoint = Endpoint {
@@ -808,7 +801,7 @@ async fn send_msg(
                 .room_member(&room_oid, from_id)
                 .await
                 .map_err(OpenImError::internal)?;
-            group_sender_may_speak(&room, member.as_ref(), now_s())?;
+            group_sender_may_speak(&room, from_id, member.as_ref())?;
         }
         m.to = jid.to_string();
         m.to_user_id = jid.to_string();

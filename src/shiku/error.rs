@@ -7,6 +7,7 @@ use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use serde_json::json;
 
 use super::codes::{self as code, Code};
+use crate::domain::room::Denied;
 use crate::store::{Refusal, StoreError};
 
 const PARAMS_MSG: &str = "请求参数验证失败，缺少必填参数或参数错误";
@@ -110,6 +111,19 @@ impl From<StoreError> for ShikuError {
                 Refusal::Invalid(name) => ShikuError::invalid(name),
             },
         }
+    }
+}
+
+impl From<Denied> for ShikuError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::NotMember | Denied::TargetNotMember => code::NOT_MEMBER,
+            Denied::Locked => code::ROOM_LOCKED,
+            Denied::InviteNeedsOwner => code::INVITE_NEEDS_OWNER,
+            Denied::OwnerNotRemovable => code::NOT_REMOVE_OWNER,
+            Denied::NoPermission | Denied::Muted | Denied::RoomMuted => code::NO_PERMISSION,
+        }
+        .into()
     }
 }
 

@@ -11,15 +11,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, oid::ObjectId, Document};
 use serde_json::{json, Map, Value};
 
+use crate::domain::room::{is_locked, Removal, Role, Seat};
 use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::msgs::NewMessage;
 use crate::store::names;
-use crate::store::rooms::{
-    is_locked, new_member_doc, new_notice_doc, new_room_doc, ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER,
-};
+use crate::store::rooms::{new_member_doc, new_notice_doc, new_room_doc};
 use crate::util::{entity_to_json, now_ms, now_s, num, ok, ok_data, page_data};
 use crate::AppState;
 
@@ -39,19 +38,6 @@ pub fn routes(r: &mut Routes) {
 
 // --- errors (KConstants.ResultCode, newer server) --------------------------------
 
-fn not_room() -> ShikuError {
-    codes::NOT_ROOM.into()
-}
-fn no_permission() -> ShikuError {
-    codes::NO_PERMISSION.into()
-}
-fn room_locked() -> ShikuError {
-    codes::ROOM_LOCKED.into()
-}
-fn member_not_in_group() -> ShikuError {
-    codes::NOT_MEMBER.into()
-}
-
 // --- helpers ---------------------------------------------------------------------
 
 /// `roomId` as an ObjectId (the original answers ParamsAuthFail for a bad one).
@@ -61,24 +47,20 @@ fn room_id(p: &Params) -> ShikuResult<ObjectId> {
 }
 
 async fn load_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
-    state.store.room_by_id(id).await?.ok_or_else(not_room)
+    state
+        .store
+        .room_by_id(id)
+        .await?
+        .ok_or_else(|| codes::NOT_ROOM.into())
 }
 
 /// The room, refused with 100401 when the console locked it (`s` = -1).
 async fn open_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
     let room = load_room(state, id).await?;
     if is_locked(&room) {
-        return Err(room_locked());
+        return Err(codes::ROOM_LOCKED.into());
     }
     Ok(room)
-}
-
-fn role_of(member: &Option<Document>) -> i32 {
-    member
-        .as_ref()
-        .and_then(|m| num(m, "role"))
-        .map(|r| r as i32)
-        .unwrap_or(-1)
 }
 
 fn str_of<'a>(d: &'a Document, key: &str) -> &'a str {
@@ -295,10 +277,10 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     let room = new_room_doc(id, jid, name, desc, me, &owner_name, now);
     // The owner's own 907 goes only to him as a single chat (not stored here);
     // each invited member's 907 is also a group message.
-    let mut joins = vec![(new_member_doc(id, me, &owner_name, ROLE_OWNER, now), None)];
+    let mut joins = vec![(new_member_doc(id, me, &owner_name, Role::OWNER, now), None)];
     joins.extend(invited.iter().map(|(u, nick)| {
         (
-            new_member_doc(id, *u, nick, ROLE_MEMBER, now),
+            new_member_doc(id, *u, nick, Role::MEMBER, now),
             Some(new_member_message(&room, me, &owner_name, *u, nick)),
         )
     }));
@@ -335,7 +317,7 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
         state.store.latest_notices(&id, 0, state.cfg.max_page_size),
     )?;
     let Some(member) = member else {
-        return Err(member_not_in_group());
+        return Err(codes::NOT_MEMBER.into());
     };
     let mut out = room_json(&room);
     out.insert("member".into(), member_json(&member));
@@ -458,10 +440,7 @@ async fn update(
     let attrition = p.i32_or("isAttritionNotice", -1)?;
     let room = open_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    let role = role_of(&member);
-    if role != ROLE_OWNER && role != ROLE_ADMIN {
-        return Err(no_permission());
-    }
+    Seat::new(&room, me, member.as_ref()).may_manage()?;
     let my_name = member
         .as_ref()
         .map(|m| str_of(m, "nickname").to_string())
@@ -566,10 +545,9 @@ async fn notices_page(
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
     let (index, size) = p.page(10, state.cfg.max_page_size)?;
-    load_room(&state, &id).await?;
-    if state.store.room_member(&id, me).await?.is_none() {
-        return Err(no_permission());
-    }
+    let room = load_room(&state, &id).await?;
+    let member = state.store.room_member(&id, me).await?;
+    Seat::new(&room, me, member.as_ref()).may_read()?;
     let (items, total) = state
         .store
         .room_notices_page(&id, (index * size) as u64, size)
@@ -597,10 +575,9 @@ async fn member_list(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    load_room(&state, &id).await?;
-    if state.store.room_member(&id, me).await?.is_none() {
-        return Err(no_permission());
-    }
+    let room = load_room(&state, &id).await?;
+    let member = state.store.room_member(&id, me).await?;
+    Seat::new(&room, me, member.as_ref()).may_read()?;
     let list = state
         .store
         .room_member_list(&id, p.str("keyword"), state.cfg.max_page_size)
@@ -630,13 +607,11 @@ async fn transfer(
     }
     let id = room_id(&p)?;
     let room = open_room(&state, &id).await?;
-    let owner = num(&room, "userId").unwrap_or(0);
-    if to == owner {
+    let seat = Seat::new(&room, me, None);
+    if Some(to) == seat.owner() {
         return Err(ShikuError::from(codes::NOT_TRANSFER_TO_SELF));
     }
-    if me != owner {
-        return Err(no_permission());
-    }
+    seat.may_transfer()?;
     let Some(target) = state.store.room_member(&id, to).await? else {
         return Err(ShikuError::from(codes::NOT_TRANSFER_TO_NON_MEMBER));
     };
@@ -685,41 +660,19 @@ async fn member_delete(
         .i64_opt("userId")?
         .ok_or_else(|| ShikuError::missing("userId"))?;
     let room = open_room(&state, &id).await?;
-    let owner = num(&room, "userId").unwrap_or(0);
     let jid = str_of(&room, "jid").to_string();
-    let my_member = state.store.room_member(&id, me).await?;
-    let role = if me == owner {
-        ROLE_OWNER
-    } else {
-        role_of(&my_member)
-    };
-    if role < 0 {
-        return Err(no_permission());
-    }
-    if target == owner {
-        if me != owner {
-            return Err(if role == ROLE_MEMBER {
-                no_permission()
-            } else {
-                ShikuError::from(codes::NOT_REMOVE_OWNER)
-            });
-        }
+    let (my_member, target_member) = futures::try_join!(
+        state.store.room_member(&id, me),
+        state.store.room_member(&id, target)
+    )?;
+    let seat = Seat::new(&room, me, my_member.as_ref());
+    if seat.may_remove(target, target_member.as_ref())? == Removal::Dissolve {
         // Dissolve (903 is only pushed: the group history is dropped with the room).
         state.store.dissolve_room(&id, &jid).await?;
         return Ok(ok());
     }
-    let target_member = state.store.room_member(&id, target).await?;
-    let to_role = role_of(&target_member);
-    if target != me {
-        if role == ROLE_MEMBER {
-            return Err(no_permission());
-        }
-        if role == ROLE_ADMIN && to_role == ROLE_ADMIN {
-            return Err(no_permission());
-        }
-    }
     let Some(target_member) = target_member else {
-        return Err(member_not_in_group());
+        return Err(codes::NOT_MEMBER.into());
     };
     let my_name = my_member
         .as_ref()
@@ -767,14 +720,8 @@ async fn member_update(
         return Err(ShikuError::missing("phones"));
     }
     let room = open_room(&state, &id).await?;
-    let owner = num(&room, "userId").unwrap_or(0);
     let my_member = state.store.room_member(&id, me).await?;
-    if my_member.is_none() {
-        return Err(no_permission());
-    }
-    if num(&room, "isNeedVerify") == Some(1) && me != owner {
-        return Err(ShikuError::from(codes::INVITE_NEEDS_OWNER));
-    }
+    Seat::new(&room, me, my_member.as_ref()).may_invite()?;
     let users = resolve_phones(&state, &phones).await?;
     let ids: Vec<i64> = users.iter().map(|(u, _)| *u).collect();
     let present = state.store.members_among(&id, &ids).await?;
@@ -794,7 +741,7 @@ async fn member_update(
         .enumerate()
         .map(|(i, (u, nick))| {
             (
-                new_member_doc(id, *u, nick, ROLE_MEMBER, now + 1 + i as i64),
+                new_member_doc(id, *u, nick, Role::MEMBER, now + 1 + i as i64),
                 Some(new_member_message(&room, me, &my_name, *u, nick)),
             )
         })
@@ -834,12 +781,11 @@ async fn set_offline_no_push(
         return Err(ShikuError::invalid("type"));
     }
     if target != 0 && target != me {
-        return Err(no_permission());
+        return Err(codes::NO_PERMISSION.into());
     }
     let room = load_room(&state, &id).await?;
-    if state.store.room_member(&id, me).await?.is_none() {
-        return Err(no_permission());
-    }
+    let member = state.store.room_member(&id, me).await?;
+    Seat::new(&room, me, member.as_ref()).may_read()?;
     let now = now_s();
     if kind == 0 {
         state

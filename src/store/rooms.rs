@@ -15,24 +15,7 @@ use super::msgs::NewMessage;
 use super::Store;
 use crate::util::{int_in, int_variants, num};
 
-/// `KConstants.Room_Role`.
-pub const ROLE_OWNER: i32 = 1;
-pub const ROLE_ADMIN: i32 = 2;
-pub const ROLE_MEMBER: i32 = 3;
-
-/// `s: -1`: the room was disabled from the console (`Room.s`, 1 normal).
-pub fn is_locked(room: &Document) -> bool {
-    num(room, "s") == Some(-1)
-}
-
-/// `talkTime` "greater than now: may not speak" — on a room, everyone but the
-/// owner and admins; on a member, that member. The original stores seconds; a
-/// 13-digit value is read as milliseconds rather than as a mute for ever.
-pub fn is_muted(d: &Document, now_s: i64) -> bool {
-    let t = num(d, "talkTime").unwrap_or(0);
-    let t = if t >= 100_000_000_000 { t / 1000 } else { t };
-    t > now_s
-}
+use crate::domain::room::Role;
 
 /// A new room with every default field the original stores (seed `shiku_room`);
 /// `userSize` starts at 0 like the original's entity and is recounted after the
@@ -508,9 +491,9 @@ impl Store {
         new_owner: i64,
         new_nickname: &str,
     ) -> StoreResult<()> {
-        self.set_member_fields(room, new_owner, doc! {"role": ROLE_OWNER})
+        self.set_member_fields(room, new_owner, doc! {"role": Role::OWNER})
             .await?;
-        self.set_member_fields(room, old_owner, doc! {"role": ROLE_MEMBER})
+        self.set_member_fields(room, old_owner, doc! {"role": Role::MEMBER})
             .await?;
         self.set_room_fields(
             room,

@@ -1,0 +1,267 @@
+//! Who may do what in a room, in one place: roles, the console lock, mutes,
+//! and the rules of each room action as the original applies them. Handlers
+//! of every dialect ask a [`Seat`] (the caller's place in a room) and answer a
+//! [`Denied`] with their own code.
+
+use bson::Document;
+
+use crate::util::num;
+
+/// `KConstants.Room_Role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Owner = 1,
+    Admin = 2,
+    Member = 3,
+    /// 4 (invisible), 5 (guardian) and anything newer: a member without rights.
+    Other = 9,
+}
+
+impl Role {
+    pub const OWNER: i32 = 1;
+    pub const ADMIN: i32 = 2;
+    pub const MEMBER: i32 = 3;
+
+    /// The role a member record stores (`None` without a `role` field).
+    pub fn of(member: &Document) -> Option<Role> {
+        Some(match num(member, "role")? {
+            1 => Role::Owner,
+            2 => Role::Admin,
+            3 => Role::Member,
+            _ => Role::Other,
+        })
+    }
+
+    pub fn manages(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+}
+
+/// Why a room action is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// The caller is not in the room.
+    NotMember,
+    /// The caller's role does not allow it.
+    NoPermission,
+    /// The console disabled the room (`s` = -1).
+    Locked,
+    /// The room requires the owner's consent to invite (`isNeedVerify` 1).
+    InviteNeedsOwner,
+    /// The owner cannot be removed (only leave, which dissolves the room).
+    OwnerNotRemovable,
+    /// The target of a member action is not in the room.
+    TargetNotMember,
+    /// The caller is muted personally.
+    Muted,
+    /// The room is muted for everyone but the owner and admins.
+    RoomMuted,
+}
+
+/// `s: -1`: the room was disabled from the console (`Room.s`, 1 normal).
+pub fn is_locked(room: &Document) -> bool {
+    num(room, "s") == Some(-1)
+}
+
+/// `talkTime` "greater than now: may not speak" — on a room, everyone but the
+/// owner and admins; on a member, that member. The original stores seconds; a
+/// 13-digit value is read as milliseconds rather than as a mute for ever.
+pub fn is_muted(d: &Document, now_s: i64) -> bool {
+    let t = num(d, "talkTime").unwrap_or(0);
+    let t = if t >= 100_000_000_000 { t / 1000 } else { t };
+    t > now_s
+}
+
+/// What removing a member amounts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// The owner removes himself: the room is dissolved.
+    Dissolve,
+    /// A member leaves.
+    Leave,
+    /// An owner or admin removes someone else.
+    Kick,
+}
+
+/// The caller's place in a room: the room, the caller, and the caller's
+/// member record (`None` when not in the room).
+pub struct Seat<'a> {
+    pub room: &'a Document,
+    pub user_id: i64,
+    pub member: Option<&'a Document>,
+}
+
+impl<'a> Seat<'a> {
+    pub fn new(room: &'a Document, user_id: i64, member: Option<&'a Document>) -> Self {
+        Seat {
+            room,
+            user_id,
+            member,
+        }
+    }
+
+    /// The owner's id (`userId` of the room).
+    pub fn owner(&self) -> Option<i64> {
+        num(self.room, "userId")
+    }
+
+    pub fn is_owner(&self) -> bool {
+        self.owner() == Some(self.user_id)
+    }
+
+    /// The caller's role: the owner by the room's `userId`, else the member's.
+    pub fn role(&self) -> Option<Role> {
+        if self.is_owner() {
+            return Some(Role::Owner);
+        }
+        self.member.and_then(Role::of)
+    }
+
+    /// Reading the room's members and notices: members only.
+    pub fn may_read(&self) -> Result<(), Denied> {
+        self.member.map(|_| ()).ok_or(Denied::NoPermission)
+    }
+
+    /// Changing settings, posting notices: owner and admins.
+    pub fn may_manage(&self) -> Result<(), Denied> {
+        match self.member.and_then(Role::of) {
+            Some(r) if r.manages() => Ok(()),
+            _ => Err(Denied::NoPermission),
+        }
+    }
+
+    /// Inviting: members; only the owner when the room requires consent.
+    pub fn may_invite(&self) -> Result<(), Denied> {
+        self.may_read()?;
+        if num(self.room, "isNeedVerify") == Some(1) && !self.is_owner() {
+            return Err(Denied::InviteNeedsOwner);
+        }
+        Ok(())
+    }
+
+    /// Handing the room over: the owner only.
+    pub fn may_transfer(&self) -> Result<(), Denied> {
+        if self.is_owner() {
+            Ok(())
+        } else {
+            Err(Denied::NoPermission)
+        }
+    }
+
+    /// Removing `target` (whose member record is `target_member`): anyone may
+    /// leave; the owner may remove anyone; an admin may remove members but not
+    /// admins; the owner is never removed by another.
+    pub fn may_remove(
+        &self,
+        target: i64,
+        target_member: Option<&Document>,
+    ) -> Result<Removal, Denied> {
+        let role = self.role().ok_or(Denied::NoPermission)?;
+        if Some(target) == self.owner() {
+            return match role {
+                Role::Owner => Ok(Removal::Dissolve),
+                Role::Member => Err(Denied::NoPermission),
+                _ => Err(Denied::OwnerNotRemovable),
+            };
+        }
+        let target_role = target_member.and_then(Role::of);
+        if target != self.user_id {
+            if !role.manages() || (role == Role::Admin && target_role == Some(Role::Admin)) {
+                return Err(Denied::NoPermission);
+            }
+        }
+        target_member.ok_or(Denied::TargetNotMember)?;
+        Ok(if target == self.user_id {
+            Removal::Leave
+        } else {
+            Removal::Kick
+        })
+    }
+
+    /// Sending a group message (the owner always may): a member, not muted,
+    /// and not in a room muted for everyone but the admins. The original
+    /// copies a room-wide mute onto every member record, so a member's
+    /// `talkTime` equal to the room's is that mute, not a personal one.
+    pub fn may_speak(&self, now_s: i64) -> Result<(), Denied> {
+        if self.is_owner() {
+            return Ok(());
+        }
+        let member = self.member.ok_or(Denied::NotMember)?;
+        let room_muted = is_muted(self.room, now_s);
+        let room_wide = room_muted && num(member, "talkTime") == num(self.room, "talkTime");
+        if is_muted(member, now_s) && !room_wide {
+            return Err(Denied::Muted);
+        }
+        if room_muted && Role::of(member) != Some(Role::Admin) {
+            return Err(Denied::RoomMuted);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bson::doc;
+
+    fn room() -> Document {
+        doc! {"userId": 1, "s": 1, "talkTime": 0}
+    }
+
+    #[test]
+    fn removal_rules() {
+        let r = room();
+        let owner = doc! {"userId": 1, "role": 1};
+        let admin = doc! {"userId": 2, "role": 2};
+        let admin2 = doc! {"userId": 4, "role": 2};
+        let member = doc! {"userId": 3, "role": 3};
+        let o = Seat::new(&r, 1, Some(&owner));
+        let a = Seat::new(&r, 2, Some(&admin));
+        let m = Seat::new(&r, 3, Some(&member));
+        assert_eq!(o.may_remove(1, Some(&owner)), Ok(Removal::Dissolve));
+        assert_eq!(o.may_remove(2, Some(&admin)), Ok(Removal::Kick));
+        assert_eq!(a.may_remove(3, Some(&member)), Ok(Removal::Kick));
+        assert_eq!(a.may_remove(4, Some(&admin2)), Err(Denied::NoPermission));
+        assert_eq!(
+            a.may_remove(1, Some(&owner)),
+            Err(Denied::OwnerNotRemovable)
+        );
+        assert_eq!(m.may_remove(1, Some(&owner)), Err(Denied::NoPermission));
+        assert_eq!(m.may_remove(2, Some(&admin)), Err(Denied::NoPermission));
+        assert_eq!(m.may_remove(3, Some(&member)), Ok(Removal::Leave));
+        assert_eq!(a.may_remove(9, None), Err(Denied::TargetNotMember));
+        assert_eq!(
+            Seat::new(&r, 7, None).may_remove(7, None),
+            Err(Denied::NoPermission)
+        );
+    }
+
+    #[test]
+    fn speaking_rules() {
+        let muted_room = doc! {"userId": 1, "talkTime": 2_000_000_000};
+        let member = doc! {"role": 3, "talkTime": 2_000_000_000};
+        let admin = doc! {"role": 2, "talkTime": 2_000_000_000};
+        assert_eq!(
+            Seat::new(&muted_room, 3, Some(&member)).may_speak(1_700_000_000),
+            Err(Denied::RoomMuted)
+        );
+        assert_eq!(
+            Seat::new(&muted_room, 2, Some(&admin)).may_speak(1_700_000_000),
+            Ok(())
+        );
+        assert_eq!(
+            Seat::new(&muted_room, 1, None).may_speak(1_700_000_000),
+            Ok(())
+        );
+        let r = room();
+        let personal = doc! {"role": 3, "talkTime": 2_000_000_000};
+        assert_eq!(
+            Seat::new(&r, 3, Some(&personal)).may_speak(1_700_000_000),
+            Err(Denied::Muted)
+        );
+        assert_eq!(
+            Seat::new(&r, 5, None).may_speak(1_700_000_000),
+            Err(Denied::NotMember)
+        );
+    }
+}
