@@ -116,6 +116,15 @@ pub fn int_variants(id: i64) -> Vec<Bson> {
     }
 }
 
+/// A user id as the original stores it: Int32; an id beyond Int32 (never
+/// handed out by the original) stays Int64 rather than being truncated.
+pub fn int32_id(id: i64) -> Bson {
+    match i32::try_from(id) {
+        Ok(small) => Bson::Int32(small),
+        Err(_) => Bson::Int64(id),
+    }
+}
+
 /// `{$in: [...]}` over [`int_variants`]: matches the id whichever type stored it.
 pub fn int_in(id: i64) -> Bson {
     Bson::Document(bson::doc! {"$in": int_variants(id)})

@@ -2,13 +2,13 @@
 //! (`userId` → `toUserId`), as the original's `Friends` entity stores them.
 //! Status: 2 = friends, 1 = following, 0 = stranger, -1 = blacklisted (older code).
 
-use super::error::StoreResult;
+use super::error::{StoreError, StoreResult};
 use bson::{doc, Bson, Document};
 use futures::TryStreamExt;
 use pinyin::ToPinyin;
 
 use super::Store;
-use crate::util::num;
+use crate::util::{int32_id, int_in, int_variants, num};
 
 /// `Friends.Status.Friends`.
 pub const STATUS_FRIENDS: i32 = 2;
@@ -29,7 +29,7 @@ pub struct PageQuery<'a> {
 }
 
 fn filter_for(q: &PageQuery<'_>) -> Document {
-    let mut f = doc! {"userId": q.user_id as i32};
+    let mut f = doc! {"userId": int_in(q.user_id)};
     if q.status > 0 {
         f.insert("status", q.status);
     }
@@ -51,7 +51,7 @@ impl Store {
     pub async fn friend(&self, user_id: i64, to_user_id: i64) -> StoreResult<Option<Document>> {
         Ok(self
             .friends()
-            .find_one(doc! {"userId": user_id as i32, "toUserId": to_user_id as i32})
+            .find_one(doc! {"userId": int_in(user_id), "toUserId": int_in(to_user_id)})
             .await?)
     }
 
@@ -89,7 +89,7 @@ impl Store {
         &self,
         ids: &[i64],
     ) -> StoreResult<std::collections::HashMap<i64, String>> {
-        let ids: Vec<Bson> = ids.iter().map(|i| Bson::Int32(*i as i32)).collect();
+        let ids: Vec<Bson> = ids.iter().flat_map(|i| int_variants(*i)).collect();
         let mut out = std::collections::HashMap::new();
         if ids.is_empty() {
             return Ok(out);
@@ -119,7 +119,7 @@ impl Store {
     ) -> StoreResult<()> {
         let owner_id = num(owner, "_id").unwrap_or(0);
         let to_id = num(to, "_id").unwrap_or(0);
-        let filter = doc! {"userId": owner_id as i32, "toUserId": to_id as i32};
+        let filter = doc! {"userId": int_in(owner_id), "toUserId": int_in(to_id)};
         let mut set = doc! {
             "modifyTime": now_s,
             "status": STATUS_FRIENDS,
@@ -138,7 +138,7 @@ impl Store {
             self.friends()
                 .update_one(
                     filter,
-                    doc! {"$setOnInsert": new_friend_doc(owner, to, now_s)},
+                    doc! {"$setOnInsert": new_friend_doc(owner, to, now_s)?},
                 )
                 .upsert(true)
                 .await?;
@@ -193,9 +193,11 @@ pub fn order_key(nickname: &str) -> String {
 
 /// A new relation document `owner` → `to`, field for field as the deployment
 /// stores them (seed `u_friends`).
-pub fn new_friend_doc(owner: &Document, to: &Document, now_s: i64) -> Document {
-    let owner_id = num(owner, "_id").unwrap_or(0) as i32;
-    let to_id = num(to, "_id").unwrap_or(0) as i32;
+pub fn new_friend_doc(owner: &Document, to: &Document, now_s: i64) -> StoreResult<Document> {
+    let owner_id =
+        int32_id(num(owner, "_id").ok_or_else(|| StoreError::Corrupt("user without _id".into()))?);
+    let to_id =
+        int32_id(num(to, "_id").ok_or_else(|| StoreError::Corrupt("user without _id".into()))?);
     let nickname = to.get_str("nickname").unwrap_or("").to_string();
     let hiding = to
         .get_document("settings")
@@ -229,7 +231,7 @@ pub fn new_friend_doc(owner: &Document, to: &Document, now_s: i64) -> Document {
     d.insert("toUserId", to_id);
     d.insert("toUserType", user_type(to));
     d.insert("userId", owner_id);
-    d
+    Ok(d)
 }
 
 #[cfg(test)]

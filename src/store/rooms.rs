@@ -13,7 +13,7 @@ use futures::TryStreamExt;
 use super::indexes::Family;
 use super::msgs::NewMessage;
 use super::Store;
-use crate::util::{int_in, int_variants, num};
+use crate::util::{int32_id, int_in, int_variants, num};
 
 use crate::domain::room::Role;
 
@@ -63,7 +63,7 @@ pub fn new_room_doc(
         "subject": "",
         "tags": [],
         "talkTime": 0i64,
-        "userId": owner_id as i32,
+        "userId": int32_id(owner_id),
         "userSize": 0,
         "withdrawTime": 0,
     }
@@ -100,7 +100,7 @@ pub fn new_member_doc(
         "role": role,
         "sub": 1,
         "talkTime": 0i64,
-        "userId": user_id as i32,
+        "userId": int32_id(user_id),
     }
 }
 
@@ -116,7 +116,7 @@ pub fn new_notice_doc(
         "_id": ObjectId::new(),
         "roomId": room_id,
         "text": text,
-        "userId": user_id as i32,
+        "userId": int32_id(user_id),
         "nickname": nickname,
         "time": now_s,
         "modifyTime": 0i64,
@@ -257,7 +257,7 @@ impl Store {
             doc! {"userId": int_in(user_id), "jid": jid},
             doc! {
                 "$set": {"roomId": room},
-                "$setOnInsert": {"userId": user_id as i32, "jid": jid, "offlineNoPushMsg": 0},
+                "$setOnInsert": {"userId": int32_id(user_id), "jid": jid, "offlineNoPushMsg": 0},
             },
         )
         .upsert(true)
