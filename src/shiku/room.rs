@@ -29,6 +29,8 @@ pub fn routes(r: &mut Routes) {
         .add(&ROOM_UPDATE, update)
         .add(&ROOM_NOTICES_PAGE, notices_page)
         .add(&ROOM_MEMBER_LIST, member_list)
+        .add(&ROOM_MEMBER_GET_MEMBER_LIST_BY_PAGE, member_list_by_page)
+        .add(&ROOM_MEMBER_GET, member_get)
         .add(&ROOM_TRANSFER, transfer)
         .add(&ROOM_MEMBER_DELETE, member_delete)
         .add(&ROOM_MEMBER_UPDATE, member_update)
@@ -558,6 +560,74 @@ async fn notices_page(
         size,
         total as i64,
     )))
+}
+
+pub const ROOM_MEMBER_GET_MEMBER_LIST_BY_PAGE: Endpoint = Endpoint {
+    path: "/room/member/getMemberListByPage",
+    summary: "room members paged by join time: owner and admins first (joinTime 0), then by createTime",
+    params: &[
+        string("roomId").required(),
+        int("joinTime").default(0).min(0),
+        int("pageSize").default(100).min(1),
+        int("pageIndex"),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/member/getMemberListByPage`: members only (`pageIndex` is accepted
+/// and ignored, as the original); `joinTime` in seconds (0: the first page).
+async fn member_list_by_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let join_time = p.i64_or("joinTime", 0)?;
+    if join_time < 0 {
+        return Err(ShikuError::invalid("joinTime"));
+    }
+    let size = p.i64_or("pageSize", 100)?.clamp(1, state.cfg.max_page_size);
+    p.i64_opt("pageIndex")?;
+    let room = load_room(&state, &id).await?;
+    let member = state.store.room_member(&id, me).await?;
+    let seat = Seat::new(&room, me, member.as_ref());
+    seat.may_read()?;
+    let list = state
+        .store
+        .member_page(&id, join_time, size, seat.role() == Some(Role::Owner))
+        .await?;
+    Ok(ok_data(Value::Array(list.iter().map(member_json).collect())))
+}
+
+pub const ROOM_MEMBER_GET: Endpoint = Endpoint {
+    path: "/room/member/get",
+    summary: "one member record of a room (the caller's by default)",
+    params: &[string("roomId").required(), int("userId").default(0)],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/member/get`: `userId` (0: the caller). Like the original, any
+/// logged-in user may read a member record; 100411 without the room, 100409
+/// when the user is not in it.
+async fn member_get(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let user = match p.i64_or("userId", 0)? {
+        0 => me,
+        u => u,
+    };
+    load_room(&state, &id).await?;
+    let member = state
+        .store
+        .room_member(&id, user)
+        .await?
+        .ok_or_else(|| ShikuError::from(codes::NOT_MEMBER))?;
+    Ok(ok_data(member_json(&member)))
 }
 
 pub const ROOM_MEMBER_LIST: Endpoint = Endpoint {

@@ -17,6 +17,10 @@ use crate::util::{int32_id, int_in, int_variants, num};
 
 use crate::domain::room::Role;
 
+/// Bound of the owner-and-admins head of a member page (the original lists
+/// them all; a room has a handful).
+const MAX_ADMINS: i64 = 1000;
+
 /// A new room with every default field the original stores (seed `shiku_room`);
 /// `userSize` starts at 0 like the original's entity and is recounted after the
 /// members are stored.
@@ -179,6 +183,50 @@ impl Store {
             .await?
             .try_collect()
             .await?)
+    }
+
+    /// One page of a room's members as the original pages them by join time
+    /// (`getMemberListByPageImpl`): from `join_time` 0, the owner and admins
+    /// (role, then join time) followed by ordinary members up to `size` (at
+    /// least one, whose `createTime` the client pages from); after that,
+    /// ordinary members with `createTime >= join_time` (inclusive, as the
+    /// original: the clients drop the repeated boundary member). Invisible
+    /// members (role 4) are listed to the owner only.
+    pub async fn member_page(
+        &self,
+        room: &ObjectId,
+        join_time: i64,
+        size: i64,
+        show_invisible: bool,
+    ) -> StoreResult<Vec<Document>> {
+        let mut ordinary = doc! {"roomId": room, "role": {"$gt": Role::ADMIN}};
+        if !show_invisible {
+            ordinary.insert("role", doc! {"$gt": Role::ADMIN, "$ne": 4});
+        }
+        let mut head = Vec::new();
+        if join_time == 0 {
+            head = self
+                .room_members(room)
+                .find(doc! {"roomId": room, "role": {"$lte": Role::ADMIN}})
+                .sort(doc! {"role": 1, "createTime": 1})
+                .limit(MAX_ADMINS)
+                .await?
+                .try_collect()
+                .await?;
+        } else {
+            ordinary.insert("createTime", doc! {"$gte": join_time});
+        }
+        let rest = (size - head.len() as i64).max(1);
+        let mut members: Vec<Document> = self
+            .room_members(room)
+            .find(ordinary)
+            .sort(doc! {"createTime": 1})
+            .limit(rest)
+            .await?
+            .try_collect()
+            .await?;
+        head.append(&mut members);
+        Ok(head)
     }
 
     /// Every member's userId.

@@ -1048,3 +1048,191 @@ async fn get_room_answers_the_callers_member_or_null() {
         .await;
     assert_eq!(b["resultCode"], 100411);
 }
+
+/// Adds members to the seed room "006" (copies of a seed member record with
+/// another user, role and join time) and makes 100102 an admin: owner 100164,
+/// admin 100102, members 100174 (seed join time) and `extra`.
+async fn crowded_room(app: &TestApp, extra: &[(i64, i32, i64)]) -> Vec<Document> {
+    let oid = ObjectId::parse_str(ROOM).unwrap();
+    let ms = members(app, ROOM).await;
+    let template = ms.iter().find(|m| int(m, "userId") == 100174).unwrap();
+    let coll = app.store().room_members(&oid);
+    coll.update_one(
+        doc! {"roomId": oid, "userId": 100102},
+        doc! {"$set": {"role": 2}},
+    )
+    .await
+    .unwrap();
+    for (user, role, joined) in extra {
+        let mut m = template.clone();
+        m.insert("_id", ObjectId::new());
+        m.insert("userId", *user as i32);
+        m.insert("role", *role);
+        m.insert("createTime", *joined);
+        m.insert("nickname", format!("m{user}"));
+        coll.insert_one(m).await.unwrap();
+    }
+    members(app, ROOM).await
+}
+
+fn user_ids(b: &Value) -> Vec<i64> {
+    b["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("data is not an array: {b}"))
+        .iter()
+        .map(|m| m["userId"].as_i64().unwrap())
+        .collect()
+}
+
+/// Android's group member screen (GET `joinTime`/`pageSize` 50, then the next
+/// page from the last member's `createTime`) and QZ's member picker (POST form
+/// `pageIndex 0, pageSize 999` with its signing parameters, no `joinTime`).
+#[actix_web::test]
+async fn member_list_by_page_pages_by_join_time() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let seed_joined = int(
+        members(&app, ROOM)
+            .await
+            .iter()
+            .find(|m| int(m, "userId") == 100174)
+            .unwrap(),
+        "createTime",
+    );
+    let t = seed_joined;
+    let before = crowded_room(
+        &app,
+        &[(200001, 3, t + 10), (200002, 4, t + 20), (200003, 3, t + 30)],
+    )
+    .await;
+    let owner = app.token_for(100164).await;
+    let member = app.token_for(100174).await;
+    let outsider = app.token_for(100158).await;
+
+    // Android, the owner: admins first, then everyone by join time (role 4 too).
+    let (s, b) = app
+        .get(
+            "/room/member/getMemberListByPage",
+            &[
+                ("access_token", owner.as_str()),
+                ("roomId", ROOM),
+                ("joinTime", "0"),
+                ("pageSize", "50"),
+            ],
+        )
+        .await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    assert_eq!(
+        user_ids(&b),
+        vec![100164, 100102, 100174, 200001, 200002, 200003]
+    );
+    let first = &b["data"][0];
+    assert_eq!(first["role"], 1);
+    assert!(first["createTime"].is_i64(), "{first}");
+    assert!(first["nickname"].is_string(), "{first}");
+    assert!(first.get("roomId").is_none() && first.get("_id").is_none());
+
+    // A member: the invisible one is hidden; pages of 3 from join time.
+    let page = |join: String| {
+        let member = member.clone();
+        let app = &app;
+        async move {
+            app.get(
+                "/room/member/getMemberListByPage",
+                &[
+                    ("access_token", member.as_str()),
+                    ("roomId", ROOM),
+                    ("joinTime", join.as_str()),
+                    ("pageSize", "3"),
+                ],
+            )
+            .await
+        }
+    };
+    let (_, b) = page("0".into()).await;
+    assert_eq!(user_ids(&b), vec![100164, 100102, 100174]);
+    let last = b["data"][2]["createTime"].as_i64().unwrap();
+    let (_, b) = page(last.to_string()).await;
+    // Inclusive, as the original: the boundary member comes again.
+    assert_eq!(user_ids(&b), vec![100174, 200001, 200003]);
+    let (_, b) = page((t + 31).to_string()).await;
+    assert_eq!(b["data"], json!([]));
+
+    // QZ: POST form, pageIndex 0, pageSize 999, its signing parameters.
+    let (s, b) = app
+        .post_form(
+            "/room/member/getMemberListByPage",
+            &[
+                ("access_token", owner.as_str()),
+                ("pageIndex", "0"),
+                ("pageSize", "999"),
+                ("roomId", ROOM),
+                ("token", "task-system-token"),
+                ("salt", "1700000000000"),
+                ("secret", "c2lnbmVkLWJ5LXF6"),
+            ],
+        )
+        .await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    assert_eq!(user_ids(&b).len(), 6);
+
+    // Refusals: not a member, no room, bad ids; nothing changes.
+    for (tok, room, join, code) in [
+        (&outsider, ROOM, "0", 1030104),
+        (&owner, "60332a72d656fd634b20f2ff", "0", 100411),
+        (&owner, "zz", "0", 1010101),
+        (&owner, ROOM, "x", 1010101),
+        (&owner, ROOM, "-5", 1010101),
+    ] {
+        let (s, b) = app
+            .get(
+                "/room/member/getMemberListByPage",
+                &[("access_token", tok.as_str()), ("roomId", room), ("joinTime", join)],
+            )
+            .await;
+        assert_eq!((s, b["resultCode"].as_i64()), (200, Some(code)), "{room} {join}: {b}");
+    }
+    assert_eq!(members(&app, ROOM).await, before);
+}
+
+/// WX's `getMember(roomId, userId)` after a "member joined" message: one
+/// member object; any logged-in user may read it, as in the original.
+#[actix_web::test]
+async fn member_get_answers_one_member() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let outsider = app.token_for(100158).await;
+    let (s, b) = app
+        .post_form(
+            "/room/member/get",
+            &[("access_token", outsider.as_str()), ("roomId", ROOM), ("userId", "100174")],
+        )
+        .await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    let m = &b["data"];
+    assert_eq!(m["userId"], 100174);
+    assert_eq!(m["role"], 3);
+    assert!(m["nickname"].is_string() && m["createTime"].is_i64(), "{m}");
+    assert!(m.get("roomId").is_none() && m.get("_id").is_none());
+    // Default: the caller.
+    let (_, b) = app
+        .get("/room/member/get", &[("access_token", owner.as_str()), ("roomId", ROOM)])
+        .await;
+    assert_eq!(b["data"]["userId"], 100164);
+    assert_eq!(b["data"]["role"], 1);
+    for (room, user, code) in [
+        (ROOM, "100158", 100409),
+        ("60332a72d656fd634b20f2ff", "100174", 100411),
+        ("zz", "100174", 1010101),
+        (ROOM, "abc", 1010101),
+    ] {
+        let (s, b) = app
+            .get(
+                "/room/member/get",
+                &[("access_token", owner.as_str()), ("roomId", room), ("userId", user)],
+            )
+            .await;
+        assert_eq!((s, b["resultCode"].as_i64()), (200, Some(code)), "{room} {user}: {b}");
+    }
+}
