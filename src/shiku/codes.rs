@@ -94,3 +94,5 @@ pub const INVITE_NEEDS_OWNER: Code = c(100421, "邀请群成员 需要群主同�
 pub const ROOM_FULL: Code = c(100423, "群人数已达到上限，加入人数过多");
 /// `MaxUserSizeExceed`.
 pub const MAX_USER_SIZE: Code = c(100425, "设置群人数不得超过10000");
+/// `GroupNameExist`.
+pub const LABEL_NAME_TAKEN: Code = c(100701, "分组名称已存在");

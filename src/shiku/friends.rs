@@ -16,7 +16,6 @@ use crate::AppState;
 pub fn routes(r: &mut Routes) {
     r.add(&FRIENDS_PAGE, page)
         .add(&FRIENDS_ATTENTION_LIST, attention_list)
-        .add(&FRIEND_GROUP_LIST, friend_group_list)
         .add(&FRIENDS_ADD, add);
 }
 
@@ -161,39 +160,6 @@ async fn attention_list(
     Ok(crate::util::ok_data(Value::Array(
         relations_json(&state, &docs).await?,
     )))
-}
-
-pub const FRIEND_GROUP_LIST: Endpoint = Endpoint {
-    path: "/friendGroup/list",
-    summary: "the caller's friend labels",
-    ..Endpoint::shiku("", "")
-};
-
-/// `/friendGroup/list`: the caller's friend labels (`friendGroup`: `groupId`,
-/// `userId`, `groupName`, `userIdList`, `createTime`).
-async fn friend_group_list(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    p: Params,
-) -> ShikuResult<HttpResponse> {
-    let me = state.user(&req, &p).await?;
-    let docs = state
-        .store
-        .friend_groups(me, state.cfg.max_page_size)
-        .await?;
-    let items = docs
-        .iter()
-        .map(|d| {
-            let mut d = d.clone();
-            let id = d.remove("_id");
-            let mut v = crate::util::doc_to_json(&d);
-            if let Some(id) = id {
-                v["groupId"] = bson_to_json(&id);
-            }
-            v
-        })
-        .collect();
-    Ok(crate::util::ok_data(Value::Array(items)))
 }
 
 pub const FRIENDS_ADD: Endpoint = Endpoint {

@@ -9,6 +9,7 @@ pub mod codes;
 pub mod console;
 pub mod error;
 pub mod friends;
+pub mod labels;
 pub mod login;
 pub mod room;
 pub mod tigase;
@@ -25,6 +26,7 @@ pub fn routes(r: &mut Routes) {
     account::routes(r);
     user::routes(r);
     friends::routes(r);
+    labels::routes(r);
     room::routes(r);
     tigase::routes(r);
     upload::routes(r);

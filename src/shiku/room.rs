@@ -564,7 +564,8 @@ async fn notices_page(
 
 pub const ROOM_MEMBER_GET_MEMBER_LIST_BY_PAGE: Endpoint = Endpoint {
     path: "/room/member/getMemberListByPage",
-    summary: "room members paged by join time: owner and admins first (joinTime 0), then by createTime",
+    summary:
+        "room members paged by join time: owner and admins first (joinTime 0), then by createTime",
     params: &[
         string("roomId").required(),
         int("joinTime").default(0).min(0),
@@ -597,7 +598,9 @@ async fn member_list_by_page(
         .store
         .member_page(&id, join_time, size, seat.role() == Some(Role::Owner))
         .await?;
-    Ok(ok_data(Value::Array(list.iter().map(member_json).collect())))
+    Ok(ok_data(Value::Array(
+        list.iter().map(member_json).collect(),
+    )))
 }
 
 pub const ROOM_MEMBER_GET: Endpoint = Endpoint {

@@ -71,19 +71,6 @@ impl Store {
         Ok((docs, total))
     }
 
-    /// A user's friend labels, oldest first (`imapi.friendGroup`).
-    pub async fn friend_groups(&self, user_id: i64, limit: i64) -> StoreResult<Vec<Document>> {
-        Ok(self
-            .imapi()
-            .collection::<Document>(super::names::FRIEND_GROUP)
-            .find(doc! {"userId": crate::util::int_in(user_id)})
-            .sort(doc! {"createTime": 1})
-            .limit(limit)
-            .await?
-            .try_collect()
-            .await?)
-    }
-
     /// Current nicknames of these users (`_id` → `nickname`).
     pub async fn nicknames(
         &self,

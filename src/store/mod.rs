@@ -13,6 +13,7 @@ pub mod users;
 // Areas (filled in by their issues).
 pub mod friends;
 pub mod jh;
+pub mod labels;
 pub mod resources;
 pub mod rooms;
 pub mod tigase;

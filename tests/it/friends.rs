@@ -637,3 +637,185 @@ async fn android_data_download_screen() {
         .await;
     assert_eq!(b["resultCode"], 1010101);
 }
+
+async fn my_labels(app: &TestApp, imapi: &str) -> Vec<bson::Document> {
+    app.dump(imapi, "friendGroup")
+        .await
+        .into_iter()
+        .filter(|d| d.get_i32("userId") == Ok(100164))
+        .collect()
+}
+
+/// Android's label screens (`CreateLabelActivity`, `SetLabelActivity`,
+/// `LabelActivity`): GET requests with `access_token`; the stored
+/// `friendGroup` documents keep the original's types; another user's label is
+/// never changed.
+#[actix_web::test]
+async fn android_label_screens() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let token = app.token_for(100164).await;
+    let imapi = app.store().cfg.imapi.clone();
+    let foreign = bson::oid::ObjectId::new();
+    app.insert(&imapi, "friendGroup", vec![
+        bson::doc! {"_id": foreign, "userId": 100102, "groupName": "他的", "userIdList": [100164], "createTime": 1612772503i64},
+    ]).await;
+    let get = |path: &'static str, extra: Vec<(&'static str, String)>| {
+        let mut p = vec![("access_token", token.clone())];
+        p.extend(extra);
+        let app = &app;
+        async move { app.get_pairs(path, &p).await }
+    };
+
+    // CreateLabelActivity: add, then the chosen friends.
+    let (s, b) = get("/friendGroup/add", vec![("groupName", "家人".into())]).await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    let gid = b["data"]["groupId"].as_str().unwrap().to_string();
+    assert_eq!(gid.len(), 24);
+    assert_eq!(b["data"]["groupName"], "家人");
+    assert_eq!(b["data"]["userId"], 100164);
+    assert_eq!(b["data"]["userIdList"], serde_json::json!([]));
+    assert!(b["data"]["createTime"].is_i64());
+    let stored = my_labels(&app, &imapi).await;
+    assert_eq!(stored.len(), 1);
+    let l = &stored[0];
+    assert_eq!(l.get_object_id("_id").unwrap().to_hex(), gid);
+    assert!(matches!(l.get("createTime"), Some(bson::Bson::Int64(_))));
+    assert_eq!(l.get("userId"), Some(&bson::Bson::Int32(100164)));
+
+    let (_, b) = get("/friendGroup/add", vec![("groupName", "家人".into())]).await;
+    assert_eq!(b["resultCode"], 100701, "{b}");
+    assert_eq!(b["resultMsg"], "分组名称已存在");
+
+    let (_, b) = get(
+        "/friendGroup/updateGroupUserList",
+        vec![
+            ("groupId", gid.clone()),
+            ("userIdListStr", "100102,100174".into()),
+        ],
+    )
+    .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let l = &my_labels(&app, &imapi).await[0];
+    assert_eq!(
+        l.get_array("userIdList").unwrap(),
+        &vec![bson::Bson::Int32(100102), bson::Bson::Int32(100174)]
+    );
+
+    // Rename.
+    let (_, b) = get(
+        "/friendGroup/update",
+        vec![("groupId", gid.clone()), ("groupName", "亲人".into())],
+    )
+    .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(
+        my_labels(&app, &imapi).await[0]
+            .get_str("groupName")
+            .unwrap(),
+        "亲人"
+    );
+
+    // SetLabelActivity: the labels of one friend (a second label, then none).
+    let (_, b) = get("/friendGroup/add", vec![("groupName", "同事".into())]).await;
+    let gid2 = b["data"]["groupId"].as_str().unwrap().to_string();
+    let (_, b) = get(
+        "/friendGroup/updateFriend",
+        vec![("toUserId", "100102".into()), ("groupIdStr", gid2.clone())],
+    )
+    .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let (_, list) = get("/friendGroup/list", vec![]).await;
+    let by_name = |n: &str| {
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["groupName"] == n)
+            .unwrap()["userIdList"]
+            .clone()
+    };
+    assert_eq!(by_name("亲人"), serde_json::json!([100174]));
+    assert_eq!(by_name("同事"), serde_json::json!([100102]));
+    let (_, b) = get(
+        "/friendGroup/updateFriend",
+        vec![("toUserId", "100174".into()), ("groupIdStr", "".into())],
+    )
+    .await;
+    assert_eq!(b["resultCode"], 1);
+    let (_, list) = get("/friendGroup/list", vec![]).await;
+    assert!(list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| !l["userIdList"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(100174))));
+
+    // Another user's label: nothing changes.
+    let theirs = || async {
+        app.dump(&imapi, "friendGroup")
+            .await
+            .into_iter()
+            .find(|d| d.get_object_id("_id") == Ok(foreign))
+            .unwrap()
+    };
+    let before = theirs().await;
+    for (path, extra) in [
+        (
+            "/friendGroup/update",
+            vec![
+                ("groupId", foreign.to_hex()),
+                ("groupName", "x".to_string()),
+            ],
+        ),
+        (
+            "/friendGroup/updateGroupUserList",
+            vec![("groupId", foreign.to_hex()), ("userIdListStr", "1".into())],
+        ),
+        ("/friendGroup/delete", vec![("groupId", foreign.to_hex())]),
+    ] {
+        get(path, extra).await;
+    }
+    assert_eq!(theirs().await, before);
+
+    // Refusals.
+    for (path, extra, code) in [
+        ("/friendGroup/add", vec![], 1010101),
+        (
+            "/friendGroup/add",
+            vec![("groupName", "x".repeat(65))],
+            1010101,
+        ),
+        (
+            "/friendGroup/update",
+            vec![("groupId", "zz".to_string()), ("groupName", "y".into())],
+            1010101,
+        ),
+        (
+            "/friendGroup/delete",
+            vec![("groupId", "".to_string())],
+            1010101,
+        ),
+        (
+            "/friendGroup/updateFriend",
+            vec![("toUserId", "abc".to_string())],
+            1010101,
+        ),
+    ] {
+        let (s, b) = get(path, extra).await;
+        assert_eq!(
+            (s, b["resultCode"].as_i64()),
+            (200, Some(code)),
+            "{path}: {b}"
+        );
+    }
+
+    // LabelActivity: delete.
+    let (_, b) = get("/friendGroup/delete", vec![("groupId", gid.clone())]).await;
+    assert_eq!(b["resultCode"], 1);
+    let left = my_labels(&app, &imapi).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].get_str("groupName").unwrap(), "同事");
+}

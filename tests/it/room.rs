@@ -1102,7 +1102,11 @@ async fn member_list_by_page_pages_by_join_time() {
     let t = seed_joined;
     let before = crowded_room(
         &app,
-        &[(200001, 3, t + 10), (200002, 4, t + 20), (200003, 3, t + 30)],
+        &[
+            (200001, 3, t + 10),
+            (200002, 4, t + 20),
+            (200003, 3, t + 30),
+        ],
     )
     .await;
     let owner = app.token_for(100164).await;
@@ -1187,10 +1191,18 @@ async fn member_list_by_page_pages_by_join_time() {
         let (s, b) = app
             .get(
                 "/room/member/getMemberListByPage",
-                &[("access_token", tok.as_str()), ("roomId", room), ("joinTime", join)],
+                &[
+                    ("access_token", tok.as_str()),
+                    ("roomId", room),
+                    ("joinTime", join),
+                ],
             )
             .await;
-        assert_eq!((s, b["resultCode"].as_i64()), (200, Some(code)), "{room} {join}: {b}");
+        assert_eq!(
+            (s, b["resultCode"].as_i64()),
+            (200, Some(code)),
+            "{room} {join}: {b}"
+        );
     }
     assert_eq!(members(&app, ROOM).await, before);
 }
@@ -1206,7 +1218,11 @@ async fn member_get_answers_one_member() {
     let (s, b) = app
         .post_form(
             "/room/member/get",
-            &[("access_token", outsider.as_str()), ("roomId", ROOM), ("userId", "100174")],
+            &[
+                ("access_token", outsider.as_str()),
+                ("roomId", ROOM),
+                ("userId", "100174"),
+            ],
         )
         .await;
     assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
@@ -1217,7 +1233,10 @@ async fn member_get_answers_one_member() {
     assert!(m.get("roomId").is_none() && m.get("_id").is_none());
     // Default: the caller.
     let (_, b) = app
-        .get("/room/member/get", &[("access_token", owner.as_str()), ("roomId", ROOM)])
+        .get(
+            "/room/member/get",
+            &[("access_token", owner.as_str()), ("roomId", ROOM)],
+        )
         .await;
     assert_eq!(b["data"]["userId"], 100164);
     assert_eq!(b["data"]["role"], 1);
@@ -1230,9 +1249,17 @@ async fn member_get_answers_one_member() {
         let (s, b) = app
             .get(
                 "/room/member/get",
-                &[("access_token", owner.as_str()), ("roomId", room), ("userId", user)],
+                &[
+                    ("access_token", owner.as_str()),
+                    ("roomId", room),
+                    ("userId", user),
+                ],
             )
             .await;
-        assert_eq!((s, b["resultCode"].as_i64()), (200, Some(code)), "{room} {user}: {b}");
+        assert_eq!(
+            (s, b["resultCode"].as_i64()),
+            (200, Some(code)),
+            "{room} {user}: {b}"
+        );
     }
 }
