@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{Bson, Document};
 use serde_json::{Map, Value};
 
-use crate::http::endpoint::{int, Endpoint, Routes};
+use crate::http::endpoint::{int, string, Endpoint, Routes};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
@@ -13,7 +13,67 @@ use crate::util::{bson_to_json, num};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
-    r.add(&USER_GET, get);
+    r.add(&USER_GET, get)
+        .add(&USER_OFFLINE_OPERATION, offline_operation)
+        .add(&ADDRESS_BOOK_GET_ALL, address_book_get_all);
+}
+
+pub const USER_OFFLINE_OPERATION: Endpoint = Endpoint {
+    path: "/user/offlineOperation",
+    summary: "what changed (friend, room, label) since offlineTime (s), for the client to re-sync",
+    params: &[string("offlineTime")],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/user/offlineOperation`: `offlineTime` in seconds (a decimal is accepted,
+/// as the original parses a double; default 0); `data` the records
+/// `{id, userId, tag, friendId, operationTime}` newer than it. Records
+/// without a `tag` are left out (Android dereferences it).
+async fn offline_operation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let after = match p.str("offlineTime") {
+        None => 0,
+        Some(s) => s
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(|f| f as i64)
+            .ok_or_else(|| ShikuError::invalid("offlineTime"))?,
+    };
+    let docs = state
+        .store
+        .offline_operations(me, after, state.cfg.max_page_size)
+        .await?;
+    let items = docs
+        .iter()
+        .filter(|d| d.get_str("tag").is_ok())
+        .map(crate::util::entity_to_json)
+        .collect();
+    Ok(crate::util::ok_data(Value::Array(items)))
+}
+
+pub const ADDRESS_BOOK_GET_ALL: Endpoint = Endpoint {
+    path: "/addressBook/getAll",
+    summary: "the caller's registered phone contacts (none: the deployment does not show contacts)",
+    params: &[string("telephone"), int("pageIndex"), int("pageSize")],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/addressBook/getAll`: the original answers a bare success (no `data`)
+/// while `showContactsUser` is 0, which is what `/config` announces; Android
+/// then keeps its contacts as they are.
+async fn address_book_get_all(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    state.user(&req, &p).await?;
+    p.page(20, state.cfg.max_page_size)?;
+    Ok(crate::util::ok())
 }
 
 /// Never answered to anyone (`user.setBalance(null)`, `balanceSafe`).

@@ -45,7 +45,7 @@ impl Store {
         let now = now_s();
         self.auth_keys()
             .update_one(
-                doc! {"_id": id32(user_id)},
+                doc! {"_id": crate::util::int32_id(user_id)},
                 doc! {"$set": {"password": password, "modifyTime": now},
                 "$setOnInsert": {"createTime": now}},
             )
@@ -72,7 +72,7 @@ impl Store {
         let r = self
             .auth_keys()
             .update_one(
-                doc! {"_id": id32(user_id), "loginKeyPair.privateKey": {"$in": [Bson::Null, ""]}},
+                doc! {"_id": crate::util::int32_id(user_id), "loginKeyPair.privateKey": {"$in": [Bson::Null, ""]}},
                 doc! {
                     "$set": {
                         "loginKeyPair.publicKey": public_key,
@@ -116,7 +116,7 @@ impl Store {
         self.imapi()
             .collection::<Document>(names::USER_LOGIN_LOG)
             .update_one(
-                doc! {"_id": id32(user_id)},
+                doc! {"_id": crate::util::int32_id(user_id)},
                 doc! {"$set": set, "$setOnInsert": {"loginLog.offlineTime": 0i64}},
             )
             .upsert(true)
@@ -179,9 +179,4 @@ impl Store {
         )?;
         Ok([a, b, c])
     }
-}
-
-/// A userId as the original stores `_id`s (Int32).
-fn id32(user_id: i64) -> Bson {
-    i32::try_from(user_id).map_or(Bson::Int64(user_id), Bson::Int32)
 }

@@ -25,6 +25,8 @@ pub const CLIENT_CONFIG: &str = "clientConfig";
 pub const PAY_CONFIG: &str = "payConfig";
 /// The original's friend labels (`FriendGroup`).
 pub const FRIEND_GROUP: &str = "friendGroup";
+/// What changed for a user while a device was offline (`OfflineOperation`).
+pub const OFFLINE_OPERATION: &str = "offlineOperation";
 /// The original's userId counter: one document `{id: <last userId>}`.
 pub const IDX_USER: &str = "idx_user";
 

@@ -186,3 +186,24 @@ mod tests {
         );
     }
 }
+
+impl Store {
+    /// The user's `offlineOperation` records newer than `after` (seconds), oldest first.
+    pub async fn offline_operations(
+        &self,
+        user_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Document>> {
+        use futures::TryStreamExt;
+        Ok(self
+            .imapi()
+            .collection::<Document>(super::names::OFFLINE_OPERATION)
+            .find(bson::doc! {"userId": crate::util::int_in(user_id), "operationTime": {"$gt": after}})
+            .sort(bson::doc! {"operationTime": 1})
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+}

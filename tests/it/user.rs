@@ -251,3 +251,80 @@ async fn by_account_and_unknown_users() {
     assert_eq!(b["resultCode"], 1030102);
     assert_eq!(app.snapshot().await, before);
 }
+
+/// Android after its IM login (`CoreService.getInterfaceTransferInOfflineTime`):
+/// GET `offlineTime` (seconds) → the caller's records newer than it, each with
+/// its `tag`; Android reads `tag`, `userId`, `friendId`, `operationTime`.
+#[actix_web::test]
+async fn offline_operations_since_a_time() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let token = app.token_for(100164).await;
+    let imapi = app.store().cfg.imapi.clone();
+    let (a, b) = (bson::oid::ObjectId::new(), bson::oid::ObjectId::new());
+    app.insert(&imapi, "offlineOperation", vec![
+        bson::doc! {"_id": a, "userId": 100164, "tag": "friend", "friendId": "100102", "operationTime": 1612772600i64},
+        bson::doc! {"_id": b, "userId": 100164, "tag": "room", "friendId": "60332a72d656fd634b20f20a", "operationTime": 1612772700i64},
+        bson::doc! {"_id": bson::oid::ObjectId::new(), "userId": 100164, "tag": "label", "friendId": "100164", "operationTime": 1612772000i64},
+        bson::doc! {"_id": bson::oid::ObjectId::new(), "userId": 100164, "friendId": "1", "operationTime": 1612772800i64},
+        bson::doc! {"_id": bson::oid::ObjectId::new(), "userId": 100102, "tag": "friend", "friendId": "100164", "operationTime": 1612772900i64},
+    ]).await;
+    let (s, body) = app
+        .get(
+            "/user/offlineOperation",
+            &[
+                ("access_token", token.as_str()),
+                ("offlineTime", "1612772500.5"),
+            ],
+        )
+        .await;
+    assert_eq!((s, body["resultCode"].as_i64()), (200, Some(1)), "{body}");
+    assert_eq!(
+        body["data"],
+        json!([
+            {"friendId": "100102", "id": a.to_hex(), "operationTime": 1612772600i64, "tag": "friend", "userId": 100164},
+            {"friendId": "60332a72d656fd634b20f20a", "id": b.to_hex(), "operationTime": 1612772700i64, "tag": "room", "userId": 100164},
+        ])
+    );
+    let (_, body) = app
+        .get(
+            "/user/offlineOperation",
+            &[("access_token", token.as_str())],
+        )
+        .await;
+    assert_eq!(body["data"].as_array().unwrap().len(), 3, "{body}");
+    let (_, body) = app
+        .get(
+            "/user/offlineOperation",
+            &[("access_token", token.as_str()), ("offlineTime", "soon")],
+        )
+        .await;
+    assert_eq!(body["resultCode"], 1010101);
+    let (_, body) = app.get("/user/offlineOperation", &[]).await;
+    assert_eq!(body["resultCode"], 1030101);
+}
+
+/// Android's data download asks `addressBook/getAll` only when `/config` says
+/// `showContactsUser` 1; with 0 (this deployment) the original answers a bare
+/// success, which Android accepts.
+#[actix_web::test]
+async fn address_book_is_not_shown() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let token = app.token_for(100164).await;
+    let (_, config) = app.get("/config", &[]).await;
+    assert_eq!(config["data"]["showContactsUser"], 0);
+    let (s, body) = app
+        .get(
+            "/addressBook/getAll",
+            &[
+                ("access_token", token.as_str()),
+                ("telephone", "8618094152050"),
+            ],
+        )
+        .await;
+    assert_eq!((s, body["resultCode"].as_i64()), (200, Some(1)), "{body}");
+    assert!(body.get("data").is_none(), "{body}");
+    let (_, body) = app.get("/addressBook/getAll", &[]).await;
+    assert_eq!(body["resultCode"], 1030101);
+}
