@@ -15,6 +15,9 @@ use futures::StreamExt;
 use super::endpoint::{note_read, Declared, Endpoint};
 use crate::shiku::ShikuError;
 
+/// Longest search text taken from a `keyword` (characters).
+pub const MAX_SEARCH_CHARS: usize = 100;
+
 #[derive(Debug, Default, Clone)]
 pub struct Params {
     pairs: Vec<(String, String)>,
@@ -148,6 +151,16 @@ impl Params {
     /// The trimmed value of `name`; `None` when absent or blank.
     pub fn str(&self, name: &str) -> Option<&str> {
         self.raw(name).map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    /// A search text: trimmed, `None` when blank, its first `max` characters
+    /// (a longer one would only make a slower pattern, never a better match).
+    pub fn search_text(&self, name: &str, max: usize) -> Option<&str> {
+        let s = self.str(name)?;
+        Some(match s.char_indices().nth(max) {
+            Some((end, _)) => &s[..end],
+            None => s,
+        })
     }
 
     pub fn required(&self, name: &str) -> Result<&str, ShikuError> {

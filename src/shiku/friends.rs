@@ -86,7 +86,7 @@ async fn page(
     p.i32_required("userId")?;
     let status = p.i32_or("status", STATUS_FRIENDS)?;
     let (index, size) = p.page(10, state.cfg.max_page_size)?;
-    let keyword = p.str("keyword");
+    let keyword = p.search_text("keyword", crate::http::params::MAX_SEARCH_CHARS);
     let skip = index
         .checked_mul(size)
         .filter(|s| *s >= 0)

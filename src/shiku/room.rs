@@ -653,7 +653,11 @@ async fn member_list(
     Seat::new(&room, me, member.as_ref()).may_read()?;
     let list = state
         .store
-        .room_member_list(&id, p.str("keyword"), state.cfg.max_page_size)
+        .room_member_list(
+            &id,
+            p.search_text("keyword", crate::http::params::MAX_SEARCH_CHARS),
+            state.cfg.max_page_size,
+        )
         .await?;
     Ok(ok_data(Value::Array(
         list.iter().map(member_json).collect(),
