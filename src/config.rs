@@ -27,6 +27,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub max_page_size: i64,
     pub login_per_minute: u32,
+    /// `userType` of users registered here (`NEW_USER_TYPE`): the deployment's
+    /// 2 by default; `None` ("sent") stores what the client sends, as the
+    /// original does (QZ sends 1, Android 0).
+    pub new_user_type: Option<i32>,
     /// The deployment's apiKey (`appConfig.apiKey`), part of every login MAC
     /// and request signature; `None` refuses the secure login.
     pub api_key: Option<String>,
@@ -69,6 +73,8 @@ pub struct DbNames {
     pub room_jids: String,
     /// the upload server's file records (`resources`).
     pub resources: String,
+    /// phone contacts, sharded by owner like the messages (`addressbook`).
+    pub addressbook: String,
 }
 
 /// OpenIM's published default secret: anyone can mint admin tokens with it.
@@ -224,6 +230,7 @@ impl Config {
                 room_member: db_name(env, "DB_ROOM_MEMBER", "shiku_room_member")?,
                 room_jids: db_name(env, "DB_ROOM_JIDS", "shiku_roomJids_userId")?,
                 resources: db_name(env, "DB_RESOURCES", "resources")?,
+                addressbook: db_name(env, "DB_ADDRESSBOOK", "addressbook")?,
             },
             redis_url,
             mongo_timeout: Duration::from_millis(positive(env, "MONGO_TIMEOUT_MS", "5000")?),
@@ -231,6 +238,14 @@ impl Config {
             max_body_bytes: positive(env, "MAX_BODY_BYTES", "1048576")?,
             max_page_size: positive(env, "MAX_PAGE_SIZE", "1000")?,
             login_per_minute: positive(env, "LOGIN_PER_MINUTE", "60")?,
+            new_user_type: match get(env, "NEW_USER_TYPE", "2").trim() {
+                "sent" => None,
+                v => Some(v.parse().map_err(|_| ConfigError {
+                    var: "NEW_USER_TYPE",
+                    value: v.to_string(),
+                    reason: "expected a userType (0, 1, 2, 4, 5) or \"sent\"".into(),
+                })?),
+            },
             client_overrides: [
                 ("XMPP_DOMAIN", "XMPPDomain"),
                 ("XMPP_HOST", "XMPPHost"),

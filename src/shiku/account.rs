@@ -27,6 +27,7 @@ pub const USER_REGISTER: Endpoint = Endpoint {
         string("password").required(),
         string("nickname"),
         int("sex"),
+        int("userType"),
         string("deviceId"),
         string("language"),
     ],
@@ -39,6 +40,8 @@ async fn register(state: web::Data<AppState>, p: Params) -> ShikuResult<HttpResp
     let password = p.required("password")?;
     let nickname = p.str("nickname").unwrap_or(phone);
     let sex = p.i32_or("sex", 0)?;
+    let sent_type = p.i32_or("userType", 0)?;
+    let user_type = state.cfg.new_user_type.unwrap_or(sent_type);
     if !phone.chars().all(|c| c.is_ascii_digit())
         || phone.len() > 20
         || !area.chars().all(|c| c.is_ascii_digit())
@@ -60,9 +63,15 @@ async fn register(state: web::Data<AppState>, p: Params) -> ShikuResult<HttpResp
     state
         .store
         .insert_user(new_user_doc(
-            user_id, area, phone, &stored, nickname, sex, now,
+            user_id, area, phone, &stored, nickname, sex, user_type, now,
         ))
         .await?;
+    if user_type == 2 {
+        state
+            .store
+            .add_official_role(user_id, &telephone, now)
+            .await?;
+    }
     let device = p.str("deviceId").unwrap_or("android");
     let language = p.str("language").unwrap_or("zh");
     let token = state

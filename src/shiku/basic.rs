@@ -160,7 +160,8 @@ fn defaults(state: &AppState, base: &str) -> Map<String, Value> {
         "privacyPolicyPrefix": "",
         "regeditPhoneOrName": 0,
         "registerInviteCode": 0,
-        // The address book is not served: 1 would send Android to addressBook/getAll.
+        // The original's default; 1 (from the stored config) has Android
+        // download /addressBook/getAll after login.
         "showContactsUser": 0,
         "uploadUrl": base,
         "videoLen": "",

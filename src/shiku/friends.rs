@@ -10,6 +10,7 @@ use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::friends::{PageQuery, STATUS_FRIENDS, SYSTEM_USER_ID};
+use crate::store::users::SyncTag;
 use crate::util::{bson_to_json, now_s, num, page_data};
 use crate::AppState;
 
@@ -188,8 +189,24 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     let Some(me_user) = state.store.user_by_id(me).await? else {
         return Err(codes::NO_USER.into());
     };
+    let (my_roles, to_roles) =
+        futures::try_join!(state.store.roles_of(me), state.store.roles_of(to))?;
     let now = now_s();
-    state.store.make_friend(&me_user, &to_user, now).await?;
-    state.store.make_friend(&to_user, &me_user, now).await?;
+    state
+        .store
+        .make_friend(&me_user, &to_user, &to_roles, now)
+        .await?;
+    state
+        .store
+        .make_friend(&to_user, &me_user, &my_roles, now)
+        .await?;
+    let key = to.to_string();
+    super::note_for_other_devices(
+        "friend",
+        state
+            .store
+            .note_offline_operation(me, SyncTag::Friend, &key),
+    )
+    .await;
     Ok(crate::util::ok())
 }

@@ -85,6 +85,12 @@ async fn list(
     Ok(ok_data(Value::Array(docs.iter().map(label_json).collect())))
 }
 
+/// Tells the caller's other devices that the labels changed (the original's
+/// `multipointLoginUpdateFriendsGroup`).
+async fn note_label_change(state: &AppState, me: i64) {
+    super::note_for_other_devices("label", state.store.note_label_change(me)).await;
+}
+
 pub const FRIEND_GROUP_ADD: Endpoint = Endpoint {
     path: "/friendGroup/add",
     summary: "create a label (100701 when the name exists)",
@@ -100,6 +106,7 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
         return Err(codes::LABEL_NAME_TAKEN.into());
     }
     let label = state.store.add_label(me, name).await?;
+    note_label_change(&state, me).await;
     Ok(ok_data(label_json(&label)))
 }
 
@@ -126,6 +133,7 @@ async fn update(
         .store
         .set_label(me, &id, bson::doc! {"groupName": name})
         .await?;
+    note_label_change(&state, me).await;
     Ok(ok())
 }
 
@@ -144,6 +152,7 @@ async fn delete(
     let me = state.user(&req, &p).await?;
     let id = group_id(&p, "groupId")?;
     state.store.delete_label(me, &id).await?;
+    note_label_change(&state, me).await;
     Ok(ok())
 }
 
@@ -167,6 +176,7 @@ async fn update_group_user_list(
         .store
         .set_label(me, &id, bson::doc! {"userIdList": list})
         .await?;
+    note_label_change(&state, me).await;
     Ok(ok())
 }
 
@@ -196,5 +206,6 @@ async fn update_friend(
         return Err(ShikuError::invalid("groupIdStr"));
     }
     state.store.set_friend_labels(me, friend, &ids).await?;
+    note_label_change(&state, me).await;
     Ok(ok())
 }

@@ -3,6 +3,7 @@
 //! module per URL family as the original's controllers.
 
 pub mod account;
+pub mod address_book;
 pub mod auth;
 pub mod basic;
 pub mod codes;
@@ -25,10 +26,23 @@ pub fn routes(r: &mut Routes) {
     login::routes(r);
     account::routes(r);
     user::routes(r);
+    address_book::routes(r);
     friends::routes(r);
     labels::routes(r);
     room::routes(r);
     tigase::routes(r);
     upload::routes(r);
     console::routes(r);
+}
+
+/// A record kept for the user's other devices (`offlineOperation`) after the
+/// change itself is stored: like the original, the answer does not wait on
+/// its success; a failure is logged.
+pub(crate) async fn note_for_other_devices(
+    what: &'static str,
+    write: impl std::future::Future<Output = crate::store::error::StoreResult<()>>,
+) {
+    if let Err(e) = write.await {
+        tracing::warn!(error = %e, "offlineOperation {what} record not written");
+    }
 }

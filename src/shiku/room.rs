@@ -19,6 +19,7 @@ use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::msgs::NewMessage;
 use crate::store::names;
 use crate::store::rooms::{new_member_doc, new_notice_doc, new_room_doc};
+use crate::store::users::SyncTag;
 use crate::util::{entity_to_json, now_ms, now_s, num, ok, ok_data, page_data};
 use crate::AppState;
 
@@ -67,6 +68,17 @@ async fn open_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
 
 fn str_of<'a>(d: &'a Document, key: &str) -> &'a str {
     d.get_str(key).unwrap_or("")
+}
+
+/// Tells the other devices of `users` that the room changed: the original's
+/// `updateOfflineOperation` (`offlineOperation` `room` records, read by
+/// `/user/offlineOperation`).
+async fn note_room_change(state: &AppState, id: &ObjectId, users: &[i64]) {
+    let key = id.to_hex();
+    let write = state
+        .store
+        .note_offline_operations(users, SyncTag::Room, &key);
+    super::note_for_other_devices("room", write).await;
 }
 
 async fn nickname_of(state: &AppState, user_id: i64) -> ShikuResult<String> {
@@ -287,6 +299,10 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
         )
     }));
     state.store.create_room(room.clone(), &joins).await?;
+    let users: Vec<i64> = std::iter::once(me)
+        .chain(invited.iter().map(|(u, _)| *u))
+        .collect();
+    note_room_change(&state, &id, &users).await;
 
     // The original answers the entity as it was saved: userSize 0, no members.
     let mut out = room_json(&room);
@@ -459,6 +475,7 @@ async fn update(
                 .store
                 .change_room(&id, &jid, doc! {"name": new_name}, &m)
                 .await?;
+            note_room_change(&state, &id, &[me]).await;
             return Ok(ok());
         }
     }
@@ -474,6 +491,7 @@ async fn update(
             BTreeMap::new(),
         );
         state.store.mute_room(&id, &jid, talk_time, &m).await?;
+        note_room_change(&state, &id, &[me]).await;
         return Ok(ok());
     }
     if let Some(text) = p.str("notice") {
@@ -497,6 +515,7 @@ async fn update(
         }
         let m = notice_message(t, me, &my_name, &jid, None, &v.to_string(), BTreeMap::new());
         state.store.change_room(&id, &jid, doc! {k: v}, &m).await?;
+        note_room_change(&state, &id, &[me]).await;
         return Ok(ok());
     }
     let mut set = Document::new();
@@ -528,6 +547,7 @@ async fn update(
     }
     set.insert("modifyTime", now_s());
     state.store.set_room_fields(&id, set).await?;
+    note_room_change(&state, &id, &[me]).await;
     Ok(ok())
 }
 
@@ -714,6 +734,7 @@ async fn transfer(
     );
     state.store.write_group(&m, &jid).await?;
     state.store.transfer_room(&id, me, to, &to_name).await?;
+    note_room_change(&state, &id, &[me, to]).await;
     Ok(ok())
 }
 
@@ -746,6 +767,7 @@ async fn member_delete(
     if seat.may_remove(target, target_member.as_ref())? == Removal::Dissolve {
         // Dissolve (903 is only pushed: the group history is dropped with the room).
         state.store.dissolve_room(&id, &jid).await?;
+        note_room_change(&state, &id, &[me]).await;
         return Ok(ok());
     }
     let Some(target_member) = target_member else {
@@ -773,6 +795,7 @@ async fn member_delete(
         state.store.write_group(&m, &jid).await?;
     }
     state.store.leave_room(&id, &jid, target).await?;
+    note_room_change(&state, &id, &[me, target]).await;
     Ok(ok())
 }
 
@@ -824,6 +847,10 @@ async fn member_update(
         })
         .collect();
     state.store.add_room_members(&id, &jid, &joins).await?;
+    let users: Vec<i64> = std::iter::once(me)
+        .chain(new_users.iter().map(|(u, _)| *u))
+        .collect();
+    note_room_change(&state, &id, &users).await;
     Ok(ok())
 }
 
@@ -880,6 +907,7 @@ async fn set_offline_no_push(
             .set_member_fields(&id, me, doc! {"openTopChatTime": top, "modifyTime": now})
             .await?;
     }
+    note_room_change(&state, &id, &[me]).await;
     Ok(ok())
 }
 

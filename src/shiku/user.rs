@@ -3,19 +3,19 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{Bson, Document};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::http::endpoint::{int, string, Endpoint, Routes};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
+use crate::store::friends::STATUS_FRIENDS;
 use crate::util::{bson_to_json, num};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
     r.add(&USER_GET, get)
-        .add(&USER_OFFLINE_OPERATION, offline_operation)
-        .add(&ADDRESS_BOOK_GET_ALL, address_book_get_all);
+        .add(&USER_OFFLINE_OPERATION, offline_operation);
 }
 
 pub const USER_OFFLINE_OPERATION: Endpoint = Endpoint {
@@ -56,26 +56,6 @@ async fn offline_operation(
     Ok(crate::util::ok_data(Value::Array(items)))
 }
 
-pub const ADDRESS_BOOK_GET_ALL: Endpoint = Endpoint {
-    path: "/addressBook/getAll",
-    summary: "the caller's registered phone contacts (none: the deployment does not show contacts)",
-    params: &[string("telephone"), int("pageIndex"), int("pageSize")],
-    ..Endpoint::shiku("", "")
-};
-
-/// `/addressBook/getAll`: the original answers a bare success (no `data`)
-/// while `showContactsUser` is 0, which is what `/config` announces; Android
-/// then keeps its contacts as they are.
-async fn address_book_get_all(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    p: Params,
-) -> ShikuResult<HttpResponse> {
-    state.user(&req, &p).await?;
-    p.page(20, state.cfg.max_page_size)?;
-    Ok(crate::util::ok())
-}
-
 /// Never answered to anyone (`user.setBalance(null)`, `balanceSafe`).
 const NEVER_SENT: &[&str] = &["balance", "balanceSafe"];
 
@@ -95,6 +75,9 @@ const HIDDEN_FROM_OTHERS: &[&str] = &[
     "payKey",
     "secretKey",
 ];
+
+/// Computed for the caller's own profile only (never from a stored copy).
+const SELF_ONLY: &[&str] = &["role", "myInviteCode"];
 
 /// Zeroed for others (`buildNoSelfUserVo`): counters and money totals.
 const ZEROED_FOR_OTHERS: &[(&str, f64, bool)] = &[
@@ -128,7 +111,8 @@ pub fn user_json(d: &Document, is_self: bool, relation: Option<&Document>) -> Va
         if matches!(v, Bson::Null) || NEVER_SENT.contains(&k.as_str()) {
             continue;
         }
-        if !is_self && HIDDEN_FROM_OTHERS.contains(&k.as_str()) {
+        if !is_self && (HIDDEN_FROM_OTHERS.contains(&k.as_str()) || SELF_ONLY.contains(&k.as_str()))
+        {
             continue;
         }
         let key = if k == "_id" { "userId" } else { k.as_str() };
@@ -183,16 +167,119 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
         },
     };
     let user = user.ok_or_else(|| ShikuError::from(codes::NO_USER))?;
-    let uid = num(&user, "_id").unwrap_or(0);
+    let uid = num(&user, "_id").ok_or_else(|| ShikuError::from(codes::NO_USER))?;
     let is_self = uid == me;
     let relation = if is_self {
         None
     } else {
         state.store.friend(me, uid).await?
     };
-    Ok(crate::util::ok_data(user_json(
-        &user,
-        is_self,
-        relation.as_ref(),
-    )))
+    let mut out = user_json(&user, is_self, relation.as_ref());
+    let computed = computed_fields(&state, me, &user, relation.as_ref()).await?;
+    if let Value::Object(m) = &mut out {
+        m.extend(computed);
+    }
+    Ok(crate::util::ok_data(sorted(out)))
+}
+
+/// The `User` fields the original computes for `/user/get` instead of storing
+/// them (`@NotSaved`/`@Transient`; stored copies, if any, are overridden):
+/// - `walletUserNo`: 1 when the user's `auth_keys.walletUserNo` is set;
+/// - `isOpenResetPwd`: always 0 (only the console sets it);
+/// - `notLetSeeHim` / `notSeeHim`: whether the caller's moments filters
+///   (`settings.notSeeFilterCircleUserIds` / `filterCircleUserIds`) hold the user;
+/// - `showLastLoginTime`: the user's last login (`userLoginLog`, seconds) when
+///   their `settings.showLastLoginTime` lets the caller see it (-1 themselves,
+///   1 everyone, 2 friends), else 0;
+/// - telephone fields blanked for others as `settings.showTelephone` says
+///   (-1 nobody, 2/3 friends, 1 everyone);
+/// - own profile only: `role` (the `userRoles` list), `myInviteCode` (`""`
+///   unless the deployment runs promotion codes, `registerInviteCode` 2) and
+///   the message key pairs of `auth_keys` (`dh/rsaMsgPublicKey/PrivateKey`).
+async fn computed_fields(
+    state: &AppState,
+    me: i64,
+    user: &Document,
+    relation: Option<&Document>,
+) -> ShikuResult<Map<String, Value>> {
+    let uid = num(user, "_id").unwrap_or(0);
+    let is_self = uid == me;
+    let store = &state.store;
+    let requester = async {
+        if is_self {
+            Ok(Some(user.clone()))
+        } else {
+            store.user_by_id(me).await
+        }
+    };
+    let (keys, login, requester) =
+        futures::try_join!(store.auth_keys_of(uid), store.last_login(uid), requester)?;
+    let setting = |d: &Document, k: &str| d.get_document("settings").ok().and_then(|s| num(s, k));
+    let in_set = |k: &str| {
+        requester
+            .as_ref()
+            .and_then(|r| r.get_document("settings").ok())
+            .and_then(|s| s.get_array(k).ok())
+            .is_some_and(|a| a.iter().any(|v| crate::util::bson_i64(v) == Some(uid)))
+    };
+    let is_friend = relation.is_some_and(|f| num(f, "status") == Some(STATUS_FRIENDS as i64));
+    // -1 only themselves, 1 everyone, 2 friends, 3 address-book contacts
+    // (none are kept here: friends stand for them); other values as the original.
+    let visible = |setting: Option<i64>, otherwise: bool| match setting.unwrap_or(-1) {
+        -1 => is_self,
+        1 => true,
+        2 | 3 => is_self || is_friend,
+        _ => otherwise,
+    };
+    let wallet = keys
+        .as_ref()
+        .and_then(|k| k.get_str("walletUserNo").ok())
+        .is_some_and(|w| !w.is_empty());
+    let last_login = login
+        .as_ref()
+        .and_then(|l| num(l, "loginTime"))
+        .unwrap_or(0);
+    let mut m = Map::new();
+    m.insert("walletUserNo".into(), json!(i32::from(wallet)));
+    m.insert("isOpenResetPwd".into(), json!(0));
+    m.insert(
+        "notLetSeeHim".into(),
+        json!(in_set("notSeeFilterCircleUserIds")),
+    );
+    m.insert("notSeeHim".into(), json!(in_set("filterCircleUserIds")));
+    let shown = visible(setting(user, "showLastLoginTime"), false);
+    m.insert(
+        "showLastLoginTime".into(),
+        json!(if shown { last_login } else { 0 }),
+    );
+    if !is_self {
+        if !visible(setting(user, "showTelephone"), true) {
+            for k in ["areaCode", "telephone", "phone"] {
+                if user.contains_key(k) {
+                    m.insert(k.into(), json!(""));
+                }
+            }
+        }
+        return Ok(m);
+    }
+    let (roles, [config, ..]) = futures::try_join!(store.roles_of(me), store.client_config())?;
+    let invite = if num(&config, "registerInviteCode") == Some(2) {
+        store.invite_code_of(me).await?.unwrap_or_default()
+    } else {
+        String::new()
+    };
+    m.insert("role".into(), json!(roles));
+    m.insert("myInviteCode".into(), json!(invite));
+    for (pair, public, private) in [
+        ("msgDHKeyPair", "dhMsgPublicKey", "dhMsgPrivateKey"),
+        ("msgRsaKeyPair", "rsaMsgPublicKey", "rsaMsgPrivateKey"),
+    ] {
+        let pair = keys.as_ref().and_then(|k| k.get_document(pair).ok());
+        for (field, key) in [(public, "publicKey"), (private, "privateKey")] {
+            if let Some(v) = pair.and_then(|p| p.get_str(key).ok()) {
+                m.insert(field.into(), json!(v));
+            }
+        }
+    }
+    Ok(m)
 }

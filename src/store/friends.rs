@@ -98,23 +98,23 @@ impl Store {
     /// `FriendsManagerImpl.addFriends` does: a new relation document when none
     /// exists, otherwise `status`, `toUserType`, `toFriendsRole` and
     /// `modifyTime` are updated (other fields, e.g. `blacklist`, are kept).
+    /// `to_roles` are the other user's `userRoles`.
     pub async fn make_friend(
         &self,
         owner: &Document,
         to: &Document,
+        to_roles: &[i64],
         now_s: i64,
     ) -> StoreResult<()> {
         let owner_id = num(owner, "_id").unwrap_or(0);
         let to_id = num(to, "_id").unwrap_or(0);
         let filter = doc! {"userId": int_in(owner_id), "toUserId": int_in(to_id)};
-        let mut set = doc! {
+        let set = doc! {
             "modifyTime": now_s,
             "status": STATUS_FRIENDS,
-            "toUserType": user_type(to),
+            "toUserType": user_type(to_roles),
+            "toFriendsRole": roles(to_roles),
         };
-        if let Some(r) = roles(to) {
-            set.insert("toFriendsRole", r);
-        }
         let r = self
             .friends()
             .update_one(filter.clone(), doc! {"$set": set})
@@ -125,7 +125,7 @@ impl Store {
             self.friends()
                 .update_one(
                     filter,
-                    doc! {"$setOnInsert": new_friend_doc(owner, to, now_s)?},
+                    doc! {"$setOnInsert": new_friend_doc(owner, to, to_roles, now_s)?},
                 )
                 .upsert(true)
                 .await?;
@@ -134,17 +134,20 @@ impl Store {
     }
 }
 
-/// `toUserType` of a relation: the other user's stored `userType` (0 if none).
-fn user_type(u: &Document) -> i32 {
-    num(u, "userType").unwrap_or(0) as i32
+/// `toUserType` of a relation, as the original's `addFriends` derives it
+/// ("toUserType中只维护0和2"): 2 when the other user has the official-account
+/// role 2, otherwise 0.
+fn user_type(to_roles: &[i64]) -> i32 {
+    if to_roles.contains(&2) {
+        2
+    } else {
+        0
+    }
 }
 
-/// The other user's roles (`role` array of ints), as `toFriendsRole`.
-fn roles(u: &Document) -> Option<Bson> {
-    match u.get("role") {
-        Some(Bson::Array(a)) if !a.is_empty() => Some(Bson::Array(a.clone())),
-        _ => None,
-    }
+/// The other user's roles as `toFriendsRole` (Int32s, `[]` for none).
+fn roles(to_roles: &[i64]) -> Bson {
+    Bson::Array(to_roles.iter().map(|r| Bson::Int32(*r as i32)).collect())
 }
 
 /// The owner's `settings.chatRecordTimeOut` (stored as a string such as "-1.0")
@@ -180,7 +183,12 @@ pub fn order_key(nickname: &str) -> String {
 
 /// A new relation document `owner` → `to`, field for field as the deployment
 /// stores them (seed `u_friends`).
-pub fn new_friend_doc(owner: &Document, to: &Document, now_s: i64) -> StoreResult<Document> {
+pub fn new_friend_doc(
+    owner: &Document,
+    to: &Document,
+    to_roles: &[i64],
+    now_s: i64,
+) -> StoreResult<Document> {
     let owner_id =
         int32_id(num(owner, "_id").ok_or_else(|| StoreError::Corrupt("user without _id".into()))?);
     let to_id =
@@ -211,12 +219,10 @@ pub fn new_friend_doc(owner: &Document, to: &Document, now_s: i64) -> StoreResul
     d.insert("openTopChatTime", 0i64);
     d.insert("orderKey", order_key(&nickname));
     d.insert("status", STATUS_FRIENDS);
-    if let Some(r) = roles(to) {
-        d.insert("toFriendsRole", r);
-    }
+    d.insert("toFriendsRole", roles(to_roles));
     d.insert("toNickname", nickname);
     d.insert("toUserId", to_id);
-    d.insert("toUserType", user_type(to));
+    d.insert("toUserType", user_type(to_roles));
     d.insert("userId", owner_id);
     Ok(d)
 }

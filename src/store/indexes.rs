@@ -31,6 +31,8 @@ pub enum Family {
     RoomMembers,
     /// `shiku_roomJids_userId.<n>`
     UserRoomJids,
+    /// `addressbook.<n>`
+    AddressBook,
 }
 
 pub fn family_indexes(f: Family) -> Vec<IndexModel> {
@@ -68,6 +70,13 @@ pub fn family_indexes(f: Family) -> Vec<IndexModel> {
             ix(doc! {"userId": 1, "jid": 1}),
             ix(doc! {"userId": 1, "roomId": 1}),
         ],
+        // An owner's numbers (upload's "already stored"), the registered ones
+        // (getAll), and the original's single-field `toTelephone`.
+        Family::AddressBook => vec![
+            ix(doc! {"userId": 1, "toTelephone": 1}),
+            ix(doc! {"userId": 1, "registerEd": 1, "_id": 1}),
+            ix(doc! {"toTelephone": 1}),
+        ],
     }
 }
 
@@ -95,6 +104,15 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
         (
             store.imapi().collection::<Document>(names::USER_ROLES),
             vec![ix(doc! {"userId": 1})],
+        ),
+        (
+            store
+                .imapi()
+                .collection::<Document>(names::OFFLINE_OPERATION),
+            vec![
+                ix(doc! {"userId": 1, "tag": 1, "friendId": 1}),
+                ix(doc! {"userId": 1, "operationTime": 1}),
+            ],
         ),
         (
             store.imapi().collection::<Document>(names::FRIEND_GROUP),
@@ -240,6 +258,7 @@ impl Store {
         for (db, family) in [
             (&self.cfg.room_member, Family::RoomMembers),
             (&self.cfg.room_jids, Family::UserRoomJids),
+            (&self.cfg.addressbook, Family::AddressBook),
         ] {
             let db = self.client.database(db);
             for name in db.list_collection_names().await? {

@@ -2,6 +2,7 @@
 //! Documents are handled as BSON `Document`s and changed with `$set`-style
 //! updates, so fields this service does not know are never dropped.
 
+pub mod addressbook;
 pub mod authkeys;
 pub mod error;
 pub mod indexes;
@@ -110,6 +111,12 @@ impl Store {
     pub fn user_room_jids(&self, user_id: i64) -> Collection<Document> {
         self.client
             .database(&self.cfg.room_jids)
+            .collection(&names::user_shard(user_id))
+    }
+    /// A user's phone contacts (`addressbook.<shard>`, sharded like the messages).
+    pub fn address_book(&self, user_id: i64) -> Collection<Document> {
+        self.client
+            .database(&self.cfg.addressbook)
             .collection(&names::user_shard(user_id))
     }
     pub fn room_notices(&self) -> Collection<Document> {

@@ -61,6 +61,7 @@ pub fn new_room_doc(
         "name": name,
         "nickname": owner_nickname,
         "notice": {"modifyTime": 0i64, "time": 0i64},
+        "notices": [],
         "s": 1,
         "showMember": 1,
         "showRead": 0,

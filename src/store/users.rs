@@ -21,6 +21,10 @@ pub fn password_matches(sent: &str, stored: &str) -> bool {
         || md5_hex(sent.as_bytes()).eq_ignore_ascii_case(stored)
 }
 
+/// `_id` of the `idx_user` counter this service creates (when the original's
+/// is absent): fixed, so that two first registrations cannot create two.
+const COUNTER_ID: [u8; 12] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+
 impl Store {
     pub async fn user_by_id(&self, user_id: i64) -> StoreResult<Option<Document>> {
         Ok(self.users().find_one(doc! {"_id": int_in(user_id)}).await?)
@@ -44,8 +48,12 @@ impl Store {
             .await?)
     }
 
-    /// Next free userId: the original's counter document in `idx_user`
-    /// (`{id: <last>}`), started at the largest existing user id (or 100000).
+    /// Next free userId from the original's counter document in `idx_user`
+    /// (`createIdxUserCollection`: `{_id: ObjectId, id, stub: "id", call,
+    /// videoMeetingNo, inviteCodeNo}`, `id` the last userId handed out). When
+    /// there is none it is created with that shape, `id` the largest user id
+    /// (or 100000); a fixed `_id` makes concurrent first registrations create
+    /// one document. Allocation is one atomic `$inc`.
     pub async fn next_user_id(&self) -> StoreResult<i32> {
         let idx = self.imapi().collection::<Document>(super::names::IDX_USER);
         if idx.find_one(doc! {}).await?.is_none() {
@@ -56,18 +64,58 @@ impl Store {
                 .await?
                 .and_then(|d| crate::util::num(&d, "_id"))
                 .unwrap_or(super::names::MIN_USER_ID);
-            let start = max.max(super::names::MIN_USER_ID) as i32;
-            let _ = idx
-                .update_one(doc! {"_id": "userId"}, doc! {"$setOnInsert": {"id": start}})
-                .upsert(true)
-                .await;
+            let start = crate::util::int32_id(max.max(super::names::MIN_USER_ID));
+            let counter = doc! {
+                "_id": bson::oid::ObjectId::from_bytes(COUNTER_ID),
+                "id": start,
+                "stub": "id",
+                "call": 300000,
+                "videoMeetingNo": 350000,
+                "inviteCodeNo": 1001,
+            };
+            match idx.insert_one(counter).await {
+                Ok(_) => {}
+                Err(e) if super::is_duplicate_key(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
         let d = idx
             .find_one_and_update(doc! {}, doc! {"$inc": {"id": 1}})
             .return_document(mongodb::options::ReturnDocument::After)
             .await?
             .ok_or_else(|| StoreError::Corrupt("idx_user: no counter document".into()))?;
-        Ok(crate::util::num(&d, "id").unwrap_or(0) as i32)
+        crate::util::num(&d, "id")
+            .and_then(|n| i32::try_from(n).ok())
+            .ok_or_else(|| StoreError::Corrupt("idx_user: id is not an Int32".into()))
+    }
+
+    /// Gives the user the "official account" role (`userRoles` `{role: 2}`),
+    /// as the original's `registerIMUser` does for `userType` 2.
+    pub async fn add_official_role(
+        &self,
+        user_id: i32,
+        telephone: &str,
+        now_s: i64,
+    ) -> StoreResult<()> {
+        self.imapi()
+            .collection::<Document>(super::names::USER_ROLES)
+            .update_one(
+                doc! {"userId": user_id, "role": 2},
+                doc! {"$setOnInsert": {"phone": telephone, "status": 1, "createTime": now_s}},
+            )
+            .upsert(true)
+            .await?;
+        Ok(())
+    }
+
+    /// The user's own promotion invite code (`inviteCode.inviteCode`), if any.
+    pub async fn invite_code_of(&self, user_id: i64) -> StoreResult<Option<String>> {
+        Ok(self
+            .imapi()
+            .collection::<Document>(super::names::INVITE_CODE)
+            .find_one(doc! {"userId": int_in(user_id)})
+            .await?
+            .and_then(|d| d.get_str("inviteCode").ok().map(str::to_string)))
     }
 
     pub async fn insert_user(&self, user: Document) -> StoreResult<()> {
@@ -83,7 +131,10 @@ impl Store {
     }
 }
 
-/// A new user document with every default field the original writes (seed 1.1).
+/// A new user document with every default field the original stores (seed
+/// 1.1 without what `/user/get` computes: `role`, `myInviteCode`,
+/// `notLetSeeHim`, `notSeeHim`, `showLastLoginTime`, `walletUserNo`,
+/// `isOpenResetPwd` are `@NotSaved`/`@Transient` in the original's `User`).
 pub fn new_user_doc(
     user_id: i32,
     area_code: &str,
@@ -91,6 +142,7 @@ pub fn new_user_doc(
     password_stored: &str,
     nickname: &str,
     sex: i32,
+    user_type: i32,
     now_s: i64,
 ) -> Document {
     let telephone = format!("{area_code}{phone}");
@@ -113,17 +165,13 @@ pub fn new_user_doc(
         "idcard": "",
         "idcardUrl": "",
         "isAuth": 0,
-        "isOpenResetPwd": 0,
         "isPasuse": 0,
         "level": 0,
         "loc": {"lng": 0.0, "lat": 0.0},
         "modifyTime": now_s,
         "msgNum": 0,
-        "myInviteCode": "",
         "name": "",
         "nickname": nickname,
-        "notLetSeeHim": false,
-        "notSeeHim": false,
         "num": 0,
         "offlineNoPushMsg": 0,
         "onlinestate": 0,
@@ -132,7 +180,6 @@ pub fn new_user_doc(
         "phone": phone,
         "provinceId": 0,
         "realNameCertified": 0,
-        "role": [2],
         "setAccountCount": 0,
         "settings": {
             "allowAtt": 1, "allowGreet": 1, "authSwitch": 0, "beInvitedJoinRoom": 0,
@@ -143,15 +190,13 @@ pub fn new_user_doc(
             "nameSearch": 1, "openService": 0, "phoneSearch": 1, "showLastLoginTime": -1, "showTelephone": -1
         },
         "sex": sex,
-        "showLastLoginTime": 0i64,
         "status": 1,
         "telephone": &telephone,
         "totalConsume": 0.0,
         "totalRecharge": 0.0,
         "userKey": md5_hex(telephone.as_bytes()),
-        "userType": 1,
+        "userType": user_type,
         "vip": 0,
-        "walletUserNo": 0,
         "withdrawBurnReadTime": 0,
     }
 }
@@ -205,5 +250,96 @@ impl Store {
             .await?
             .try_collect()
             .await?)
+    }
+}
+
+/// What changed, in the original's `offlineOperation.tag` (`MultipointLogin`).
+#[derive(Clone, Copy, Debug)]
+pub enum SyncTag {
+    /// A relation (`friendId` the other user) or the profile (`friendId` the user).
+    Friend,
+    /// A room (`friendId` the room id).
+    Room,
+    /// The user's labels (`friendId` the user).
+    Label,
+}
+
+impl SyncTag {
+    fn as_str(self) -> &'static str {
+        match self {
+            SyncTag::Friend => "friend",
+            SyncTag::Room => "room",
+            SyncTag::Label => "label",
+        }
+    }
+}
+
+impl Store {
+    /// Records that `what` changed for the user's other devices, as the
+    /// original's `updateOfflineOperation` does: one record per user, tag and
+    /// `friendId`, its `operationTime` (seconds) moved to now.
+    pub async fn note_offline_operation(
+        &self,
+        user_id: i64,
+        tag: SyncTag,
+        friend_id: &str,
+    ) -> StoreResult<()> {
+        self.imapi()
+            .collection::<Document>(super::names::OFFLINE_OPERATION)
+            .update_one(
+                doc! {"userId": int_in(user_id), "tag": tag.as_str(), "friendId": friend_id},
+                doc! {
+                    "$set": {"operationTime": crate::util::now_s()},
+                    "$setOnInsert": {"userId": crate::util::int32_id(user_id)},
+                },
+            )
+            .upsert(true)
+            .await?;
+        Ok(())
+    }
+
+    /// The same record for many users at once (a room change seen by all
+    /// its new members): their older records of it are replaced.
+    pub async fn note_offline_operations(
+        &self,
+        user_ids: &[i64],
+        tag: SyncTag,
+        friend_id: &str,
+    ) -> StoreResult<()> {
+        if user_ids.is_empty() {
+            return Ok(());
+        }
+        let coll = self
+            .imapi()
+            .collection::<Document>(super::names::OFFLINE_OPERATION);
+        let ids: Vec<bson::Bson> = user_ids
+            .iter()
+            .flat_map(|u| crate::util::int_variants(*u))
+            .collect();
+        coll.delete_many(doc! {"userId": {"$in": ids}, "tag": tag.as_str(), "friendId": friend_id})
+            .await?;
+        let now = crate::util::now_s();
+        coll.insert_many(user_ids.iter().map(|u| {
+            doc! {"userId": crate::util::int32_id(*u), "tag": tag.as_str(), "friendId": friend_id, "operationTime": now}
+        }))
+        .await?;
+        Ok(())
+    }
+
+    /// A label change, recorded (as the original's
+    /// `multipointLoginUpdateFriendsGroup` does) only for a user whose
+    /// `settings.multipleDevices` is 1.
+    pub async fn note_label_change(&self, user_id: i64) -> StoreResult<()> {
+        let multi = self
+            .users()
+            .find_one(doc! {"_id": int_in(user_id), "settings.multipleDevices": 1})
+            .projection(doc! {"_id": 1})
+            .await?
+            .is_some();
+        if multi {
+            self.note_offline_operation(user_id, SyncTag::Label, &user_id.to_string())
+                .await?;
+        }
+        Ok(())
     }
 }

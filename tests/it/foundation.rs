@@ -209,6 +209,48 @@ async fn register_then_login_stores_the_original_user_shape() {
     assert_eq!(u.get_str("telephone").unwrap(), "8613700000009");
     assert_eq!(u.get_str("password").unwrap(), encode_password("pw"));
     assert!(matches!(u.get("createTime"), Some(bson::Bson::Int64(_))));
+    // The deployment's userType (2) with its userRoles document; what the
+    // original computes for /user/get is not stored.
+    assert_eq!(u.get_i32("userType"), Ok(2));
+    for computed in [
+        "role",
+        "myInviteCode",
+        "notLetSeeHim",
+        "notSeeHim",
+        "showLastLoginTime",
+        "walletUserNo",
+        "isOpenResetPwd",
+    ] {
+        assert!(u.get(computed).is_none(), "{computed} stored");
+    }
+    let imapi = app.store().cfg.imapi.clone();
+    let roles = app.dump(&imapi, "userRoles").await;
+    assert_eq!(roles.len(), 1);
+    assert_eq!(roles[0].get_i32("userId"), Ok(100001));
+    assert_eq!(roles[0].get_i32("role"), Ok(2));
+    assert_eq!(roles[0].get_i32("status"), Ok(1));
+    assert_eq!(roles[0].get_str("phone"), Ok("8613700000009"));
+    assert!(matches!(roles[0].get("_id"), Some(bson::Bson::ObjectId(_))));
+    // The counter has the original's shape (createIdxUserCollection).
+    let idx = app.dump(&imapi, "idx_user").await;
+    assert_eq!(idx.len(), 1);
+    let mut counter = idx[0].clone();
+    assert!(matches!(
+        counter.remove("_id"),
+        Some(bson::Bson::ObjectId(_))
+    ));
+    assert_eq!(
+        counter,
+        bson::doc! {"id": 100001, "stub": "id", "call": 300000, "videoMeetingNo": 350000, "inviteCodeNo": 1001}
+    );
+    let (_, me) = app
+        .get(
+            "/user/get",
+            &[("access_token", b["data"]["access_token"].as_str().unwrap())],
+        )
+        .await;
+    assert_eq!(me["data"]["role"], serde_json::json!([2]));
+    assert_eq!(me["data"]["userType"], 2);
     let (_, dup) = app
         .post_form(
             "/user/register",
@@ -224,6 +266,47 @@ async fn register_then_login_stores_the_original_user_shape() {
         )
         .await;
     assert_eq!(l["resultCode"], 1);
+}
+
+/// With `NEW_USER_TYPE=sent` the client's `userType` is stored, as the
+/// original does (QZ sends 1): no role document then. An existing counter of
+/// the original's is used as it is.
+#[actix_web::test]
+async fn register_can_store_the_sent_user_type() {
+    let app = TestApp::start_with(&[("NEW_USER_TYPE", "sent")]).await;
+    let imapi = app.store().cfg.imapi.clone();
+    let counter_id = bson::oid::ObjectId::new();
+    app.insert(
+        &imapi,
+        "idx_user",
+        vec![
+            bson::doc! {"_id": counter_id, "id": 100480, "stub": "id", "call": 300007,
+            "videoMeetingNo": 350002, "inviteCodeNo": 1003},
+        ],
+    )
+    .await;
+    let (_, b) = app
+        .post_form(
+            "/user/register",
+            &[
+                ("telephone", "13700000010"),
+                ("password", &md5_hex(b"pw")),
+                ("userType", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(b["data"]["userId"], 100481);
+    let u = app.store().user_by_id(100481).await.unwrap().unwrap();
+    assert_eq!(u.get_i32("userType"), Ok(1));
+    assert!(app.dump(&imapi, "userRoles").await.is_empty());
+    assert_eq!(
+        app.dump(&imapi, "idx_user").await,
+        vec![
+            bson::doc! {"_id": counter_id, "id": 100481, "stub": "id", "call": 300007,
+            "videoMeetingNo": 350002, "inviteCodeNo": 1003}
+        ]
+    );
 }
 
 #[actix_web::test]

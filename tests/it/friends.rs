@@ -486,9 +486,20 @@ async fn add_upgrades_an_existing_non_friend_relation_without_duplicating() {
         &db,
         "user",
         vec![
-            doc! {"_id": 100500, "nickname": "甲", "userType": 1, "role": [1],
+            // A stored `role` (which the original never stores) is not what counts.
+            doc! {"_id": 100500, "nickname": "甲", "userType": 1, "role": [2],
             "settings": {"chatRecordTimeOut": "7.0", "hiding": 0}},
-            doc! {"_id": 100501, "nickname": "乙", "userType": 2, "role": [2]},
+            doc! {"_id": 100501, "nickname": "乙", "userType": 2},
+        ],
+    )
+    .await;
+    // Roles live in `userRoles`: 100501 is an official account (2), 100500 a guest (1).
+    app.insert(
+        &db,
+        "userRoles",
+        vec![
+            doc! {"userId": 100501, "role": 2, "status": 1},
+            doc! {"userId": 100500, "role": 1, "status": 1},
         ],
     )
     .await;
@@ -521,6 +532,10 @@ async fn add_upgrades_an_existing_non_friend_relation_without_duplicating() {
     assert_eq!(ab.get_str("custom"), Ok("keep"));
     assert_eq!(ab.get_i64("createTime"), Ok(100));
     assert_eq!(ab.get_i32("toUserType"), Ok(2));
+    assert_eq!(
+        ab.get_array("toFriendsRole").unwrap(),
+        &vec![Bson::Int32(2)]
+    );
     assert!(ab.get_i64("modifyTime").unwrap() > 1_600_000_000);
     let ba = all
         .iter()
@@ -529,11 +544,20 @@ async fn add_upgrades_an_existing_non_friend_relation_without_duplicating() {
     assert_eq!(ba.get_i32("status"), Ok(2));
     assert_eq!(ba.get_str("toNickname"), Ok("甲"));
     assert_eq!(ba.get_str("orderKey"), Ok("J"));
-    assert_eq!(ba.get_i32("toUserType"), Ok(1));
+    // toUserType holds only 0 and 2 (the original's addFriends): 甲 has no role 2.
+    assert_eq!(ba.get_i32("toUserType"), Ok(0));
     assert_eq!(
         ba.get_array("toFriendsRole").unwrap(),
         &vec![Bson::Int32(1)]
     );
+    // The acting user's other devices are told (offlineOperation, tag friend).
+    let ops = app.dump(&db, "offlineOperation").await;
+    assert_eq!(ops.len(), 1, "{ops:?}");
+    assert_eq!(ops[0].get_i32("userId"), Ok(100500));
+    assert_eq!(ops[0].get_str("tag"), Ok("friend"));
+    assert_eq!(ops[0].get_str("friendId"), Ok("100501"));
+    assert!(ops[0].get_i64("operationTime").unwrap() > 1_600_000_000);
+    assert!(matches!(ops[0].get("_id"), Some(Bson::ObjectId(_))));
     // The relation's owner's own chat-record setting; the friend's hiding flag.
     assert_eq!(ba.get_f64("chatRecordTimeOut"), Ok(-1.0));
     assert_eq!(ba.get_i32("hiding"), Ok(0));
@@ -683,6 +707,21 @@ async fn android_label_screens() {
     assert!(matches!(l.get("createTime"), Some(bson::Bson::Int64(_))));
     assert_eq!(l.get("userId"), Some(&bson::Bson::Int32(100164)));
 
+    // The caller's other devices are told (multipleDevices is 1): one label record.
+    let label_ops = || async {
+        app.dump(&imapi, "offlineOperation")
+            .await
+            .into_iter()
+            .filter(|d| d.get_str("tag") == Ok("label"))
+            .collect::<Vec<_>>()
+    };
+    let ops = label_ops().await;
+    assert_eq!(ops.len(), 1, "{ops:?}");
+    assert_eq!(ops[0].get("userId"), Some(&bson::Bson::Int32(100164)));
+    assert_eq!(ops[0].get_str("friendId"), Ok("100164"));
+    let first_time = ops[0].get_i64("operationTime").unwrap();
+    assert!(first_time > 1_600_000_000);
+
     let (_, b) = get("/friendGroup/add", vec![("groupName", "家人".into())]).await;
     assert_eq!(b["resultCode"], 100701, "{b}");
     assert_eq!(b["resultMsg"], "分组名称已存在");
@@ -737,6 +776,8 @@ async fn android_label_screens() {
     };
     assert_eq!(by_name("亲人"), serde_json::json!([100174]));
     assert_eq!(by_name("同事"), serde_json::json!([100102]));
+    // Still one record for all those changes.
+    assert_eq!(label_ops().await.len(), 1);
     let (_, b) = get(
         "/friendGroup/updateFriend",
         vec![("toUserId", "100174".into()), ("groupIdStr", "".into())],

@@ -270,6 +270,26 @@ async fn full_lifecycle() {
 
     let room = room_doc(&app, &rid).await.unwrap();
     assert_eq!(int(&room, "userSize"), 3);
+    assert_eq!(room.get_array("notices").unwrap(), &Vec::<Bson>::new());
+    // Every member's other devices are told (offlineOperation, tag room).
+    let mut ops: Vec<(i32, String, String)> = app
+        .dump(&app.store().cfg.imapi, "offlineOperation")
+        .await
+        .iter()
+        .map(|d| {
+            assert!(d.get_i64("operationTime").unwrap() > 1_600_000_000);
+            (
+                d.get_i32("userId").unwrap(),
+                d.get_str("tag").unwrap().to_string(),
+                d.get_str("friendId").unwrap().to_string(),
+            )
+        })
+        .collect();
+    ops.sort();
+    assert_eq!(
+        ops,
+        [100102, 100158, 100164].map(|u| (u, "room".to_string(), rid.clone()))
+    );
     assert!(matches!(room.get("createTime"), Some(Bson::Int64(_))));
     assert!(matches!(room.get("userId"), Some(Bson::Int32(100164))));
     assert_eq!(room.get_f64("chatRecordTimeOut").unwrap(), -1.0);

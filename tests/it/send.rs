@@ -252,7 +252,13 @@ async fn console_login_feeds_one_send_one() {
     assert_eq!(d["role"], "5");
     assert_eq!(d["nickname"], "张益达");
     assert_eq!(d["apiKey"], common::client::API_KEY);
-    let role = find(&app, &imapi, "userRoles", doc! {"userId": 100164}).await;
+    let role = find(
+        &app,
+        &imapi,
+        "userRoles",
+        doc! {"userId": 100164, "role": 5},
+    )
+    .await;
     assert!(role[0].get_i64("lastLoginTime").unwrap() > 1_600_000_000);
     // A user token is no console token; the console token pushes.
     let user_tok = app.token_for(100164).await;

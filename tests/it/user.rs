@@ -195,6 +195,9 @@ async fn another_users_profile_hides_secrets_and_counters() {
     assert_eq!(d["totalRecharge"], json!(0.0));
     assert_eq!(d["totalConsume"], json!(0.0));
     assert_eq!(d["settings"], json!({"allowAtt": 1, "showTelephone": -1}));
+    // showTelephone -1: the number is for the owner only.
+    assert_eq!(d["telephone"], "");
+    assert!(d.get("phone").is_none() && d.get("areaCode").is_none());
     assert_eq!(
         serde_json::to_string(&d["loc"]).unwrap(),
         r#"{"lat":2.5,"lng":1.5}"#
@@ -217,6 +220,127 @@ async fn another_users_profile_hides_secrets_and_counters() {
     assert!(d.get("balance").is_none());
     assert!(d.get("balanceSafe").is_none());
     assert!(d.get("friends").is_none());
+}
+
+/// What the original computes rather than stores (`@NotSaved`/`@Transient`):
+/// roles from `userRoles`, the wallet flag and message keys from `auth_keys`,
+/// the last login from `userLoginLog` as the privacy settings allow, the
+/// moments filters of the caller, the promotion invite code.
+#[actix_web::test]
+async fn computed_fields_follow_the_original() {
+    let app = TestApp::start().await;
+    let db = imapi(&app);
+    app.insert(
+        &db,
+        "user",
+        vec![
+            // Stale stored copies of computed fields are not answered.
+            doc! {"_id": 100310, "nickname": "me", "telephone": "8613000000310", "phone": "13000000310",
+            "areaCode": "86", "role": [9], "myInviteCode": "stale", "walletUserNo": 5,
+            "showLastLoginTime": 7i64, "notSeeHim": true,
+            "settings": {"showLastLoginTime": -1, "showTelephone": -1,
+                "notSeeFilterCircleUserIds": [100311], "filterCircleUserIds": [100312]}},
+            doc! {"_id": 100311, "nickname": "friend", "telephone": "8613000000311",
+            "phone": "13000000311", "areaCode": "86",
+            "settings": {"showLastLoginTime": 2, "showTelephone": 1}},
+            doc! {"_id": 100312, "nickname": "stranger", "telephone": "8613000000312",
+            "settings": {"showLastLoginTime": 2, "showTelephone": 2}},
+        ],
+    )
+    .await;
+    app.insert(
+        &db,
+        "userRoles",
+        vec![
+            doc! {"userId": 100310, "role": 2, "status": 1},
+            doc! {"userId": 100310, "role": 5, "status": 1},
+            doc! {"userId": 100311, "role": 2, "status": 1},
+        ],
+    )
+    .await;
+    app.insert(
+        &db,
+        "userLoginLog",
+        vec![
+            doc! {"_id": 100310, "loginLog": {"loginTime": 1_700_000_310i64}},
+            doc! {"_id": 100311, "loginLog": {"loginTime": 1_700_000_311i64}},
+            doc! {"_id": 100312, "loginLog": {"loginTime": 1_700_000_312i64}},
+        ],
+    )
+    .await;
+    app.insert(
+        &db,
+        "auth_keys",
+        vec![
+            doc! {"_id": 100310, "walletUserNo": "W1",
+            "msgDHKeyPair": {"publicKey": "dhpub", "privateKey": "dhpriv"},
+            "msgRsaKeyPair": {"publicKey": "rsapub", "privateKey": "rsapriv"}},
+            doc! {"_id": 100311, "msgDHKeyPair": {"publicKey": "fdhpub", "privateKey": "fdhpriv"}},
+        ],
+    )
+    .await;
+    app.insert(
+        &db,
+        "u_friends",
+        vec![doc! {"userId": 100310, "toUserId": 100311, "status": 2, "toNickname": "friend"}],
+    )
+    .await;
+    app.insert(&db, "config", vec![doc! {"registerInviteCode": 2}])
+        .await;
+    app.insert(
+        &db,
+        "inviteCode",
+        vec![doc! {"userId": 100310, "inviteCode": "8Q3ZK2", "status": 0}],
+    )
+    .await;
+    let token = app.token_for(100310).await;
+
+    let (_, b) = app.get("/user/get", &[("access_token", &token)]).await;
+    let d = &b["data"];
+    assert_eq!(d["role"], json!([2, 5]));
+    assert_eq!(d["myInviteCode"], "8Q3ZK2");
+    assert_eq!(d["walletUserNo"], 1);
+    assert_eq!(d["isOpenResetPwd"], 0);
+    assert_eq!(d["showLastLoginTime"], 1_700_000_310i64);
+    assert_eq!(d["notLetSeeHim"], false);
+    assert_eq!(d["notSeeHim"], false);
+    assert_eq!(d["telephone"], "8613000000310");
+    assert_eq!(d["dhMsgPublicKey"], "dhpub");
+    assert_eq!(d["dhMsgPrivateKey"], "dhpriv");
+    assert_eq!(d["rsaMsgPublicKey"], "rsapub");
+    assert_eq!(d["rsaMsgPrivateKey"], "rsapriv");
+
+    // A friend who shows the last login to friends and the phone to everyone;
+    // the caller hides his own moments from him (notLetSeeHim).
+    let (_, b) = app
+        .get(
+            "/user/get",
+            &[("access_token", &token), ("userId", "100311")],
+        )
+        .await;
+    let d = &b["data"];
+    assert_eq!(d["showLastLoginTime"], 1_700_000_311i64);
+    assert_eq!(d["notLetSeeHim"], true);
+    assert_eq!(d["notSeeHim"], false);
+    assert_eq!(d["telephone"], "8613000000311");
+    assert_eq!(d["phone"], "13000000311");
+    assert_eq!(d["walletUserNo"], 0);
+    for own in ["role", "myInviteCode", "dhMsgPublicKey", "dhMsgPrivateKey"] {
+        assert!(d.get(own).is_none(), "{own} answered for another user: {d}");
+    }
+
+    // A stranger who shows both to friends only; the caller hides his moments.
+    let (_, b) = app
+        .get(
+            "/user/get",
+            &[("access_token", &token), ("userId", "100312")],
+        )
+        .await;
+    let d = &b["data"];
+    assert_eq!(d["showLastLoginTime"], 0);
+    assert_eq!(d["telephone"], "");
+    assert_eq!(d["notLetSeeHim"], false);
+    assert_eq!(d["notSeeHim"], true);
 }
 
 #[actix_web::test]
@@ -307,13 +431,19 @@ async fn offline_operations_since_a_time() {
 /// Android's data download asks `addressBook/getAll` only when `/config` says
 /// `showContactsUser` 1; with 0 (this deployment) the original answers a bare
 /// success, which Android accepts.
+/// Android's `MainActivity.uploadAddressBook` (POST form, `uploadJsonStr` as
+/// fastjson writes the renamed `Contacts` beans), then `DataDownloadActivity`'s
+/// `addressBook/getAll` (GET with `telephone`), then a deletion.
 #[actix_web::test]
-async fn address_book_is_not_shown() {
+async fn address_book_upload_and_download_like_android() {
     let app = TestApp::start().await;
     app.load_seed().await;
     let token = app.token_for(100164).await;
+    let book = app.store().cfg.addressbook.clone();
     let (_, config) = app.get("/config", &[]).await;
     assert_eq!(config["data"]["showContactsUser"], 0);
+
+    // Empty before any upload.
     let (s, body) = app
         .get(
             "/addressBook/getAll",
@@ -324,7 +454,144 @@ async fn address_book_is_not_shown() {
         )
         .await;
     assert_eq!((s, body["resultCode"].as_i64()), (200, Some(1)), "{body}");
-    assert!(body.get("data").is_none(), "{body}");
+    assert_eq!(body["data"], json!([]));
+
+    // 100102 is a friend (seed), 100174 a registered stranger, one number is
+    // nobody's, one is the caller's own, one is sent twice.
+    let upload = r#"[{"toRemarkName":"老朋友","toTelephone":"8615730107952"},{"toRemarkName":"周","toTelephone":"86 139-8300-1174"},{"toRemarkName":"无名","toTelephone":"8613900000000"},{"toRemarkName":"我","toTelephone":"8618094152050"},{"toRemarkName":"又是周","toTelephone":"8613983001174"}]"#;
+    let users = app.dump(&imapi(&app), "user").await;
+    let phone_of = |id: i32| {
+        users
+            .iter()
+            .find(|u| u.get_i32("_id") == Ok(id))
+            .unwrap()
+            .get_str("telephone")
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(phone_of(100102), "8615730107952");
+    assert_eq!(phone_of(100174), "8613983001174");
+    let (s, body) = app
+        .post_form(
+            "/addressBook/upload",
+            &[("access_token", token.as_str()), ("uploadJsonStr", upload)],
+        )
+        .await;
+    assert_eq!((s, body["resultCode"].as_i64()), (200, Some(1)), "{body}");
+    let answered = body["data"].as_array().unwrap();
+    assert_eq!(answered.len(), 2, "{body}");
+    let friend = &answered[0];
+    assert_eq!(friend["id"].as_str().unwrap().len(), 24);
+    assert_eq!(friend["telephone"], "8618094152050");
+    assert_eq!(friend["toTelephone"], "8615730107952");
+    assert_eq!(friend["userId"], 100164);
+    assert_eq!(friend["toUserId"], 100102);
+    assert!(friend["toUserName"].is_string());
+    assert_eq!(friend["registerEd"], 1);
+    assert!(friend["registerTime"].as_i64().unwrap() > 1_600_000_000);
+    assert_eq!(friend["toRemarkName"], "老朋友");
+    assert_eq!(friend["status"], 2);
+    assert_eq!(answered[1]["toUserId"], 100174);
+    assert_eq!(answered[1]["toTelephone"], "8613983001174");
+    assert_eq!(answered[1]["status"], 0);
+
+    // Stored in the owner's shard ("10"), with the original's types.
+    let stored = app.dump(&book, "10").await;
+    assert_eq!(stored.len(), 3, "{stored:?}");
+    let nobody = stored
+        .iter()
+        .find(|d| d.get_str("toTelephone") == Ok("8613900000000"))
+        .unwrap();
+    assert_eq!(nobody.get_i32("registerEd"), Ok(0));
+    assert_eq!(nobody.get_i64("registerTime"), Ok(0));
+    assert_eq!(nobody.get_i32("status"), Ok(0));
+    assert_eq!(nobody.get_i32("userId"), Ok(100164));
+    assert!(nobody.get("toUserId").is_none());
+    let f = stored
+        .iter()
+        .find(|d| d.get_str("toTelephone") == Ok("8615730107952"))
+        .unwrap();
+    assert_eq!(f.get_i32("toUserId"), Ok(100102));
+    assert!(matches!(f.get("registerTime"), Some(bson::Bson::Int64(_))));
+    assert_eq!(
+        f.get_object_id("_id").unwrap().to_hex(),
+        friend["id"].as_str().unwrap()
+    );
+
+    // The same book again: nothing new stored, nothing answered.
+    let (_, body) = app
+        .post_form(
+            "/addressBook/upload",
+            &[("access_token", token.as_str()), ("uploadJsonStr", upload)],
+        )
+        .await;
+    assert_eq!(body["data"], json!([]), "{body}");
+    assert_eq!(app.dump(&book, "10").await.len(), 3);
+
+    // Download: the registered ones.
+    let (_, body) = app
+        .get(
+            "/addressBook/getAll",
+            &[
+                ("access_token", token.as_str()),
+                ("telephone", "8618094152050"),
+            ],
+        )
+        .await;
+    let ids: Vec<i64> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["toUserId"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![100102, 100174]);
+    assert!(body["data"][0]["registerTime"].is_i64());
+
+    // Malformed input changes nothing.
+    let before = app.snapshot().await;
+    for (param, value) in [
+        ("uploadJsonStr", "[{\"toTelephone\":"),
+        ("uploadJsonStr", "{\"toTelephone\":\"1\"}"),
+        ("uploadJsonStr", "[{\"toTelephone\":\"12ab\"}]"),
+        ("uploadStr", "123,x"),
+    ] {
+        let (s, body) = app
+            .post_form(
+                "/addressBook/upload",
+                &[("access_token", token.as_str()), (param, value)],
+            )
+            .await;
+        assert_eq!(
+            (s, body["resultCode"].as_i64()),
+            (200, Some(1010101)),
+            "{value}: {body}"
+        );
+    }
+    let (_, body) = app
+        .post_form("/addressBook/upload", &[("access_token", token.as_str())])
+        .await;
+    assert_eq!(body["resultCode"], 1010101);
+    let (_, body) = app
+        .post_form("/addressBook/upload", &[("uploadStr", "8613900000000")])
+        .await;
+    assert_eq!(body["resultCode"], 1030101);
+    assert!(app.snapshot().await == before);
+
+    // Deletion (the older comma form).
+    let (_, body) = app
+        .post_form(
+            "/addressBook/upload",
+            &[
+                ("access_token", token.as_str()),
+                ("deleteStr", "86 1573-0107952,8613900000000"),
+            ],
+        )
+        .await;
+    assert_eq!(body["resultCode"], 1, "{body}");
+    assert!(body.get("data").is_none());
+    let left = app.dump(&book, "10").await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].get_str("toTelephone"), Ok("8613983001174"));
     let (_, body) = app.get("/addressBook/getAll", &[]).await;
     assert_eq!(body["resultCode"], 1030101);
 }

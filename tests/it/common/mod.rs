@@ -54,6 +54,7 @@ pub fn test_env(prefix: &str, extra: &[(&str, &str)]) -> HashMap<String, String>
         ("DB_ROOM_MEMBER", format!("{prefix}_member")),
         ("DB_ROOM_JIDS", format!("{prefix}_jids")),
         ("DB_RESOURCES", format!("{prefix}_res")),
+        ("DB_ADDRESSBOOK", format!("{prefix}_book")),
         ("JH_DB", format!("{prefix}_jh")),
         ("UPLOAD_DIR", upload_dir.to_string_lossy().to_string()),
         ("UPLOAD_BASE_URL", "http://files.test".to_string()),
@@ -235,6 +236,7 @@ impl TestApp {
             &c.room_member,
             &c.room_jids,
             &c.resources,
+            &c.addressbook,
             &self.store().jh_db,
         ];
         for db in dbs {
