@@ -139,13 +139,19 @@ impl<'a> Seat<'a> {
         Ok(())
     }
 
-    /// Handing the room over: the owner only.
-    pub fn may_transfer(&self) -> Result<(), Denied> {
+    /// What only the owner may do: hand the room over, dissolve it, choose
+    /// its admins, change its message encryption.
+    pub fn may_act_as_owner(&self) -> Result<(), Denied> {
         if self.is_owner() {
             Ok(())
         } else {
             Err(Denied::NoPermission)
         }
+    }
+
+    /// Handing the room over: the owner only.
+    pub fn may_transfer(&self) -> Result<(), Denied> {
+        self.may_act_as_owner()
     }
 
     /// Removing `target` (whose member record is `target_member`): anyone may

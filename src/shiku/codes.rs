@@ -86,6 +86,16 @@ pub const NOT_TRANSFER_TO_NON_MEMBER: Code = c(100405, "对方不是群成员不
 pub const NOT_MEMBER: Code = c(100409, "该成员不在群组中");
 /// `NotRemoveOwner`.
 pub const NOT_REMOVE_OWNER: Code = c(100410, "不能移出群主");
+/// `RoomOwnerNotSetAdmin`.
+pub const OWNER_NOT_ADMIN: Code = c(100412, "群主不能设置为管理员");
+/// `AdminMemberNumUpperLimit`.
+pub const ADMIN_LIMIT: Code = c(100442, "群组内管理员数量已达到上限");
+/// `NotAddSelf`'s sibling for blacklists and deletes: `NotRepeatOperation`.
+pub const NOT_REPEAT: Code = c(100509, "不能重复操作");
+/// `NotYourFriends`.
+pub const NOT_YOUR_FRIEND: Code = c(100510, "对方不是你的好友");
+/// `NotOnMyBlackList`.
+pub const NOT_ON_BLACKLIST: Code = c(100513, "好友不在我的黑名单中");
 /// `NotRoom`.
 pub const NOT_ROOM: Code = c(NOT_ROOM_CODE, "房间不存在");
 /// `InviteNeedOwner`.

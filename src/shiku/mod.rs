@@ -13,6 +13,7 @@ pub mod friends;
 pub mod labels;
 pub mod login;
 pub mod room;
+pub mod room_manage;
 pub mod tigase;
 pub mod upload;
 pub mod user;
@@ -30,6 +31,7 @@ pub fn routes(r: &mut Routes) {
     friends::routes(r);
     labels::routes(r);
     room::routes(r);
+    room_manage::routes(r);
     tigase::routes(r);
     upload::routes(r);
     console::routes(r);

@@ -44,12 +44,12 @@ pub fn routes(r: &mut Routes) {
 // --- helpers ---------------------------------------------------------------------
 
 /// `roomId` as an ObjectId (the original answers ParamsAuthFail for a bad one).
-fn room_id(p: &Params) -> ShikuResult<ObjectId> {
+pub(super) fn room_id(p: &Params) -> ShikuResult<ObjectId> {
     let s = p.required("roomId")?;
     ObjectId::parse_str(s).map_err(|_| ShikuError::invalid("roomId"))
 }
 
-async fn load_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
+pub(super) async fn load_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
     state
         .store
         .room_by_id(id)
@@ -58,7 +58,7 @@ async fn load_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
 }
 
 /// The room, refused with 100401 when the console locked it (`s` = -1).
-async fn open_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
+pub(super) async fn open_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
     let room = load_room(state, id).await?;
     if is_locked(&room) {
         return Err(codes::ROOM_LOCKED.into());
@@ -66,14 +66,14 @@ async fn open_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
     Ok(room)
 }
 
-fn str_of<'a>(d: &'a Document, key: &str) -> &'a str {
+pub(super) fn str_of<'a>(d: &'a Document, key: &str) -> &'a str {
     d.get_str(key).unwrap_or("")
 }
 
 /// Tells the other devices of `users` that the room changed: the original's
 /// `updateOfflineOperation` (`offlineOperation` `room` records, read by
 /// `/user/offlineOperation`).
-async fn note_room_change(state: &AppState, id: &ObjectId, users: &[i64]) {
+pub(super) async fn note_room_change(state: &AppState, id: &ObjectId, users: &[i64]) {
     let key = id.to_hex();
     let write = state
         .store
@@ -81,7 +81,7 @@ async fn note_room_change(state: &AppState, id: &ObjectId, users: &[i64]) {
     super::note_for_other_devices("room", write).await;
 }
 
-async fn nickname_of(state: &AppState, user_id: i64) -> ShikuResult<String> {
+pub(super) async fn nickname_of(state: &AppState, user_id: i64) -> ShikuResult<String> {
     Ok(state
         .store
         .user_by_id(user_id)
@@ -121,7 +121,7 @@ fn room_json(room: &Document) -> Map<String, Value> {
 
 /// A system notice of the room as the original sends it (from `10005/Server`).
 #[allow(clippy::too_many_arguments)]
-fn notice_message(
+pub(super) fn notice_message(
     msg_type: i32,
     from: i64,
     from_name: &str,
@@ -758,16 +758,13 @@ async fn member_delete(
         .i64_opt("userId")?
         .ok_or_else(|| ShikuError::missing("userId"))?;
     let room = open_room(&state, &id).await?;
-    let jid = str_of(&room, "jid").to_string();
     let (my_member, target_member) = futures::try_join!(
         state.store.room_member(&id, me),
         state.store.room_member(&id, target)
     )?;
     let seat = Seat::new(&room, me, my_member.as_ref());
     if seat.may_remove(target, target_member.as_ref())? == Removal::Dissolve {
-        // Dissolve (903 is only pushed: the group history is dropped with the room).
-        state.store.dissolve_room(&id, &jid).await?;
-        note_room_change(&state, &id, &[me]).await;
+        dissolve(&state, &room, me).await?;
         return Ok(ok());
     }
     let Some(target_member) = target_member else {
@@ -777,26 +774,55 @@ async fn member_delete(
         .as_ref()
         .map(|m| str_of(m, "nickname").to_string())
         .unwrap_or_default();
-    let mut to_name = nickname_of(&state, target).await?;
+    remove_member(&state, &room, me, &my_name, &target_member).await?;
+    Ok(ok())
+}
+
+/// Dissolves the room (903 is only pushed: the group history is dropped with
+/// the room).
+pub(super) async fn dissolve(state: &AppState, room: &Document, me: i64) -> ShikuResult<()> {
+    let id = room
+        .get_object_id("_id")
+        .map_err(|_| crate::store::StoreError::Corrupt("room without _id".into()))?;
+    state.store.dissolve_room(&id, str_of(room, "jid")).await?;
+    note_room_change(state, &id, &[me]).await;
+    Ok(())
+}
+
+/// Removes a member (a removal `Seat::may_remove` allowed): the 904 notice
+/// to the group when the room announces departures, then the member.
+pub(super) async fn remove_member(
+    state: &AppState,
+    room: &Document,
+    me: i64,
+    my_name: &str,
+    target_member: &Document,
+) -> ShikuResult<()> {
+    let id = room
+        .get_object_id("_id")
+        .map_err(|_| crate::store::StoreError::Corrupt("room without _id".into()))?;
+    let jid = str_of(room, "jid");
+    let target = num(target_member, "userId")
+        .ok_or_else(|| crate::store::StoreError::Corrupt("member without userId".into()))?;
+    let mut to_name = nickname_of(state, target).await?;
     if to_name.is_empty() {
-        to_name = str_of(&target_member, "nickname").to_string();
+        to_name = str_of(target_member, "nickname").to_string();
     }
-    // 904 goes to the group only when the room announces departures.
-    if num(&room, "isAttritionNotice") == Some(1) {
+    if num(room, "isAttritionNotice") == Some(1) {
         let m = notice_message(
             904,
             me,
-            &my_name,
-            &jid,
+            my_name,
+            jid,
             Some((target, &to_name)),
-            str_of(&room, "name"),
+            str_of(room, "name"),
             BTreeMap::new(),
         );
-        state.store.write_group(&m, &jid).await?;
+        state.store.write_group(&m, jid).await?;
     }
-    state.store.leave_room(&id, &jid, target).await?;
-    note_room_change(&state, &id, &[me, target]).await;
-    Ok(ok())
+    state.store.leave_room(&id, jid, target).await?;
+    note_room_change(state, &id, &[me, target]).await;
+    Ok(())
 }
 
 pub const ROOM_MEMBER_UPDATE: Endpoint = Endpoint {

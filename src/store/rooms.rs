@@ -485,6 +485,25 @@ impl Store {
         Ok(())
     }
 
+    /// The member records of those of `users` who are in the room (one query).
+    pub async fn members_of(&self, room: &ObjectId, users: &[i64]) -> StoreResult<Vec<Document>> {
+        let ids: Vec<Bson> = users.iter().flat_map(|u| int_variants(*u)).collect();
+        Ok(self
+            .room_members(room)
+            .find(doc! {"roomId": room, "userId": {"$in": ids}})
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// How many members hold `role` (e.g. the admins, 2).
+    pub async fn count_members_with_role(&self, room: &ObjectId, role: i32) -> StoreResult<u64> {
+        Ok(self
+            .room_members(room)
+            .count_documents(doc! {"roomId": room, "role": role})
+            .await?)
+    }
+
     /// Which of `users` already are members of the room (one query).
     pub async fn members_among(&self, room: &ObjectId, users: &[i64]) -> StoreResult<Vec<i64>> {
         let ids: Vec<Bson> = users.iter().flat_map(|u| int_variants(*u)).collect();

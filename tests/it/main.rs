@@ -13,6 +13,7 @@ mod isolation;
 mod jh;
 mod login;
 mod room;
+mod room_manage;
 mod send;
 mod shutdown;
 mod sweep;

@@ -1,0 +1,244 @@
+//! The owner's and admins' room actions the clients call beyond the seed's:
+//! `/room/delete`, `/room/updateEncryptType`, `/room/set/admin` and the PC
+//! client's batch removal `room/member/deleteUsers`. Who may do what is
+//! `domain::room::Seat`; the shared steps (dissolve, remove a member, notices)
+//! are in `room.rs`.
+
+use std::collections::BTreeMap;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use bson::doc;
+use serde_json::json;
+
+use super::room::{
+    dissolve, load_room, nickname_of, note_room_change, notice_message, open_room, remove_member,
+    room_id, str_of,
+};
+use crate::domain::room::{Removal, Role, Seat};
+use crate::http::endpoint::{int, string, Endpoint, Routes};
+use crate::http::params::Params;
+use crate::shiku::codes;
+use crate::shiku::{ShikuError, ShikuResult};
+use crate::util::{num, ok};
+use crate::AppState;
+
+pub fn routes(r: &mut Routes) {
+    r.add(&ROOM_DELETE, delete)
+        .add(&ROOM_UPDATE_ENCRYPT_TYPE, update_encrypt_type)
+        .add(&ROOM_SET_ADMIN, set_admin)
+        .add(&ROOM_MEMBER_DELETE_USERS, delete_users);
+}
+
+/// Ids one `room/member/deleteUsers` may name.
+const MAX_USER_IDS: usize = 500;
+
+pub const ROOM_DELETE: Endpoint = Endpoint {
+    path: "/room/delete",
+    summary: "dissolve a room (the owner)",
+    params: &[string("roomId").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/delete` (QZ, when the caller's role is 1): the owner dissolves the
+/// room, as `/room/member/delete` of himself does.
+async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let room = load_room(&state, &id).await?;
+    Seat::new(&room, me, None).may_act_as_owner()?;
+    dissolve(&state, &room, me).await?;
+    Ok(ok())
+}
+
+pub const ROOM_UPDATE_ENCRYPT_TYPE: Endpoint = Endpoint {
+    path: "/room/updateEncryptType",
+    summary: "the room's message encryption (0 none, 1 DES, 2 AES, 3 end-to-end; the owner)",
+    params: &[
+        string("roomId").required(),
+        int("encryptType").default(0).one_of(&["0", "1", "2", "3"]),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/updateEncryptType` (QZ's group settings): the owner sets
+/// `encryptType`; the 935 notice (content the new type) goes to the group.
+/// QZ then reads `/room/get` again.
+async fn update_encrypt_type(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let encrypt = p.i32_or("encryptType", 0)?;
+    if !(0..=3).contains(&encrypt) {
+        return Err(ShikuError::invalid("encryptType"));
+    }
+    let room = open_room(&state, &id).await?;
+    Seat::new(&room, me, None).may_act_as_owner()?;
+    let jid = str_of(&room, "jid");
+    let mut notice = notice_message(
+        935,
+        me,
+        str_of(&room, "nickname"),
+        jid,
+        None,
+        &encrypt.to_string(),
+        BTreeMap::new(),
+    );
+    notice.to_user_id = jid.to_string();
+    state
+        .store
+        .change_room(&id, jid, doc! {"encryptType": encrypt}, &notice)
+        .await?;
+    note_room_change(&state, &id, &[me]).await;
+    Ok(ok())
+}
+
+pub const ROOM_SET_ADMIN: Endpoint = Endpoint {
+    path: "/room/set/admin",
+    summary: "make a member an admin (type 2) or a member again (type 3; the owner)",
+    params: &[
+        string("roomId").required(),
+        int("touserId").required(),
+        int("type").required().one_of(&["2", "3"]),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/set/admin` (WX's group management: `touserId`, lower-case u;
+/// `type` 2 sets, 3 unsets): the owner only; 100412 for himself, 100409 for
+/// a non-member, 100442 beyond `adminMaxNumber`. The 913 notice (content 1
+/// set, 0 unset) goes to the group.
+async fn set_admin(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let target = p.i32_required("touserId")? as i64;
+    let role = p.i32_required("type")?;
+    if role != Role::ADMIN && role != Role::MEMBER {
+        return Err(ShikuError::invalid("type"));
+    }
+    let room = open_room(&state, &id).await?;
+    Seat::new(&room, me, None).may_act_as_owner()?;
+    if target == me {
+        return Err(codes::OWNER_NOT_ADMIN.into());
+    }
+    let (my_member, target_member) = futures::try_join!(
+        state.store.room_member(&id, me),
+        state.store.room_member(&id, target)
+    )?;
+    let target_member = target_member.ok_or_else(|| ShikuError::from(codes::NOT_MEMBER))?;
+    let max_admins = num(&room, "adminMaxNumber").unwrap_or(0);
+    if role == Role::ADMIN
+        && Role::of(&target_member) != Some(Role::Admin)
+        && max_admins > 0
+        && state
+            .store
+            .count_members_with_role(&id, Role::ADMIN)
+            .await?
+            >= max_admins as u64
+    {
+        return Err(codes::ADMIN_LIMIT.into());
+    }
+    let jid = str_of(&room, "jid");
+    let my_name = my_member
+        .as_ref()
+        .map(|m| str_of(m, "nickname").to_string())
+        .unwrap_or_default();
+    let mut to_name = str_of(&target_member, "nickname").to_string();
+    if to_name.is_empty() {
+        to_name = nickname_of(&state, target).await?;
+    }
+    let mut other = BTreeMap::new();
+    other.insert(
+        "other".into(),
+        json!(format!(
+            "{{\"isAttritionNotice\":{}}}",
+            num(&room, "isAttritionNotice").unwrap_or(1)
+        )),
+    );
+    let notice = notice_message(
+        913,
+        me,
+        &my_name,
+        jid,
+        Some((target, &to_name)),
+        if role == Role::ADMIN { "1" } else { "0" },
+        other,
+    );
+    state
+        .store
+        .set_member_fields(&id, target, doc! {"role": role})
+        .await?;
+    state.store.write_group(&notice, jid).await?;
+    note_room_change(&state, &id, &[me, target]).await;
+    Ok(ok())
+}
+
+pub const ROOM_MEMBER_DELETE_USERS: Endpoint = Endpoint {
+    path: "/room/member/deleteUsers",
+    summary: "remove several members at once (comma list; the caller's own id leaves)",
+    params: &[string("roomId").required(), string("userIds").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `room/member/deleteUsers` (the deployment's PC client: `userIds` a comma
+/// list; `userIds` = the caller leaves): `/room/member/delete` for each id,
+/// all checked before any is removed, so a refusal removes nobody. The owner
+/// naming himself dissolves the room.
+async fn delete_users(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let mut targets: Vec<i64> = Vec::new();
+    for part in p.required("userIds")?.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        let uid: i32 = part.parse().map_err(|_| ShikuError::invalid("userIds"))?;
+        if !targets.contains(&(uid as i64)) {
+            targets.push(uid as i64);
+        }
+    }
+    if targets.is_empty() {
+        return Err(ShikuError::missing("userIds"));
+    }
+    if targets.len() > MAX_USER_IDS {
+        return Err(ShikuError::invalid("userIds"));
+    }
+    let room = open_room(&state, &id).await?;
+    let mut ids = targets.clone();
+    ids.push(me);
+    let members = state.store.members_of(&id, &ids).await?;
+    let member_of = |u: i64| members.iter().find(|m| num(m, "userId") == Some(u));
+    let seat = Seat::new(&room, me, member_of(me));
+    let mut removals = Vec::new();
+    for &t in &targets {
+        match seat.may_remove(t, member_of(t))? {
+            Removal::Dissolve => {
+                dissolve(&state, &room, me).await?;
+                return Ok(ok());
+            }
+            _ => removals.push(member_of(t).ok_or_else(|| ShikuError::from(codes::NOT_MEMBER))?),
+        }
+    }
+    let my_name = member_of(me)
+        .map(|m| str_of(m, "nickname").to_string())
+        .unwrap_or_default();
+    for target_member in removals {
+        remove_member(&state, &room, me, &my_name, target_member).await?;
+    }
+    Ok(ok())
+}

@@ -1,0 +1,360 @@
+//! Issue 17: the owner's and admins' room actions the real clients call:
+//! QZ's `/room/updateEncryptType`, `room/member/deleteUsers`, `/room/delete`
+//! (POST forms with its signing parameters) and WX's `/room/set/admin`.
+
+use crate::common;
+
+use bson::{oid::ObjectId, Bson, Document};
+use common::TestApp;
+use serde_json::Value;
+
+/// Seed room "006": owner 100164, members 100102 and 100174.
+const ROOM: &str = "60332a72d656fd634b20f20a";
+const JID: &str = "f6c9eb95fc1048b7bba4b3c7e9249de1";
+
+/// QZ's request: a POST form with the caller's token and its signing
+/// parameters (`token` of the task system, `salt`, `secret`).
+fn qz(token: &str, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    let mut p = vec![
+        ("access_token", token.to_string()),
+        ("token", "task-system-token".to_string()),
+        ("salt", "1700000000000".to_string()),
+        ("secret", "c2lnbmVkLWJ5LXF6".to_string()),
+    ];
+    p.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    p
+}
+
+async fn room(app: &TestApp) -> Option<Document> {
+    let oid = ObjectId::parse_str(ROOM).unwrap();
+    app.dump(&app.store().cfg.room, "shiku_room")
+        .await
+        .into_iter()
+        .find(|d| d.get_object_id("_id") == Ok(oid))
+}
+
+async fn members(app: &TestApp) -> Vec<(i32, i32)> {
+    let oid = ObjectId::parse_str(ROOM).unwrap();
+    let mut v: Vec<(i32, i32)> = app
+        .dump(&app.store().cfg.room_member, "215")
+        .await
+        .into_iter()
+        .filter(|d| d.get_object_id("roomId") == Ok(oid))
+        .map(|d| (d.get_i32("userId").unwrap(), d.get_i32("role").unwrap()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The group messages of one type, as stored (with the embedded `message`).
+async fn notices(app: &TestApp, msg_type: i32) -> Vec<(Document, Value)> {
+    app.dump(&app.store().cfg.room, &format!("mucmsg_{JID}"))
+        .await
+        .into_iter()
+        .filter(|d| d.get_i32("contentType") == Ok(msg_type))
+        .map(|d| {
+            let m: Value = serde_json::from_str(d.get_str("message").unwrap()).unwrap();
+            (d, m)
+        })
+        .collect()
+}
+
+async fn refused(app: &TestApp, path: &str, params: &[(&'static str, String)], code: i64) {
+    let before = app.snapshot().await;
+    let (s, b) = app.post_pairs(path, params).await;
+    assert_eq!(
+        (s, b["resultCode"].as_i64()),
+        (200, Some(code)),
+        "{path} {params:?}: {b}"
+    );
+    assert!(
+        b["resultMsg"].as_str().is_some_and(|m| !m.is_empty()),
+        "{b}"
+    );
+    assert!(app.snapshot().await == before, "{path} changed something");
+}
+
+#[actix_web::test]
+async fn qz_changes_the_room_encryption() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let member = app.token_for(100102).await;
+    refused(
+        &app,
+        "/room/updateEncryptType",
+        &qz(&member, &[("roomId", ROOM), ("encryptType", "2")]),
+        1030104,
+    )
+    .await;
+    refused(
+        &app,
+        "/room/updateEncryptType",
+        &qz(&owner, &[("roomId", ROOM), ("encryptType", "7")]),
+        1010101,
+    )
+    .await;
+    refused(
+        &app,
+        "/room/updateEncryptType",
+        &qz(&owner, &[("roomId", "zz"), ("encryptType", "1")]),
+        1010101,
+    )
+    .await;
+    refused(
+        &app,
+        "/room/updateEncryptType",
+        &qz(
+            &owner,
+            &[("roomId", "60332a72d656fd634b20f2ff"), ("encryptType", "1")],
+        ),
+        100411,
+    )
+    .await;
+    refused(
+        &app,
+        "/room/updateEncryptType",
+        &qz(&owner, &[("encryptType", "1")]),
+        1010101,
+    )
+    .await;
+
+    let (s, b) = app
+        .post_pairs(
+            "/room/updateEncryptType",
+            &qz(&owner, &[("roomId", ROOM), ("encryptType", "2")]),
+        )
+        .await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    assert_eq!(
+        room(&app).await.unwrap().get("encryptType"),
+        Some(&Bson::Int32(2))
+    );
+    let n = notices(&app, 935).await;
+    assert_eq!(n.len(), 1);
+    let (stored, m) = &n[0];
+    assert_eq!(stored.get_str("content"), Ok("2"));
+    assert_eq!(stored.get_str("sender"), Ok("100164"));
+    assert_eq!(m["type"], 935);
+    assert_eq!(m["content"], "2");
+    assert_eq!(m["objectId"], JID);
+    assert_eq!(m["toUserId"], JID);
+    assert_eq!(m["fromUserId"], "100164");
+    // QZ reads the room again and keeps `data` in its local group storage.
+    let (_, b) = app
+        .post_pairs("/room/get", &qz(&owner, &[("roomId", ROOM)]))
+        .await;
+    assert_eq!(b["data"]["encryptType"], 2);
+}
+
+#[actix_web::test]
+async fn qz_removes_members_in_one_call_or_none() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let member = app.token_for(100102).await;
+    // A member may not remove another; a list naming a non-member removes nobody.
+    refused(
+        &app,
+        "/room/member/deleteUsers",
+        &qz(&member, &[("roomId", ROOM), ("userIds", "100174")]),
+        1030104,
+    )
+    .await;
+    refused(
+        &app,
+        "/room/member/deleteUsers",
+        &qz(&owner, &[("roomId", ROOM), ("userIds", "100174,100158")]),
+        100409,
+    )
+    .await;
+    refused(
+        &app,
+        "/room/member/deleteUsers",
+        &qz(&owner, &[("roomId", ROOM), ("userIds", "100174,abc")]),
+        1010101,
+    )
+    .await;
+    refused(
+        &app,
+        "/room/member/deleteUsers",
+        &qz(&owner, &[("roomId", ROOM), ("userIds", " , ")]),
+        1010101,
+    )
+    .await;
+
+    // A member leaves (QZ sends its own id).
+    let (_, b) = app
+        .post_pairs(
+            "/room/member/deleteUsers",
+            &qz(&member, &[("roomId", ROOM), ("userIds", "100102")]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(members(&app).await, vec![(100164, 1), (100174, 3)]);
+    // The owner kicks the rest.
+    let (_, b) = app
+        .post_pairs(
+            "/room/member/deleteUsers",
+            &qz(&owner, &[("roomId", ROOM), ("userIds", "100174")]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(members(&app).await, vec![(100164, 1)]);
+    assert_eq!(
+        room(&app).await.unwrap().get("userSize"),
+        Some(&Bson::Int32(1))
+    );
+    // One 904 per departure (the room announces them), to the one who left.
+    let gone: Vec<String> = notices(&app, 904)
+        .await
+        .iter()
+        .map(|(_, m)| m["toUserId"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(gone, ["100102", "100174"]);
+    // Their room lists no longer hold the room.
+    let (_, b) = app
+        .get("/room/list/his", &[("access_token", &member)])
+        .await;
+    assert!(
+        !b["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == ROOM),
+        "{b}"
+    );
+}
+
+#[actix_web::test]
+async fn the_owner_naming_himself_dissolves_and_room_delete_too() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let member = app.token_for(100102).await;
+    refused(
+        &app,
+        "/room/delete",
+        &qz(&member, &[("roomId", ROOM)]),
+        1030104,
+    )
+    .await;
+    refused(
+        &app,
+        "/room/delete",
+        &qz(&owner, &[("roomId", "nope")]),
+        1010101,
+    )
+    .await;
+    let (s, b) = app
+        .post_pairs("/room/delete", &qz(&owner, &[("roomId", ROOM)]))
+        .await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    assert!(room(&app).await.is_none());
+    assert!(members(&app).await.is_empty());
+    let names = app
+        .store()
+        .client
+        .database(&app.store().cfg.room)
+        .list_collection_names()
+        .await
+        .unwrap();
+    assert!(!names.contains(&format!("mucmsg_{JID}")), "{names:?}");
+    let (_, b) = app
+        .get("/room/get", &[("access_token", &member), ("roomId", ROOM)])
+        .await;
+    assert_eq!(b["resultCode"], 100411);
+    // Gone: a second delete finds no room.
+    let (_, b) = app
+        .post_pairs("/room/delete", &qz(&owner, &[("roomId", ROOM)]))
+        .await;
+    assert_eq!(b["resultCode"], 100411);
+
+    // deleteUsers with the owner's own id: the other seed room is dissolved.
+    let other = "603c8fa87a9732085424961f";
+    let (_, b) = app
+        .post_pairs(
+            "/room/member/deleteUsers",
+            &qz(&owner, &[("roomId", other), ("userIds", "100164")]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let (_, b) = app
+        .get("/room/get", &[("access_token", &owner), ("roomId", other)])
+        .await;
+    assert_eq!(b["resultCode"], 100411);
+}
+
+/// WX's group management: `touserId` (lower-case u), `type` 2 sets, 3 unsets.
+#[actix_web::test]
+async fn wx_sets_and_unsets_an_admin() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let member = app.token_for(100102).await;
+    let wx = |tok: &str, touser: &str, kind: &str| {
+        vec![
+            ("access_token", tok.to_string()),
+            ("roomId", ROOM.to_string()),
+            ("touserId", touser.to_string()),
+            ("type", kind.to_string()),
+        ]
+    };
+    refused(
+        &app,
+        "/room/set/admin",
+        &wx(&member, "100174", "2"),
+        1030104,
+    )
+    .await;
+    refused(&app, "/room/set/admin", &wx(&owner, "100164", "2"), 100412).await;
+    refused(&app, "/room/set/admin", &wx(&owner, "100158", "2"), 100409).await;
+    refused(&app, "/room/set/admin", &wx(&owner, "100174", "5"), 1010101).await;
+
+    let (_, b) = app
+        .post_pairs("/room/set/admin", &wx(&owner, "100174", "2"))
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(
+        members(&app).await,
+        vec![(100102, 3), (100164, 1), (100174, 2)]
+    );
+    let n = notices(&app, 913).await;
+    assert_eq!(n.len(), 1);
+    assert_eq!(n[0].1["content"], "1");
+    assert_eq!(n[0].1["toUserId"], "100174");
+    assert_eq!(n[0].1["other"], "{\"isAttritionNotice\":1}");
+    // The new admin may now remove a member; an admin may not remove an admin.
+    let admin = app.token_for(100174).await;
+    let (_, b) = app
+        .get(
+            "/room/update",
+            &[
+                ("access_token", &admin),
+                ("roomId", ROOM),
+                ("desc", "管理员改的"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+
+    // At most adminMaxNumber admins.
+    app.store()
+        .set_room_fields(
+            &ObjectId::parse_str(ROOM).unwrap(),
+            bson::doc! {"adminMaxNumber": 1},
+        )
+        .await
+        .unwrap();
+    refused(&app, "/room/set/admin", &wx(&owner, "100102", "2"), 100442).await;
+
+    let (_, b) = app
+        .post_pairs("/room/set/admin", &wx(&owner, "100174", "3"))
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(
+        members(&app).await,
+        vec![(100102, 3), (100164, 1), (100174, 3)]
+    );
+    assert_eq!(notices(&app, 913).await[1].1["content"], "0");
+}
