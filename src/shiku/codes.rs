@@ -96,6 +96,8 @@ pub const NOT_REPEAT: Code = c(100509, "不能重复操作");
 pub const NOT_YOUR_FRIEND: Code = c(100510, "对方不是你的好友");
 /// `NotOnMyBlackList`.
 pub const NOT_ON_BLACKLIST: Code = c(100513, "好友不在我的黑名单中");
+/// `newFriendLast` without a record (the original fails with its internal-error code).
+pub const NO_NEW_FRIEND: Code = c(INTERNAL, "没有新朋友记录");
 /// `NotRoom`.
 pub const NOT_ROOM: Code = c(NOT_ROOM_CODE, "房间不存在");
 /// `InviteNeedOwner`.

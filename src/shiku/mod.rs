@@ -10,6 +10,7 @@ pub mod codes;
 pub mod console;
 pub mod error;
 pub mod friends;
+pub mod friends_manage;
 pub mod labels;
 pub mod login;
 pub mod room;
@@ -29,6 +30,7 @@ pub fn routes(r: &mut Routes) {
     user::routes(r);
     address_book::routes(r);
     friends::routes(r);
+    friends_manage::routes(r);
     labels::routes(r);
     room::routes(r);
     room_manage::routes(r);

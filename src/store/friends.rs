@@ -243,3 +243,213 @@ mod tests {
         assert_eq!(order_key(""), "#");
     }
 }
+
+/// The original's `NewFriends` records (`imapi.NewFriends`): the friend
+/// requests and answers (5xx messages) of each pair, one record per owner and
+/// peer, written by the IM server as the messages pass. The ids are matched
+/// whether stored as numbers (older servers) or strings (newer ones).
+pub const NEW_FRIENDS: &str = "NewFriends";
+
+fn id_any(id: i64) -> Bson {
+    let mut v = int_variants(id);
+    v.push(Bson::String(id.to_string()));
+    Bson::Document(doc! {"$in": v})
+}
+
+impl Store {
+    fn new_friends(&self) -> mongodb::Collection<Document> {
+        self.imapi().collection(NEW_FRIENDS)
+    }
+
+    /// The user's new-friend records, latest change first.
+    pub async fn new_friends_page(
+        &self,
+        user_id: i64,
+        skip: u64,
+        limit: i64,
+    ) -> StoreResult<Vec<Document>> {
+        Ok(self
+            .new_friends()
+            .find(doc! {"userId": id_any(user_id)})
+            .sort(doc! {"modifyTime": -1, "_id": -1})
+            .skip(skip)
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// The latest new-friend record of the pair.
+    pub async fn new_friend_last(&self, user_id: i64, to: i64) -> StoreResult<Option<Document>> {
+        Ok(self
+            .new_friends()
+            .find_one(doc! {"userId": id_any(user_id), "toUserId": id_any(to)})
+            .sort(doc! {"modifyTime": -1, "_id": -1})
+            .await?)
+    }
+
+    /// `$set` on the relation `user_id` → `to`; the relation as it was before
+    /// (`None` when there is none, and nothing is written then).
+    pub async fn set_friend_fields(
+        &self,
+        user_id: i64,
+        to: i64,
+        set: Document,
+    ) -> StoreResult<Option<Document>> {
+        Ok(self
+            .friends()
+            .find_one_and_update(
+                doc! {"userId": int_in(user_id), "toUserId": int_in(to)},
+                doc! {"$set": set},
+            )
+            .await?)
+    }
+
+    /// The user's blacklisted relations (`blacklist` 1), in stored order.
+    pub async fn blacklisted(
+        &self,
+        user_id: i64,
+        skip: u64,
+        limit: i64,
+    ) -> StoreResult<Vec<Document>> {
+        Ok(self
+            .friends()
+            .find(doc! {"userId": int_in(user_id), "blacklist": 1})
+            .sort(doc! {"_id": 1})
+            .skip(skip)
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// `user_id` blacklists `to` (`addBlacklist`): `blacklist` 1 on the own
+    /// relation (created as a stranger's, status 0, when there is none) and
+    /// `isBeenBlack` 1 on the other side's (created likewise); the own
+    /// conversation with `to` leaves the chat list and `to` the own labels.
+    pub async fn blacklist(&self, me: &Document, to: &Document, now_s: i64) -> StoreResult<()> {
+        let a = num(me, "_id").ok_or_else(|| StoreError::Corrupt("user without _id".into()))?;
+        let b = num(to, "_id").ok_or_else(|| StoreError::Corrupt("user without _id".into()))?;
+        self.upsert_side(me, to, doc! {"blacklist": 1, "modifyTime": now_s}, now_s)
+            .await?;
+        self.upsert_side(to, me, doc! {"isBeenBlack": 1, "modifyTime": now_s}, now_s)
+            .await?;
+        self.forget_conversation(a, b).await?;
+        self.labels_without(a, b).await
+    }
+
+    /// Ends the blacklisting (`deleteBlacklist`): a stranger's relation made
+    /// only for it (status 0), or one whose other side is gone, is deleted
+    /// with its counterpart; otherwise `blacklist`/`isBeenBlack` go back to 0.
+    pub async fn unblacklist(
+        &self,
+        a: i64,
+        b: i64,
+        mine: &Document,
+        now_s: i64,
+    ) -> StoreResult<()> {
+        let theirs = self.friend(b, a).await?;
+        if num(mine, "status") == Some(0) || theirs.is_none() {
+            self.delete_relations(a, b).await?;
+            return Ok(());
+        }
+        self.set_friend_fields(a, b, doc! {"blacklist": 0, "modifyTime": now_s})
+            .await?;
+        self.set_friend_fields(b, a, doc! {"isBeenBlack": 0, "modifyTime": now_s})
+            .await?;
+        Ok(())
+    }
+
+    /// Ends a friendship (`deleteFriends`): both relations, both sides' chat
+    /// list entries and each from the other's labels. The messages are kept.
+    pub async fn unfriend(&self, a: i64, b: i64) -> StoreResult<()> {
+        self.forget_conversation(a, b).await?;
+        self.forget_conversation(b, a).await?;
+        self.labels_without(a, b).await?;
+        self.labels_without(b, a).await?;
+        self.delete_relations(a, b).await
+    }
+
+    async fn delete_relations(&self, a: i64, b: i64) -> StoreResult<()> {
+        self.friends()
+            .delete_many(doc! {"$or": [
+                {"userId": int_in(a), "toUserId": int_in(b)},
+                {"userId": int_in(b), "toUserId": int_in(a)},
+            ]})
+            .await?;
+        Ok(())
+    }
+
+    /// `owner`'s last-chat record of the single chat with `peer`.
+    async fn forget_conversation(&self, owner: i64, peer: i64) -> StoreResult<()> {
+        self.user_lastchats(owner)
+            .delete_many(doc! {"userId": owner.to_string(), "jid": peer.to_string(), "isRoom": 0})
+            .await?;
+        Ok(())
+    }
+
+    /// Takes `friend` off every label of `owner`.
+    async fn labels_without(&self, owner: i64, friend: i64) -> StoreResult<()> {
+        self.imapi()
+            .collection::<Document>(super::names::FRIEND_GROUP)
+            .update_many(
+                doc! {"userId": int_in(owner)},
+                doc! {"$pull": {"userIdList": {"$in": int_variants(friend)}}},
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `$set` on the relation `owner` → `to`, creating it first as a
+    /// stranger's (status 0) when there is none.
+    async fn upsert_side(
+        &self,
+        owner: &Document,
+        to: &Document,
+        set: Document,
+        now_s: i64,
+    ) -> StoreResult<()> {
+        let a = num(owner, "_id").unwrap_or(0);
+        let b = num(to, "_id").unwrap_or(0);
+        let filter = doc! {"userId": int_in(a), "toUserId": int_in(b)};
+        let r = self
+            .friends()
+            .update_one(filter.clone(), doc! {"$set": set.clone()})
+            .await?;
+        if r.matched_count == 0 {
+            let mut d = new_friend_doc(owner, to, &[], now_s)?;
+            d.insert("status", 0);
+            d.remove("toFriendsRole");
+            for (k, v) in set {
+                d.insert(k, v);
+            }
+            self.friends()
+                .update_one(filter, doc! {"$setOnInsert": d})
+                .upsert(true)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The remark (`updateFriendRemarkName`): on the relation, created as a
+    /// stranger's when there is none; `orderKey` follows the remark.
+    pub async fn set_remark(
+        &self,
+        owner: &Document,
+        to: &Document,
+        remark: &str,
+        describe: Option<&str>,
+        now_s: i64,
+    ) -> StoreResult<()> {
+        let name = if remark.is_empty() {
+            to.get_str("nickname").unwrap_or("")
+        } else {
+            remark
+        };
+        let mut set = doc! {"remarkName": remark, "orderKey": order_key(name), "modifyTime": now_s};
+        if let Some(d) = describe {
+            set.insert("describe", d);
+        }
+        self.upsert_side(owner, to, set, now_s).await
+    }
+}

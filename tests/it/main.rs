@@ -9,6 +9,7 @@ mod e2e;
 mod faults;
 mod foundation;
 mod friends;
+mod friends_manage;
 mod isolation;
 mod jh;
 mod login;

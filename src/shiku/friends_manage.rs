@@ -1,0 +1,451 @@
+//! The everyday friend actions of the clients beyond the seed's list and add:
+//! one relation, new-friend requests, the blacklist, unfriending, remarks,
+//! the per-friend switches (after the original's `FriendsController`).
+//! Storage in `store/friends.rs`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use bson::{doc, Document};
+use serde_json::Value;
+
+use super::friends::friend_json;
+use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
+use crate::http::params::Params;
+use crate::shiku::codes;
+use crate::shiku::{note_for_other_devices, ShikuError, ShikuResult};
+use crate::store::users::SyncTag;
+use crate::util::{bson_i64, now_s, num, ok, ok_data, page_data};
+use crate::AppState;
+
+pub fn routes(r: &mut Routes) {
+    r.add(&FRIENDS_GET, get)
+        .add(&FRIENDS_NEW_FRIEND_LIST, new_friend_list)
+        .add(&FRIENDS_NEW_FRIEND_LIST_WEB, new_friend_list_web)
+        .add(&FRIENDS_NEW_FRIEND_LAST, new_friend_last)
+        .add(&FRIENDS_BLACKLIST, blacklist)
+        .add(&FRIENDS_BLACKLIST_ADD, blacklist_add)
+        .add(&FRIENDS_BLACKLIST_DELETE, blacklist_delete)
+        .add(&FRIENDS_DELETE, delete)
+        .add(&FRIENDS_REMARK, remark)
+        .add(&FRIENDS_MODIFY_ENCRYPT_TYPE, modify_encrypt_type)
+        .add(&FRIENDS_UPDATE_OFFLINE_NO_PUSH_MSG, update_offline_no_push);
+}
+
+/// `toUserId` of every action here (an `int` of the original).
+fn to_user(p: &Params) -> ShikuResult<i64> {
+    Ok(p.i32_required("toUserId")? as i64)
+}
+
+/// The other user, 100211 when unknown.
+async fn user(state: &AppState, id: i64) -> ShikuResult<Document> {
+    state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or_else(|| codes::NO_USER.into())
+}
+
+/// The relation `me` → `to` as the original answers it (`getFriends`):
+/// `isBeenBlack` is whether `to` blacklists `me` now.
+async fn relation_json(state: &AppState, me: i64, to: i64) -> ShikuResult<Option<Value>> {
+    let (mine, theirs) =
+        futures::try_join!(state.store.friend(me, to), state.store.friend(to, me))?;
+    Ok(mine.map(|m| {
+        let mut v = friend_json(&m);
+        v["isBeenBlack"] = theirs
+            .and_then(|t| num(&t, "blacklist"))
+            .unwrap_or(0)
+            .into();
+        v
+    }))
+}
+
+fn answer(v: Option<Value>) -> HttpResponse {
+    match v {
+        Some(v) => ok_data(v),
+        None => ok(),
+    }
+}
+
+async fn note_friend_change(state: &AppState, owner: i64, other: i64) {
+    let key = other.to_string();
+    note_for_other_devices(
+        "friend",
+        state
+            .store
+            .note_offline_operation(owner, SyncTag::Friend, &key),
+    )
+    .await;
+}
+
+pub const FRIENDS_GET: Endpoint = Endpoint {
+    path: "/friends/get",
+    summary: "the caller's relation to one user (no data when none)",
+    params: &[int("toUserId").required(), int("userId")],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/get` (QZ sends `userId` too; the caller's own relation is read).
+async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    p.i32_opt("userId")?;
+    let to = to_user(&p)?;
+    Ok(answer(relation_json(&state, me, to).await?))
+}
+
+// --- new friends ----------------------------------------------------------------
+
+/// A `NewFriends` record as the clients read it: ids as numbers (stored as
+/// strings by the newer servers), `toNickname` the peer's current nickname,
+/// `status` the current relation's when there is one.
+async fn new_friends_json(state: &AppState, me: i64, docs: &[Document]) -> ShikuResult<Vec<Value>> {
+    let peers: Vec<i64> = docs
+        .iter()
+        .filter_map(|d| d.get("toUserId").and_then(bson_i64))
+        .collect();
+    let names = state.store.nicknames(&peers).await?;
+    let mut out = Vec::with_capacity(docs.len());
+    for d in docs {
+        let mut d = d.clone();
+        d.remove("_id");
+        let peer = d.get("toUserId").and_then(bson_i64);
+        for k in ["userId", "toUserId"] {
+            if let Some(n) = d.get(k).and_then(bson_i64) {
+                d.insert(k, n);
+            }
+        }
+        if let Some(peer) = peer {
+            if let Some(n) = names.get(&peer) {
+                d.insert("toNickname", n.as_str());
+            }
+            if let Some(status) = state
+                .store
+                .friend(me, peer)
+                .await?
+                .and_then(|f| num(&f, "status"))
+            {
+                d.insert("status", status);
+            }
+        }
+        out.push(crate::util::entity_to_json(&d));
+    }
+    Ok(out)
+}
+
+pub const FRIENDS_NEW_FRIEND_LIST: Endpoint = Endpoint {
+    path: "/friends/newFriend/list",
+    summary: "friend requests and answers, latest first (userId required, the caller's are listed)",
+    params: &[int("userId").required(), PAGE[0], PAGE[1]],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/newFriend/list`: `userId` is required by the original and then
+/// ignored (the caller's records); `pageSize` 10 by default.
+async fn new_friend_list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    p.i32_required("userId")?;
+    let (items, _, _) = new_friends_page(&state, me, &p).await?;
+    Ok(ok_data(Value::Array(items)))
+}
+
+async fn new_friends_page(
+    state: &AppState,
+    me: i64,
+    p: &Params,
+) -> ShikuResult<(Vec<Value>, i64, i64)> {
+    let (index, size) = p.page(10, state.cfg.max_page_size)?;
+    let skip = index
+        .checked_mul(size)
+        .ok_or_else(|| ShikuError::invalid("pageIndex"))? as u64;
+    let docs = state.store.new_friends_page(me, skip, size).await?;
+    Ok((new_friends_json(state, me, &docs).await?, index, size))
+}
+
+pub const FRIENDS_NEW_FRIEND_LIST_WEB: Endpoint = Endpoint {
+    path: "/friends/newFriendListWeb",
+    summary: "friend requests and answers as a page (web client)",
+    params: &[PAGE[0], PAGE[1]],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/newFriendListWeb` (WX): the same records as a page object; like
+/// the original, `total` is the length of this page.
+async fn new_friend_list_web(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let (items, index, size) = new_friends_page(&state, me, &p).await?;
+    let n = items.len() as i64;
+    Ok(ok_data(page_data(items, index, size, n)))
+}
+
+pub const FRIENDS_NEW_FRIEND_LAST: Endpoint = Endpoint {
+    path: "/friends/newFriend/last",
+    summary: "the latest friend request or answer with one user",
+    params: &[int("toUserId").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/newFriend/last` (QZ, on a 502 while its new-friends page is
+/// open): the record of the pair, `toUserId` a number; none is the
+/// original's internal-error code, which QZ ignores.
+async fn new_friend_last(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let to = to_user(&p)?;
+    let Some(d) = state.store.new_friend_last(me, to).await? else {
+        return Err(codes::NO_NEW_FRIEND.into());
+    };
+    let mut items = new_friends_json(&state, me, &[d]).await?;
+    Ok(ok_data(items.remove(0)))
+}
+
+// --- blacklist --------------------------------------------------------------------
+
+pub const FRIENDS_BLACKLIST: Endpoint = Endpoint {
+    path: "/friends/blacklist",
+    summary: "the users the caller blacklisted",
+    params: &[PAGE[0], PAGE[1]],
+    ..Endpoint::shiku("", "")
+};
+
+async fn blacklist(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let (index, size) = p.page(10, state.cfg.max_page_size)?;
+    let skip = index
+        .checked_mul(size)
+        .ok_or_else(|| ShikuError::invalid("pageIndex"))? as u64;
+    let docs = state.store.blacklisted(me, skip, size).await?;
+    Ok(ok_data(Value::Array(
+        docs.iter().map(friend_json).collect(),
+    )))
+}
+
+pub const FRIENDS_BLACKLIST_ADD: Endpoint = Endpoint {
+    path: "/friends/blacklist/add",
+    summary: "blacklist a user (friend or stranger)",
+    params: &[
+        int("toUserId").required(),
+        int("isNotify").one_of(&["0", "1"]),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/blacklist/add`: 100508 for oneself, 100509 when already done;
+/// answers the relation after the change. The 507 is the client's to send
+/// (the original sends it only for `isNotify` 1, which no client sets).
+async fn blacklist_add(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let to = to_user(&p)?;
+    p.i32_or("isNotify", 0)?;
+    if to == me {
+        return Err(codes::NOT_OPERATE_SELF.into());
+    }
+    if let Some(f) = state.store.friend(me, to).await? {
+        if num(&f, "blacklist") == Some(1) {
+            return Err(codes::NOT_REPEAT.into());
+        }
+    }
+    let (me_user, to_user) = futures::try_join!(user(&state, me), user(&state, to))?;
+    state.store.blacklist(&me_user, &to_user, now_s()).await?;
+    note_friend_change(&state, me, to).await;
+    Ok(answer(relation_json(&state, me, to).await?))
+}
+
+pub const FRIENDS_BLACKLIST_DELETE: Endpoint = Endpoint {
+    path: "/friends/blacklist/delete",
+    summary: "take a user off the blacklist",
+    params: &[
+        int("toUserId").required(),
+        int("isNotify").one_of(&["0", "1"]),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/blacklist/delete`: 100513 when not blacklisted; a friendship
+/// comes back as it was, a stranger's relation made by the blacklisting goes.
+async fn blacklist_delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let to = to_user(&p)?;
+    p.i32_or("isNotify", 0)?;
+    let mine = state
+        .store
+        .friend(me, to)
+        .await?
+        .filter(|f| num(f, "blacklist") == Some(1))
+        .ok_or_else(|| ShikuError::from(codes::NOT_ON_BLACKLIST))?;
+    state.store.unblacklist(me, to, &mine, now_s()).await?;
+    note_friend_change(&state, me, to).await;
+    Ok(answer(relation_json(&state, me, to).await?))
+}
+
+// --- the relation ---------------------------------------------------------------
+
+pub const FRIENDS_DELETE: Endpoint = Endpoint {
+    path: "/friends/delete",
+    summary: "end a friendship (both directions)",
+    params: &[int("toUserId").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/delete`: 100508 for oneself, 100510 without a relation. Both
+/// relations, both chat-list entries and the labels go; the messages stay
+/// (the newest server also deletes both histories). The 505 is the client's.
+async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let to = to_user(&p)?;
+    if to == me {
+        return Err(codes::NOT_OPERATE_SELF.into());
+    }
+    if state.store.friend(me, to).await?.is_none() {
+        return Err(codes::NOT_YOUR_FRIEND.into());
+    }
+    state.store.unfriend(me, to).await?;
+    note_friend_change(&state, me, to).await;
+    note_friend_change(&state, to, me).await;
+    Ok(ok())
+}
+
+pub const FRIENDS_REMARK: Endpoint = Endpoint {
+    path: "/friends/remark",
+    summary: "the caller's remark name (and description) of a user",
+    params: &[
+        int("toUserId").required(),
+        string("remarkName"),
+        string("describe"),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/remark` (WX's business card): an empty `remarkName` clears it;
+/// a user without a relation gets a stranger's relation holding the remark.
+async fn remark(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let to = to_user(&p)?;
+    let remark = p.raw("remarkName").unwrap_or("").trim();
+    let describe = p.raw("describe").map(str::trim);
+    if remark.chars().count() > 64 {
+        return Err(ShikuError::invalid("remarkName"));
+    }
+    if describe.is_some_and(|d| d.chars().count() > 500) {
+        return Err(ShikuError::invalid("describe"));
+    }
+    if to == me {
+        return Err(codes::NOT_OPERATE_SELF.into());
+    }
+    let (me_user, to_user) = futures::try_join!(user(&state, me), user(&state, to))?;
+    state
+        .store
+        .set_remark(&me_user, &to_user, remark, describe, now_s())
+        .await?;
+    note_friend_change(&state, me, to).await;
+    Ok(ok())
+}
+
+pub const FRIENDS_MODIFY_ENCRYPT_TYPE: Endpoint = Endpoint {
+    path: "/friends/modify/encryptType",
+    summary: "the message encryption with a friend (0 none, 1 DES, 2 AES, 3 end-to-end)",
+    params: &[
+        int("toUserId").required(),
+        int("encryptType").default(0).one_of(&["0", "1", "2", "3"]),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/modify/encryptType`: on both relations (100510 without one).
+async fn modify_encrypt_type(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let to = to_user(&p)?;
+    let kind = p.i32_or("encryptType", 0)?;
+    if !(0..=3).contains(&kind) {
+        return Err(ShikuError::invalid("encryptType"));
+    }
+    if state.store.friend(me, to).await?.is_none() {
+        return Err(codes::NOT_YOUR_FRIEND.into());
+    }
+    let now = now_s();
+    state
+        .store
+        .set_friend_fields(me, to, doc! {"encryptType": kind, "modifyTime": now})
+        .await?;
+    state
+        .store
+        .set_friend_fields(to, me, doc! {"encryptType": kind, "modifyTime": now})
+        .await?;
+    note_friend_change(&state, me, to).await;
+    Ok(ok())
+}
+
+pub const FRIENDS_UPDATE_OFFLINE_NO_PUSH_MSG: Endpoint = Endpoint {
+    path: "/friends/update/OfflineNoPushMsg",
+    summary: "per-friend switch: do-not-disturb (type 0), burn after reading (1), pin (2)",
+    params: &[
+        int("userId").required(),
+        int("toUserId").required(),
+        int("offlineNoPushMsg").default(0).one_of(&["0", "1"]),
+        int("type").default(0).one_of(&["0", "1", "2"]),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/update/OfflineNoPushMsg` (WX pins with `type` 2 and sends the
+/// peer as `userId` too: the caller's relation is changed). Answers the
+/// relation as it was before, as the original; none: nothing to change.
+async fn update_offline_no_push(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    p.i32_required("userId")?;
+    let to = to_user(&p)?;
+    let value = p.i32_or("offlineNoPushMsg", 0)?;
+    let kind = p.i32_or("type", 0)?;
+    if !(0..=1).contains(&value) {
+        return Err(ShikuError::invalid("offlineNoPushMsg"));
+    }
+    let now = now_s();
+    let set = match kind {
+        0 => doc! {"offlineNoPushMsg": value},
+        1 => doc! {"isOpenSnapchat": value},
+        2 => doc! {"openTopChatTime": if value == 1 { now } else { 0 }},
+        _ => return Err(ShikuError::invalid("type")),
+    };
+    let before = state.store.set_friend_fields(me, to, set).await?;
+    if before.is_some() {
+        note_friend_change(&state, me, to).await;
+    }
+    Ok(answer(before.as_ref().map(friend_json)))
+}

@@ -1,0 +1,507 @@
+//! Issue 17: the everyday friend actions (QZ's signed forms, WX's and
+//! Android's requests): one relation, the blacklist, unfriending, remarks,
+//! per-friend switches, new-friend records.
+
+use crate::common;
+
+use bson::{doc, Bson, Document};
+use common::TestApp;
+use serde_json::{json, Value};
+
+fn qz(token: &str, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    let mut p = vec![
+        ("access_token", token.to_string()),
+        ("token", "task-system-token".to_string()),
+        ("salt", "1700000000000".to_string()),
+        ("secret", "c2lnbmVkLWJ5LXF6".to_string()),
+    ];
+    p.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    p
+}
+
+fn imapi(app: &TestApp) -> String {
+    app.store().cfg.imapi.clone()
+}
+
+async fn relation(app: &TestApp, a: i32, b: i32) -> Option<Document> {
+    app.dump(&imapi(app), "u_friends")
+        .await
+        .into_iter()
+        .find(|d| d.get_i32("userId") == Ok(a) && d.get_i32("toUserId") == Ok(b))
+}
+
+async fn refused(app: &TestApp, path: &str, params: &[(&'static str, String)], code: i64) {
+    let before = app.snapshot().await;
+    let (s, b) = app.post_pairs(path, params).await;
+    assert_eq!(
+        (s, b["resultCode"].as_i64()),
+        (200, Some(code)),
+        "{path} {params:?}: {b}"
+    );
+    assert!(
+        b["resultMsg"].as_str().is_some_and(|m| !m.is_empty()),
+        "{b}"
+    );
+    assert!(app.snapshot().await == before, "{path} changed something");
+}
+
+async fn friend_ops(app: &TestApp, user: i32) -> Vec<String> {
+    let mut v: Vec<String> = app
+        .dump(&imapi(app), "offlineOperation")
+        .await
+        .into_iter()
+        .filter(|d| d.get_i32("userId") == Ok(user) && d.get_str("tag") == Ok("friend"))
+        .map(|d| d.get_str("friendId").unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+#[actix_web::test]
+async fn blacklisting_a_friend_and_back() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let db = imapi(&app);
+    app.insert(
+        &db,
+        "friendGroup",
+        vec![doc! {"userId": 100164, "groupName": "同事",
+        "userIdList": [100102, 100158], "createTime": 1i64}],
+    )
+    .await;
+    let me = app.token_for(100164).await;
+    refused(
+        &app,
+        "/friends/blacklist/add",
+        &qz(&me, &[("toUserId", "100164")]),
+        100508,
+    )
+    .await;
+    refused(
+        &app,
+        "/friends/blacklist/add",
+        &qz(&me, &[("toUserId", "100999")]),
+        100211,
+    )
+    .await;
+    refused(
+        &app,
+        "/friends/blacklist/add",
+        &qz(&me, &[("toUserId", "x")]),
+        1010101,
+    )
+    .await;
+    refused(
+        &app,
+        "/friends/blacklist/delete",
+        &qz(&me, &[("toUserId", "100102")]),
+        100513,
+    )
+    .await;
+
+    let (s, b) = app
+        .post_pairs(
+            "/friends/blacklist/add",
+            &qz(&me, &[("toUserId", "100102")]),
+        )
+        .await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    let d = &b["data"];
+    assert_eq!(d["userId"], 100164);
+    assert_eq!(d["toUserId"], 100102);
+    assert_eq!(d["blacklist"], 1);
+    assert_eq!(d["status"], 2);
+    assert_eq!(d["isBeenBlack"], 0);
+    assert!(d.get("_id").is_none());
+    let mine = relation(&app, 100164, 100102).await.unwrap();
+    assert_eq!(mine.get("blacklist"), Some(&Bson::Int32(1)));
+    assert_eq!(mine.get("status"), Some(&Bson::Int32(2)));
+    let theirs = relation(&app, 100102, 100164).await.unwrap();
+    assert_eq!(theirs.get("isBeenBlack"), Some(&Bson::Int32(1)));
+    // The conversation leaves my chat list (not theirs), the user my labels.
+    let last = app.dump(&app.store().cfg.lastchat, "10").await;
+    let jids: Vec<(&str, &str)> = last
+        .iter()
+        .map(|d| (d.get_str("userId").unwrap(), d.get_str("jid").unwrap()))
+        .collect();
+    assert_eq!(jids, [("100102", "100164")]);
+    let labels = app.dump(&db, "friendGroup").await;
+    assert_eq!(
+        labels[0].get_array("userIdList").unwrap(),
+        &vec![Bson::Int32(100158)]
+    );
+    assert_eq!(friend_ops(&app, 100164).await, ["100102"]);
+    // The blacklist lists them; the other side sees isBeenBlack through /friends/get.
+    let (_, b) = app
+        .get("/friends/blacklist", &[("access_token", &me)])
+        .await;
+    let ids: Vec<i64> = b["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["toUserId"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [100102]);
+    let other = app.token_for(100102).await;
+    let (_, b) = app
+        .post_pairs(
+            "/friends/get",
+            &qz(&other, &[("userId", "100102"), ("toUserId", "100164")]),
+        )
+        .await;
+    assert_eq!(b["data"]["isBeenBlack"], 1, "{b}");
+    refused(
+        &app,
+        "/friends/blacklist/add",
+        &qz(&me, &[("toUserId", "100102")]),
+        100509,
+    )
+    .await;
+
+    let (_, b) = app
+        .post_pairs(
+            "/friends/blacklist/delete",
+            &qz(&me, &[("toUserId", "100102")]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(b["data"]["blacklist"], 0);
+    assert_eq!(b["data"]["status"], 2);
+    assert_eq!(
+        relation(&app, 100164, 100102)
+            .await
+            .unwrap()
+            .get("blacklist"),
+        Some(&Bson::Int32(0))
+    );
+    assert_eq!(
+        relation(&app, 100102, 100164)
+            .await
+            .unwrap()
+            .get("isBeenBlack"),
+        Some(&Bson::Int32(0))
+    );
+    let (_, b) = app
+        .get("/friends/blacklist", &[("access_token", &me)])
+        .await;
+    assert_eq!(b["data"], json!([]));
+}
+
+#[actix_web::test]
+async fn blacklisting_a_stranger_makes_and_unmakes_both_relations() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let me = app.token_for(100164).await;
+    let (_, b) = app
+        .post_pairs(
+            "/friends/blacklist/add",
+            &qz(&me, &[("toUserId", "100174")]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let mine = relation(&app, 100164, 100174).await.unwrap();
+    assert_eq!(mine.get("status"), Some(&Bson::Int32(0)));
+    assert_eq!(mine.get("blacklist"), Some(&Bson::Int32(1)));
+    assert_eq!(mine.get_str("toNickname"), Ok("周仕彦"));
+    assert!(matches!(mine.get("createTime"), Some(Bson::Int64(_))));
+    let theirs = relation(&app, 100174, 100164).await.unwrap();
+    assert_eq!(theirs.get("status"), Some(&Bson::Int32(0)));
+    assert_eq!(theirs.get("isBeenBlack"), Some(&Bson::Int32(1)));
+    assert_eq!(theirs.get("blacklist"), Some(&Bson::Int32(0)));
+    let (_, b) = app
+        .post_pairs(
+            "/friends/blacklist/delete",
+            &qz(&me, &[("toUserId", "100174")]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert!(b.get("data").is_none(), "{b}");
+    assert!(relation(&app, 100164, 100174).await.is_none());
+    assert!(relation(&app, 100174, 100164).await.is_none());
+}
+
+#[actix_web::test]
+async fn unfriending_removes_both_sides_but_not_the_messages() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let db = imapi(&app);
+    app.insert(
+        &db,
+        "friendGroup",
+        vec![doc! {"userId": 100158, "groupName": "家人",
+        "userIdList": [100164], "createTime": 1i64}],
+    )
+    .await;
+    let me = app.token_for(100164).await;
+    refused(
+        &app,
+        "/friends/delete",
+        &qz(&me, &[("toUserId", "100164")]),
+        100508,
+    )
+    .await;
+    refused(
+        &app,
+        "/friends/delete",
+        &qz(&me, &[("toUserId", "100174")]),
+        100510,
+    )
+    .await;
+    refused(&app, "/friends/delete", &qz(&me, &[]), 1010101).await;
+    let msgs_before = app.dump(&app.store().cfg.msgs, "10").await;
+
+    let (s, b) = app
+        .post_pairs("/friends/delete", &qz(&me, &[("toUserId", "100158")]))
+        .await;
+    assert_eq!((s, &b["resultCode"]), (200, &json!(1)), "{b}");
+    assert!(relation(&app, 100164, 100158).await.is_none());
+    assert!(relation(&app, 100158, 100164).await.is_none());
+    assert!(relation(&app, 100164, 100102).await.is_some());
+    assert_eq!(
+        app.dump(&db, "friendGroup").await[0]
+            .get_array("userIdList")
+            .unwrap(),
+        &Vec::<Bson>::new()
+    );
+    assert_eq!(friend_ops(&app, 100164).await, ["100158"]);
+    assert_eq!(friend_ops(&app, 100158).await, ["100164"]);
+    assert_eq!(app.dump(&app.store().cfg.msgs, "10").await, msgs_before);
+    refused(
+        &app,
+        "/friends/delete",
+        &qz(&me, &[("toUserId", "100158")]),
+        100510,
+    )
+    .await;
+    // No relation: /friends/get answers no data.
+    let (_, b) = app
+        .post_pairs("/friends/get", &qz(&me, &[("toUserId", "100158")]))
+        .await;
+    assert_eq!(b["resultCode"], 1);
+    assert!(b.get("data").is_none(), "{b}");
+}
+
+/// WX: the business card's remark, the pin of a chat (`type` 2 with the peer
+/// as `userId` too), the encryption switch.
+#[actix_web::test]
+async fn remarks_and_per_friend_switches() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let me = app.token_for(100164).await;
+    let form = |extra: &[(&'static str, &str)]| {
+        let mut p = vec![("access_token", me.clone())];
+        p.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        p
+    };
+    let (_, b) = app
+        .post_pairs(
+            "/friends/remark",
+            &form(&[("toUserId", "100102"), ("remarkName", "张三")]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let r = relation(&app, 100164, 100102).await.unwrap();
+    assert_eq!(r.get_str("remarkName"), Ok("张三"));
+    assert_eq!(r.get_str("orderKey"), Ok("Z"));
+    assert_eq!(r.get("status"), Some(&Bson::Int32(2)));
+    // A remark of someone not yet related: a stranger's relation holds it.
+    let (_, b) = app
+        .post_pairs(
+            "/friends/remark",
+            &form(&[
+                ("toUserId", "100174"),
+                ("remarkName", "老周"),
+                ("describe", "同学"),
+            ]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let r = relation(&app, 100164, 100174).await.unwrap();
+    assert_eq!(
+        (r.get_str("remarkName"), r.get_str("describe")),
+        (Ok("老周"), Ok("同学"))
+    );
+    assert_eq!(r.get("status"), Some(&Bson::Int32(0)));
+    refused(
+        &app,
+        "/friends/remark",
+        &form(&[("toUserId", "100999"), ("remarkName", "x")]),
+        100211,
+    )
+    .await;
+    refused(
+        &app,
+        "/friends/remark",
+        &form(&[("remarkName", "x")]),
+        1010101,
+    )
+    .await;
+
+    // Pin (WX sends the peer as userId as well); the answer is the relation before.
+    let before_s = chrono::Utc::now().timestamp();
+    let (_, b) = app
+        .post_pairs(
+            "/friends/update/OfflineNoPushMsg",
+            &form(&[
+                ("type", "2"),
+                ("offlineNoPushMsg", "1"),
+                ("userId", "100102"),
+                ("toUserId", "100102"),
+            ]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(b["data"]["openTopChatTime"], 0);
+    let top = relation(&app, 100164, 100102)
+        .await
+        .unwrap()
+        .get_i64("openTopChatTime")
+        .unwrap();
+    assert!(
+        top >= before_s && top < before_s + 60,
+        "seconds, Int64: {top}"
+    );
+    let (_, b) = app
+        .post_pairs(
+            "/friends/update/OfflineNoPushMsg",
+            &form(&[
+                ("type", "0"),
+                ("offlineNoPushMsg", "1"),
+                ("userId", "100102"),
+                ("toUserId", "100102"),
+            ]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(
+        relation(&app, 100164, 100102)
+            .await
+            .unwrap()
+            .get("offlineNoPushMsg"),
+        Some(&Bson::Int32(1))
+    );
+    refused(
+        &app,
+        "/friends/update/OfflineNoPushMsg",
+        &form(&[("type", "2"), ("toUserId", "100102")]),
+        1010101,
+    )
+    .await;
+    refused(
+        &app,
+        "/friends/update/OfflineNoPushMsg",
+        &form(&[("type", "7"), ("userId", "1"), ("toUserId", "100102")]),
+        1010101,
+    )
+    .await;
+
+    // Encryption: both sides.
+    let (_, b) = app
+        .post_pairs(
+            "/friends/modify/encryptType",
+            &qz(&me, &[("toUserId", "100159"), ("encryptType", "2")]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(
+        relation(&app, 100164, 100159)
+            .await
+            .unwrap()
+            .get("encryptType"),
+        Some(&Bson::Int32(2))
+    );
+    assert_eq!(
+        relation(&app, 100159, 100164)
+            .await
+            .unwrap()
+            .get("encryptType"),
+        Some(&Bson::Int32(2))
+    );
+    refused(
+        &app,
+        "/friends/modify/encryptType",
+        &qz(&me, &[("toUserId", "100159"), ("encryptType", "9")]),
+        1010101,
+    )
+    .await;
+    refused(
+        &app,
+        "/friends/modify/encryptType",
+        &qz(&me, &[("toUserId", "100999"), ("encryptType", "1")]),
+        100510,
+    )
+    .await;
+}
+
+/// The new-friend records the IM server keeps (`imapi.NewFriends`; ids as
+/// strings from the newer servers, numbers from older ones).
+#[actix_web::test]
+async fn new_friend_records_for_qz_android_and_wx() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let db = imapi(&app);
+    app.insert(&db, "NewFriends", vec![
+        doc! {"userId": "100164", "toUserId": "100174", "direction": 1, "type": 500,
+            "content": "你好", "createTime": 1700000000i64, "modifyTime": 1700000100i64, "from": "100174"},
+        doc! {"userId": 100164, "toUserId": 100102, "direction": 0, "type": 501,
+            "content": "", "createTime": 1600000000i64, "modifyTime": 1600000000i64},
+        doc! {"userId": "100174", "toUserId": "100164", "direction": 0, "type": 500,
+            "content": "你好", "createTime": 1700000000i64, "modifyTime": 1700000100i64},
+    ]).await;
+    let me = app.token_for(100164).await;
+    // Android: GET with userId (required, then the caller's are read).
+    let (_, b) = app
+        .get(
+            "/friends/newFriend/list",
+            &[
+                ("access_token", &me),
+                ("userId", "100164"),
+                ("pageIndex", "0"),
+                ("pageSize", "100"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let list = b["data"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["toUserId"], 100174);
+    assert_eq!(list[0]["userId"], 100164);
+    assert_eq!(list[0]["toNickname"], "周仕彦");
+    assert_eq!(list[0]["type"], 500);
+    assert_eq!(list[0]["content"], "你好");
+    assert!(list[0].get("status").is_none(), "no relation, no status");
+    assert_eq!(list[1]["toUserId"], 100102);
+    assert_eq!(list[1]["status"], 2);
+    let (_, b) = app
+        .get("/friends/newFriend/list", &[("access_token", &me)])
+        .await;
+    assert_eq!(b["resultCode"], 1010101);
+    // WX: a page object.
+    let (_, b) = app
+        .get(
+            "/friends/newFriendListWeb",
+            &[("access_token", &me), ("pageSize", "1")],
+        )
+        .await;
+    assert_eq!(b["data"]["pageData"].as_array().unwrap().len(), 1);
+    assert_eq!(b["data"]["pageData"][0]["toUserId"], 100174);
+    // QZ, on a 502: the pair's record, toUserId a number.
+    let (_, b) = app
+        .post_pairs(
+            "/friends/newFriend/last",
+            &qz(&me, &[("toUserId", "100174")]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(b["data"]["toUserId"], json!(100174));
+    assert_eq!(b["data"]["direction"], 1);
+    let (_, b) = app
+        .post_pairs(
+            "/friends/newFriend/last",
+            &qz(&me, &[("toUserId", "100159")]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1020101, "{b}");
+    assert!(b.get("data").is_none());
+    let _: Value = b;
+}
