@@ -11,7 +11,21 @@ use crate::AppState;
 pub fn routes(r: &mut Routes) {
     r.add(&CONFIG, config)
         .add(&GET_CURRENT_TIME, current_time)
-        .add(&HEALTH, health);
+        .add(&HEALTH, health)
+        .add(&PING, ping);
+}
+
+pub const PING: Endpoint = Endpoint {
+    path: "/_ping",
+    summary: "liveness for the web client's latency meter (no token needed)",
+    auth: false,
+    ..Endpoint::shiku("", "")
+};
+
+/// `/_ping`: WX polls it every 2 s to show the latency; it re-logs in on a
+/// token code, so it answers a plain success whatever the token.
+async fn ping() -> HttpResponse {
+    crate::util::ok()
 }
 
 /// `ConfigVO`'s fields and where the original copies each from: the stored

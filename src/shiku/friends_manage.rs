@@ -27,7 +27,11 @@ pub fn routes(r: &mut Routes) {
         .add(&FRIENDS_DELETE, delete)
         .add(&FRIENDS_REMARK, remark)
         .add(&FRIENDS_MODIFY_ENCRYPT_TYPE, modify_encrypt_type)
-        .add(&FRIENDS_UPDATE_OFFLINE_NO_PUSH_MSG, update_offline_no_push);
+        .add(&FRIENDS_UPDATE_OFFLINE_NO_PUSH_MSG, update_offline_no_push)
+        .add(&FRIENDS_UPDATE, update)
+        .add(&FRIENDS_ATTENTION_ADD, attention_add)
+        .add(&FRIENDS_ATTENTION_DELETE, attention_delete)
+        .add(&FRIENDS_QUERY_BLACKLIST_WEB, query_blacklist_web);
 }
 
 /// `toUserId` of every action here (an `int` of the original).
@@ -223,14 +227,39 @@ async fn blacklist(
     p: Params,
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
+    let (items, _, _) = blacklist_page(&state, me, &p).await?;
+    Ok(ok_data(Value::Array(items)))
+}
+
+async fn blacklist_page(
+    state: &AppState,
+    me: i64,
+    p: &Params,
+) -> ShikuResult<(Vec<Value>, i64, i64)> {
     let (index, size) = p.page(10, state.cfg.max_page_size)?;
     let skip = index
         .checked_mul(size)
         .ok_or_else(|| ShikuError::invalid("pageIndex"))? as u64;
     let docs = state.store.blacklisted(me, skip, size).await?;
-    Ok(ok_data(Value::Array(
-        docs.iter().map(friend_json).collect(),
-    )))
+    Ok((docs.iter().map(friend_json).collect(), index, size))
+}
+
+pub const FRIENDS_QUERY_BLACKLIST_WEB: Endpoint = Endpoint {
+    path: "/friends/queryBlacklistWeb",
+    summary: "the users the caller blacklisted, as a page (web)",
+    params: &[PAGE[0], PAGE[1]],
+    ..Endpoint::shiku("", "")
+};
+
+async fn query_blacklist_web(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let (items, index, size) = blacklist_page(&state, me, &p).await?;
+    let n = items.len() as i64;
+    Ok(ok_data(page_data(items, index, size, n)))
 }
 
 pub const FRIENDS_BLACKLIST_ADD: Endpoint = Endpoint {
@@ -448,4 +477,132 @@ async fn update_offline_no_push(
         note_friend_change(&state, me, to).await;
     }
     Ok(answer(before.as_ref().map(friend_json)))
+}
+
+pub const FRIENDS_UPDATE: Endpoint = Endpoint {
+    path: "/friends/update",
+    summary:
+        "how many days the caller keeps the chat with a friend (chatRecordTimeOut; -1 for ever)",
+    params: &[
+        int("toUserId").required(),
+        string("chatRecordTimeOut").required(),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/update` (Android's chat settings, "message keeping days"):
+/// `chatRecordTimeOut` (days, a decimal; -1 or 0 keep for ever) on the
+/// caller's relation, stored as the Double the relation holds.
+async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let to = to_user(&p)?;
+    let days: f64 = p
+        .required("chatRecordTimeOut")?
+        .parse()
+        .ok()
+        .filter(|d: &f64| d.is_finite() && *d >= -1.0 && *d <= 36500.0)
+        .ok_or_else(|| ShikuError::invalid("chatRecordTimeOut"))?;
+    let set = doc! {"chatRecordTimeOut": days, "modifyTime": now_s()};
+    if state.store.set_friend_fields(me, to, set).await?.is_none() {
+        return Err(codes::NOT_YOUR_FRIEND.into());
+    }
+    note_friend_change(&state, me, to).await;
+    Ok(ok())
+}
+
+pub const FRIENDS_ATTENTION_ADD: Endpoint = Endpoint {
+    path: "/friends/attention/add",
+    summary: "follow a user: friends at once, or a request (type 1) when they verify friends",
+    params: &[int("toUserId").required(), int("fromAddType").default(0)],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/attention/add` (Android's and WX's "add friend"; the original's
+/// `followUser`): 100501 for oneself, 100211 for an unknown user. When the
+/// other user verifies friends (`settings.friendsVerify` 1) and does not
+/// follow the caller, the caller follows (status 1, `type` 1: the client
+/// then sends its 500 greeting); otherwise both become friends (`type` 2).
+/// A user the caller had blacklisted is taken off the list instead.
+async fn attention_add(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let to = to_user(&p)?;
+    let from_add_type = p.i32_or("fromAddType", 0)?;
+    if to == me {
+        return Err(codes::NOT_ADD_SELF.into());
+    }
+    let (me_user, to_user) = futures::try_join!(user(&state, me), user(&state, to))?;
+    let (mine, theirs) =
+        futures::try_join!(state.store.friend(me, to), state.store.friend(to, me))?;
+    let now = now_s();
+    if let Some(m) = mine.as_ref().filter(|m| num(m, "blacklist") == Some(1)) {
+        state.store.unblacklist(me, to, m, now).await?;
+        note_friend_change(&state, me, to).await;
+        return Ok(ok());
+    }
+    let verifies = to_user
+        .get_document("settings")
+        .ok()
+        .and_then(|s| num(s, "friendsVerify"))
+        == Some(1);
+    let they_follow = theirs.as_ref().and_then(|t| num(t, "status")).unwrap_or(0) >= 1;
+    let kind = if verifies && !they_follow {
+        let status = mine.as_ref().and_then(|m| num(m, "status")).unwrap_or(0);
+        if status < 1 {
+            state
+                .store
+                .follow(&me_user, &to_user, from_add_type, now)
+                .await?;
+        }
+        1
+    } else {
+        let (my_roles, to_roles) =
+            futures::try_join!(state.store.roles_of(me), state.store.roles_of(to))?;
+        state
+            .store
+            .make_friend(&me_user, &to_user, &to_roles, now)
+            .await?;
+        state
+            .store
+            .make_friend(&to_user, &me_user, &my_roles, now)
+            .await?;
+        2
+    };
+    note_friend_change(&state, me, to).await;
+    Ok(ok_data(
+        serde_json::json!({"fromAddType": from_add_type, "type": kind}),
+    ))
+}
+
+pub const FRIENDS_ATTENTION_DELETE: Endpoint = Endpoint {
+    path: "/friends/attention/delete",
+    summary: "stop following a user (the caller's relation only)",
+    params: &[int("toUserId").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/attention/delete` (Android, public accounts): the caller's
+/// relation goes, the other side's stays; 100508 for oneself.
+async fn attention_delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let to = to_user(&p)?;
+    if to == me {
+        return Err(codes::NOT_OPERATE_SELF.into());
+    }
+    if !state.store.unfollow(me, to).await? {
+        return Err(codes::NOT_YOUR_FRIEND.into());
+    }
+    note_friend_change(&state, me, to).await;
+    Ok(ok())
 }

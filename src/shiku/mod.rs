@@ -6,6 +6,7 @@ pub mod account;
 pub mod address_book;
 pub mod auth;
 pub mod basic;
+pub mod chat_manage;
 pub mod codes;
 pub mod console;
 pub mod error;
@@ -35,6 +36,7 @@ pub fn routes(r: &mut Routes) {
     room::routes(r);
     room_manage::routes(r);
     tigase::routes(r);
+    chat_manage::routes(r);
     upload::routes(r);
     console::routes(r);
 }

@@ -382,10 +382,7 @@ impl Store {
 
     /// `owner`'s last-chat record of the single chat with `peer`.
     async fn forget_conversation(&self, owner: i64, peer: i64) -> StoreResult<()> {
-        self.user_lastchats(owner)
-            .delete_many(doc! {"userId": owner.to_string(), "jid": peer.to_string(), "isRoom": 0})
-            .await?;
-        Ok(())
+        self.forget_single_last_chat(owner, &peer.to_string()).await
     }
 
     /// Takes `friend` off every label of `owner`.
@@ -451,5 +448,29 @@ impl Store {
             set.insert("describe", d);
         }
         self.upsert_side(owner, to, set, now_s).await
+    }
+}
+
+impl Store {
+    /// `owner` follows `to` (status 1) as a friend request waiting for `to`'s
+    /// answer: the relation is created, or an existing stranger's raised.
+    pub async fn follow(
+        &self,
+        owner: &Document,
+        to: &Document,
+        from_add_type: i32,
+        now_s: i64,
+    ) -> StoreResult<()> {
+        let set = doc! {"status": 1, "fromAddType": from_add_type, "modifyTime": now_s};
+        self.upsert_side(owner, to, set, now_s).await
+    }
+
+    /// Removes `owner`'s relation to `to` only; false when there was none.
+    pub async fn unfollow(&self, owner: i64, to: i64) -> StoreResult<bool> {
+        let r = self
+            .friends()
+            .delete_one(doc! {"userId": int_in(owner), "toUserId": int_in(to)})
+            .await?;
+        Ok(r.deleted_count > 0)
     }
 }

@@ -866,3 +866,62 @@ impl Store {
 fn self_limit(limit: i64) -> i64 {
     limit.max(1)
 }
+
+impl Store {
+    /// `/tigase/emptyMyMsg`: the owner's copies of the single chat with
+    /// `peer` (every single chat when `None`) are marked deleted as a delete
+    /// marks them (`delayedTime`, `deleteTime`), and the owner's chat-list
+    /// entries of them go.
+    pub async fn empty_single(&self, owner: i64, peer: Option<i64>) -> StoreResult<()> {
+        let uid = owner.to_string();
+        let mut filter = doc! {"sender": &uid, "delayedTime": Bson::Null};
+        let mut last = doc! {"userId": &uid, "isRoom": 0};
+        if let Some(p) = peer {
+            filter.insert("receiver", p.to_string());
+            last.insert("jid", p.to_string());
+        }
+        self.user_msgs(owner)
+            .update_many(
+                filter,
+                doc! {"$set": {"delayedTime": now_ms(), "deleteTime": now_s()}},
+            )
+            .await?;
+        self.user_lastchats(owner).delete_many(last).await?;
+        Ok(())
+    }
+
+    /// The owner's own copy of a single-chat message.
+    pub async fn own_single_message(
+        &self,
+        owner: i64,
+        message_id: &str,
+    ) -> StoreResult<Option<Document>> {
+        Ok(self
+            .user_msgs(owner)
+            .find_one(doc! {"sender": owner.to_string(), "messageId": message_id})
+            .await?)
+    }
+
+    /// A group message of a room.
+    pub async fn group_message(
+        &self,
+        jid: &str,
+        message_id: &str,
+    ) -> StoreResult<Option<Document>> {
+        if !names::valid_room_jid(jid) {
+            return Ok(None);
+        }
+        Ok(self
+            .mucmsg(jid)
+            .find_one(doc! {"messageId": message_id})
+            .await?)
+    }
+
+    /// Removes the owner's chat-list entry of the single chat with `peer`.
+    pub async fn forget_single_last_chat(&self, owner: i64, peer: &str) -> StoreResult<()> {
+        self.user_lastchats(owner)
+            .delete_many(doc! {"userId": owner.to_string(), "jid": peer, "isRoom": 0})
+            .await?;
+        Ok(())
+    }
+}

@@ -505,3 +505,134 @@ async fn new_friend_records_for_qz_android_and_wx() {
     assert!(b.get("data").is_none());
     let _: Value = b;
 }
+
+/// Android's and WX's "add": a request to a user who verifies friends, then
+/// their add back makes both friends; Android's "stop following".
+#[actix_web::test]
+async fn attention_add_requests_then_befriends() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let a = app.token_for(100174).await;
+    let b_tok = app.token_for(100164).await;
+    refused(
+        &app,
+        "/friends/attention/add",
+        &vec![("access_token", a.clone()), ("toUserId", "100174".into())],
+        100501,
+    )
+    .await;
+    refused(
+        &app,
+        "/friends/attention/add",
+        &vec![("access_token", a.clone()), ("toUserId", "100999".into())],
+        100211,
+    )
+    .await;
+    let (_, r) = app
+        .get(
+            "/friends/attention/add",
+            &[
+                ("access_token", &a),
+                ("toUserId", "100164"),
+                ("fromAddType", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    assert_eq!(r["data"], json!({"fromAddType": 4, "type": 1}));
+    let ab = relation(&app, 100174, 100164).await.unwrap();
+    assert_eq!(ab.get("status"), Some(&Bson::Int32(1)));
+    assert_eq!(ab.get("fromAddType"), Some(&Bson::Int32(4)));
+    assert!(relation(&app, 100164, 100174).await.is_none());
+    // The other adds back: friends both ways.
+    let (_, r) = app
+        .post_form(
+            "/friends/attention/add",
+            &[("access_token", &b_tok), ("toUserId", "100174")],
+        )
+        .await;
+    assert_eq!(r["data"]["type"], 2, "{r}");
+    assert_eq!(
+        relation(&app, 100174, 100164).await.unwrap().get("status"),
+        Some(&Bson::Int32(2))
+    );
+    assert_eq!(
+        relation(&app, 100164, 100174).await.unwrap().get("status"),
+        Some(&Bson::Int32(2))
+    );
+    // Unfollow removes only the caller's side.
+    let (_, r) = app
+        .get(
+            "/friends/attention/delete",
+            &[("access_token", &a), ("toUserId", "100164")],
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    assert!(relation(&app, 100174, 100164).await.is_none());
+    assert!(relation(&app, 100164, 100174).await.is_some());
+    refused(
+        &app,
+        "/friends/attention/delete",
+        &vec![("access_token", a.clone()), ("toUserId", "100164".into())],
+        100510,
+    )
+    .await;
+}
+
+/// Android's "keep messages for" and WX's blacklist page.
+#[actix_web::test]
+async fn chat_record_days_and_the_blacklist_page() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let me = app.token_for(100164).await;
+    let (_, r) = app
+        .get(
+            "/friends/update",
+            &[
+                ("access_token", &me),
+                ("toUserId", "100102"),
+                ("chatRecordTimeOut", "7.0"),
+            ],
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    assert_eq!(
+        relation(&app, 100164, 100102)
+            .await
+            .unwrap()
+            .get("chatRecordTimeOut"),
+        Some(&Bson::Double(7.0))
+    );
+    refused(
+        &app,
+        "/friends/update",
+        &vec![
+            ("access_token", me.clone()),
+            ("toUserId", "100102".into()),
+            ("chatRecordTimeOut", "soon".into()),
+        ],
+        1010101,
+    )
+    .await;
+    refused(
+        &app,
+        "/friends/update",
+        &vec![
+            ("access_token", me.clone()),
+            ("toUserId", "100174".into()),
+            ("chatRecordTimeOut", "1".into()),
+        ],
+        100510,
+    )
+    .await;
+    app.post_pairs(
+        "/friends/blacklist/add",
+        &qz(&me, &[("toUserId", "100159")]),
+    )
+    .await;
+    let (_, r) = app
+        .get("/friends/queryBlacklistWeb", &[("access_token", &me)])
+        .await;
+    assert_eq!(r["data"]["pageData"][0]["toUserId"], 100159, "{r}");
+    assert_eq!(r["data"]["pageIndex"], 0);
+}

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod chat_manage;
 mod cli;
 mod e2e;
 mod faults;
