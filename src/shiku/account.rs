@@ -51,27 +51,21 @@ async fn register(state: web::Data<AppState>, p: Params) -> ShikuResult<HttpResp
     if nickname.chars().count() > 64 {
         return Err(ShikuError::invalid("nickname"));
     }
-    let telephone = format!("{area}{phone}");
-    if state.store.user_by_telephone(&telephone).await?.is_some() {
-        return Err(codes::PHONE_TAKEN.into());
-    }
     // Stored as the newer server stores it; clients send md5(password).
     let stored = crate::secure::login_password_from_md5(&password.to_ascii_lowercase())
         .unwrap_or_else(|| password.to_string());
-    let user_id = state.store.next_user_id().await?;
-    let now = crate::util::now_s();
-    state
-        .store
-        .insert_user(new_user_doc(
-            user_id, area, phone, &stored, nickname, sex, user_type, now,
-        ))
-        .await?;
-    if user_type == 2 {
-        state
-            .store
-            .add_official_role(user_id, &telephone, now)
-            .await?;
-    }
+    let (user_id, now) = create_account(
+        &state,
+        &NewAccount {
+            area,
+            phone,
+            password: &stored,
+            nickname,
+            sex,
+            user_type,
+        },
+    )
+    .await?;
     let device = p.str("deviceId").unwrap_or("android");
     let language = p.str("language").unwrap_or("zh");
     let token = state
@@ -87,6 +81,82 @@ async fn register(state: web::Data<AppState>, p: Params) -> ShikuResult<HttpResp
         "nickname": nickname,
         "userId": user_id,
     })))
+}
+
+/// What a registration stores.
+pub(super) struct NewAccount<'a> {
+    pub area: &'a str,
+    pub phone: &'a str,
+    /// The login password in its stored (newer) form.
+    pub password: &'a str,
+    pub nickname: &'a str,
+    pub sex: i32,
+    pub user_type: i32,
+}
+
+/// Labels every new user starts with (the original's `autoCreateGroup`).
+const DEFAULT_LABELS: [&str; 2] = ["家人", "同事"];
+
+/// Makes an account as the original's `registerIMUser` does: 1040107 when
+/// the telephone is taken (checked against the stored users, then claimed,
+/// so that of concurrent registrations one wins); the user document, the
+/// official-account role for `userType` 2, the two default labels, and the
+/// friendship with the system account 10000 (客服公众号) when it exists.
+/// Answers the new userId and the time (s).
+pub(super) async fn create_account(
+    state: &AppState,
+    a: &NewAccount<'_>,
+) -> ShikuResult<(i32, i64)> {
+    use crate::store::claims::Claim;
+    let telephone = format!("{}{}", a.area, a.phone);
+    if state.store.user_by_telephone(&telephone).await?.is_some()
+        || !state.store.claim(Claim::Telephone, &telephone).await?
+    {
+        return Err(codes::PHONE_TAKEN.into());
+    }
+    let now = crate::util::now_s();
+    let made = async {
+        let user_id = state.store.next_user_id().await?;
+        let user = new_user_doc(
+            user_id,
+            a.area,
+            a.phone,
+            a.password,
+            a.nickname,
+            a.sex,
+            a.user_type,
+            now,
+        );
+        state.store.insert_user(user.clone()).await?;
+        Ok::<_, ShikuError>((user_id, user))
+    }
+    .await;
+    let (user_id, user) = match made {
+        Ok(made) => made,
+        Err(e) => {
+            let _ = state.store.release(Claim::Telephone, &telephone).await;
+            return Err(e);
+        }
+    };
+    if a.user_type == 2 {
+        state
+            .store
+            .add_official_role(user_id, &telephone, now)
+            .await?;
+    }
+    for label in DEFAULT_LABELS {
+        state.store.add_label(user_id as i64, label).await?;
+    }
+    let system = crate::store::friends::SYSTEM_USER_ID;
+    if let Some(sys) = state.store.user_by_id(system).await? {
+        let (mine, theirs) = futures::try_join!(
+            state.store.roles_of(user_id as i64),
+            state.store.roles_of(system)
+        )?;
+        state.store.make_friend(&user, &sys, &theirs, now).await?;
+        state.store.make_friend(&sys, &user, &mine, now).await?;
+    }
+    Ok((user_id, now))
 }
 
 pub const USER_LOGOUT: Endpoint = Endpoint {

@@ -98,6 +98,14 @@ pub const NOT_YOUR_FRIEND: Code = c(100510, "对方不是你的好友");
 pub const NOT_ON_BLACKLIST: Code = c(100513, "好友不在我的黑名单中");
 /// `newFriendLast` without a record (the original fails with its internal-error code).
 pub const NO_NEW_FRIEND: Code = c(INTERNAL, "没有新朋友记录");
+/// `NoRegistrationFunctionIsProvided`.
+pub const REGISTRATION_CLOSED: Code = c(100109, "不提供注册功能，仅限内部使用");
+/// `PleaseFallTelephone`.
+pub const FILL_IN_TELEPHONE: Code = c(100107, "请填写手机号");
+/// `PleaseNickName`.
+pub const FILL_IN_NICKNAME: Code = c(1040108, "请填写昵称");
+/// `NicknameWrongful`.
+pub const NICKNAME_WRONGFUL: Code = c(1040109, "用户昵称不合法!");
 /// `NotRoom`.
 pub const NOT_ROOM: Code = c(NOT_ROOM_CODE, "房间不存在");
 /// `InviteNeedOwner`.

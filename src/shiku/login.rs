@@ -40,7 +40,8 @@ pub fn routes(r: &mut Routes) {
         .add(&AUTHKEYS_GET_LOGIN_PRIVATE_KEY, get_login_private_key)
         .add(&USER_LOGIN_V1, login_v1)
         .add(&USER_LOGIN_AUTO_V1, login_auto_v1)
-        .add(&USER_LOGIN_AUTO, login_auto);
+        .add(&USER_LOGIN_AUTO, login_auto)
+        .add(&USER_REGISTER_V1, register_v1);
 }
 
 /// `KConstants.DeviceKey.RESOURCES`.
@@ -324,6 +325,125 @@ async fn login_v1(
     let login = Login::new(&req, &p, device, &inner);
     let result = login_success(&state, &user, keys.as_ref(), &login).await?;
     Ok(sealed_answer(&code, &result))
+}
+
+pub const USER_REGISTER_V1: Endpoint = Endpoint {
+    path: "/user/register/v1",
+    summary: "secure registration: data = AES(md5(apiKey), {telephone, password, nickname, ..., mac}); answers data.data = AES(md5(apiKey), login result)",
+    auth: false,
+    params: &[
+        string("data").required(),
+        string("salt").required(),
+        string("deviceId"),
+    ],
+    shared: &DEVICE,
+    login_limited: true,
+    ..Endpoint::shiku("", "")
+};
+
+/// `/user/register/v1` (QZ's registration form; the original's
+/// `AccountController.registerV1`): `data` is AES(md5(apiKey)) of the form
+/// as JSON with its `mac` over `apiKey + the other values sorted by name +
+/// salt`, keyed with md5(apiKey); `password` is the login password in its
+/// newer form. 10110 when it does not open, 100109 while `clientConfig`
+/// closes registration, 100107 without a telephone, 1040108 without a
+/// nickname, 1040107 when the telephone is taken. The message key pairs sent
+/// (`rsa/dhPublicKey`, `rsa/dhPrivateKey`) are stored in `auth_keys`; the
+/// answer is the secure login's result, sealed with md5(apiKey). SMS codes
+/// are not checked (the service sends none).
+async fn register_v1(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    admit(&state, &req, &p)?;
+    let api_key = api_key(&state)?;
+    let key = secure::md5(api_key.as_bytes());
+    let salt = p.required("salt")?;
+    let inner = open_sealed(&key, p.required("data")?, api_key, salt).ok_or_else(auth_failed)?;
+    let [_, client_config, _] = state.store.client_config().await?;
+    if num(&client_config, "isOpenRegister") == Some(0) {
+        return Err(codes::REGISTRATION_CLOSED.into());
+    }
+    let text = |k: &str| match inner.get(k) {
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let (phone, area, password, nickname) = (
+        text("telephone"),
+        text("areaCode"),
+        text("password"),
+        text("nickname"),
+    );
+    let area = if area.is_empty() {
+        "86".to_string()
+    } else {
+        area
+    };
+    if phone.is_empty() {
+        return Err(codes::FILL_IN_TELEPHONE.into());
+    }
+    if nickname.is_empty() {
+        return Err(codes::FILL_IN_NICKNAME.into());
+    }
+    if !phone.chars().all(|c| c.is_ascii_digit())
+        || phone.len() > 20
+        || !area.chars().all(|c| c.is_ascii_digit())
+        || area.len() > 6
+    {
+        return Err(ShikuError::invalid("telephone"));
+    }
+    if nickname.chars().count() > 64 {
+        return Err(codes::NICKNAME_WRONGFUL.into());
+    }
+    if password.len() != 32 || !password.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(ShikuError::invalid("password"));
+    }
+    let sex = text("sex").parse().unwrap_or(0);
+    let sent_type = text("userType").parse().unwrap_or(0);
+    let (uid, _) = super::account::create_account(
+        &state,
+        &super::account::NewAccount {
+            area: &area,
+            phone: &phone,
+            password: &password.to_ascii_lowercase(),
+            nickname: &nickname,
+            sex,
+            user_type: state.cfg.new_user_type.unwrap_or(sent_type),
+        },
+    )
+    .await?;
+    let uid = i64::from(uid);
+    state
+        .store
+        .set_login_password(uid, &password.to_ascii_lowercase())
+        .await?;
+    state
+        .store
+        .set_msg_keys(
+            uid,
+            [
+                ("msgRsaKeyPair", "rsaPublicKey", "rsaPrivateKey"),
+                ("msgDHKeyPair", "dhPublicKey", "dhPrivateKey"),
+            ]
+            .iter()
+            .filter_map(|(pair, public, private)| {
+                let (public, private) = (text(public), text(private));
+                (!public.is_empty()).then(|| (*pair, public, private))
+            })
+            .collect(),
+        )
+        .await?;
+    let device = match p.str("deviceId") {
+        Some(_) => device(&p)?,
+        None => "web",
+    };
+    let user = state.store.user_by_id(uid).await?.ok_or_else(no_account)?;
+    let keys = state.store.auth_keys_of(uid).await?;
+    let login = Login::new(&req, &p, device, &inner);
+    let result = login_success(&state, &user, keys.as_ref(), &login).await?;
+    Ok(sealed_answer(&key, &result))
 }
 
 pub const USER_LOGIN_AUTO_V1: Endpoint = Endpoint {

@@ -16,6 +16,7 @@ use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
+use crate::store::claims::Claim;
 use crate::store::msgs::NewMessage;
 use crate::store::names;
 use crate::store::rooms::{new_member_doc, new_notice_doc, new_room_doc};
@@ -282,7 +283,11 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
         .into_iter()
         .filter(|(u, _)| *u != me)
         .collect();
-    if state.store.room_by_jid(jid).await?.is_some() {
+    // Checked against the stored rooms, then claimed, so that of concurrent
+    // creations with one jid exactly one makes the room.
+    if state.store.room_by_jid(jid).await?.is_some()
+        || !state.store.claim(Claim::RoomJid, jid).await?
+    {
         return Err(ShikuError::Failure("房间已经存在".into()));
     }
 
@@ -298,7 +303,10 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
             Some(new_member_message(&room, me, &owner_name, *u, nick)),
         )
     }));
-    state.store.create_room(room.clone(), &joins).await?;
+    if let Err(e) = state.store.create_room(room.clone(), &joins).await {
+        let _ = state.store.release(Claim::RoomJid, jid).await;
+        return Err(e.into());
+    }
     let users: Vec<i64> = std::iter::once(me)
         .chain(invited.iter().map(|(u, _)| *u))
         .collect();

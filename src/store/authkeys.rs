@@ -96,6 +96,33 @@ impl Store {
         }
     }
 
+    /// Stores the user's message key pairs (`uploadMsgKey`): each
+    /// `(field, publicKey, privateKey)`, e.g. `msgRsaKeyPair`, `msgDHKeyPair`.
+    pub async fn set_msg_keys(
+        &self,
+        user_id: i64,
+        pairs: Vec<(&str, String, String)>,
+    ) -> StoreResult<()> {
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        let now = now_s();
+        let mut set = doc! {"modifyTime": now};
+        for (field, public, private) in pairs {
+            set.insert(format!("{field}.publicKey"), public);
+            set.insert(format!("{field}.privateKey"), private);
+            set.insert(format!("{field}.createTime"), now);
+        }
+        self.auth_keys()
+            .update_one(
+                doc! {"_id": crate::util::int32_id(user_id)},
+                doc! {"$set": set, "$setOnInsert": {"createTime": now}},
+            )
+            .upsert(true)
+            .await?;
+        Ok(())
+    }
+
     /// The previous login (`userLoginLog.loginLog`), if the user has one.
     pub async fn last_login(&self, user_id: i64) -> StoreResult<Option<Document>> {
         Ok(self

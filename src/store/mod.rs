@@ -4,6 +4,7 @@
 
 pub mod addressbook;
 pub mod authkeys;
+pub mod claims;
 pub mod error;
 pub mod indexes;
 pub mod msgs;

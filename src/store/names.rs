@@ -29,6 +29,8 @@ pub const FRIEND_GROUP: &str = "friendGroup";
 pub const OFFLINE_OPERATION: &str = "offlineOperation";
 /// The original's userId counter: one document `{id: <last userId>}`.
 pub const IDX_USER: &str = "idx_user";
+/// This service's claims on unique keys (`store/claims.rs`).
+pub const CLAIMS: &str = "shiku_api_claims";
 /// The original's promotion invite codes (`InviteCode`: `userId`, `inviteCode`, ...).
 pub const INVITE_CODE: &str = "inviteCode";
 

@@ -588,6 +588,6 @@ impl Store {
             .delete_many(doc! {"roomId": room})
             .await?;
         self.rooms().delete_one(doc! {"_id": room}).await?;
-        Ok(())
+        self.release(super::claims::Claim::RoomJid, jid).await
     }
 }

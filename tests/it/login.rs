@@ -813,3 +813,172 @@ async fn sessions_are_shared_with_the_java_server_through_redis() {
         .unwrap();
     assert!(ttl > 2_500_000, "30 days");
 }
+
+/// QZ's registration form (`reinforce/store.js` `SubmitRegister`): the form
+/// as JSON with `password` = the login password, the message key pairs,
+/// `salt` and `mac`, sealed with md5(apiKey); `deviceId=web`, `salt`.
+fn qz_register_params(phone: &str, nickname: &str, mac_key: &[u8]) -> Vec<(&'static str, String)> {
+    let salt = client::salt();
+    let mut form = serde_json::Map::new();
+    for (k, v) in [
+        ("areaCode", "86"),
+        ("telephone", phone),
+        ("nickname", nickname),
+        ("sex", "1"),
+        ("birthday", "0"),
+        ("userType", "1"),
+        ("isSmsRegister", "0"),
+        ("rsaPublicKey", "rsa-public"),
+        ("rsaPrivateKey", "rsa-private-sealed"),
+        ("dhPublicKey", "dh-public"),
+        ("dhPrivateKey", "dh-private-sealed"),
+    ] {
+        form.insert(k.to_string(), json!(v));
+    }
+    form.insert("password".into(), json!(client::login_password(PASSWORD)));
+    form.insert("salt".into(), json!(salt));
+    let values: Vec<(&str, String)> = form
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str().unwrap().to_string()))
+        .collect();
+    let mac = client::hmac(
+        mac_key,
+        &format!("{API_KEY}{}{salt}", client::joined(&values)),
+    );
+    form.insert("mac".into(), json!(mac));
+    let data = client::aes(
+        &client::md5(API_KEY.as_bytes()),
+        &serde_json::to_vec(&form).unwrap(),
+    );
+    vec![
+        ("data", data),
+        ("deviceId", "web".to_string()),
+        ("salt", salt),
+    ]
+}
+
+#[actix_web::test]
+async fn qz_registers_securely_and_is_logged_in() {
+    let app = TestApp::start().await;
+    let key = client::md5(API_KEY.as_bytes());
+    let (s, b) = app
+        .post_pairs(
+            "/user/register/v1",
+            &qz_register_params("13700000555", "新用户", &key),
+        )
+        .await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    let r = client::open_result(&key, &b);
+    let uid = r["userId"].as_i64().unwrap();
+    assert!(r["access_token"].as_str().unwrap().len() >= 32, "{r}");
+    assert!(r["loginToken"].is_string() && r["loginKey"].is_string() && r["httpKey"].is_string());
+    assert_eq!(r["nickname"], "新用户");
+    // Stored: the user (login password in its newer form), the message keys,
+    // the two default labels.
+    let u = app.store().user_by_id(uid).await.unwrap().unwrap();
+    assert_eq!(u.get_str("telephone"), Ok("8613700000555"));
+    assert_eq!(
+        u.get_str("password"),
+        Ok(client::login_password(PASSWORD).as_str())
+    );
+    assert_eq!(u.get_i32("sex"), Ok(1));
+    let keys = app.store().auth_keys_of(uid).await.unwrap().unwrap();
+    assert_eq!(
+        keys.get_str("password"),
+        Ok(client::login_password(PASSWORD).as_str())
+    );
+    assert_eq!(
+        keys.get_document("msgRsaKeyPair")
+            .unwrap()
+            .get_str("publicKey"),
+        Ok("rsa-public")
+    );
+    assert_eq!(
+        keys.get_document("msgDHKeyPair")
+            .unwrap()
+            .get_str("privateKey"),
+        Ok("dh-private-sealed")
+    );
+    let imapi = app.store().cfg.imapi.clone();
+    let labels: Vec<String> = app
+        .dump(&imapi, "friendGroup")
+        .await
+        .iter()
+        .map(|l| l.get_str("groupName").unwrap().to_string())
+        .collect();
+    assert_eq!(labels, ["家人", "同事"]);
+    // The token works, and /user/get answers the own message keys.
+    let (_, me) = app
+        .get(
+            "/user/get",
+            &[("access_token", r["access_token"].as_str().unwrap())],
+        )
+        .await;
+    assert_eq!(me["data"]["rsaMsgPublicKey"], "rsa-public");
+
+    // The same telephone again: 1040107 (what QZ tests); a wrong mac: 10110.
+    let before = app.snapshot().await;
+    let (_, b) = app
+        .post_pairs(
+            "/user/register/v1",
+            &qz_register_params("13700000555", "又一个", &key),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1040107, "{b}");
+    let (_, b) = app
+        .post_pairs(
+            "/user/register/v1",
+            &qz_register_params("13700000556", "x", b"wrong key 16byte"),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 10110, "{b}");
+    let (_, b) = app
+        .post_pairs("/user/register/v1", &qz_register_params("", "x", &key))
+        .await;
+    assert_eq!(b["resultCode"], 100107, "{b}");
+    assert!(app.snapshot().await == before);
+}
+
+/// Review #4: concurrent registrations of one telephone make one account.
+#[actix_web::test]
+async fn concurrent_registrations_make_one_account() {
+    let app = TestApp::start().await;
+    let pw = client::md5_hex(PASSWORD);
+    let calls = (0..8).map(|i| {
+        let app = &app;
+        let pw = pw.clone();
+        async move {
+            app.get(
+                "/user/register",
+                &[
+                    ("telephone", "13700000001"),
+                    ("areaCode", "86"),
+                    ("password", &pw),
+                    ("nickname", &format!("race{i}")),
+                ],
+            )
+            .await
+            .1["resultCode"]
+                .as_i64()
+        }
+    });
+    let mut codes = futures::future::join_all(calls).await;
+    codes.sort();
+    assert_eq!(
+        codes.iter().filter(|c| **c == Some(1)).count(),
+        1,
+        "{codes:?}"
+    );
+    assert_eq!(
+        codes.iter().filter(|c| **c == Some(1040107)).count(),
+        7,
+        "{codes:?}"
+    );
+    let users: Vec<Document> = app
+        .dump(&app.store().cfg.imapi, "user")
+        .await
+        .into_iter()
+        .filter(|u| u.get_str("telephone") == Ok("8613700000001"))
+        .collect();
+    assert_eq!(users.len(), 1);
+}

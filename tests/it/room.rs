@@ -1283,3 +1283,67 @@ async fn member_get_answers_one_member() {
         );
     }
 }
+
+/// Review #5: a double-submitted `/room/add` makes one room; a claim left by
+/// a creation that failed long ago does not block the jid for ever.
+#[actix_web::test]
+async fn concurrent_room_adds_with_one_jid_make_one_room() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let calls = (0..8).map(|i| {
+        let (app, owner) = (&app, owner.clone());
+        async move {
+            app.get(
+                "/room/add",
+                &[
+                    ("access_token", owner.as_str()),
+                    ("jid", "racejid0001"),
+                    ("name", &format!("race{i}")),
+                    ("phones", "[15730107952]"),
+                ],
+            )
+            .await
+            .1["resultCode"]
+                .as_i64()
+        }
+    });
+    let codes = futures::future::join_all(calls).await;
+    assert_eq!(
+        codes.iter().filter(|c| **c == Some(1)).count(),
+        1,
+        "{codes:?}"
+    );
+    assert_eq!(
+        codes.iter().filter(|c| **c == Some(0)).count(),
+        7,
+        "{codes:?}"
+    );
+    let (rdb, _, _, _) = dbs(&app);
+    let rooms = app
+        .dump(&rdb, "shiku_room")
+        .await
+        .into_iter()
+        .filter(|r| r.get_str("jid") == Ok("racejid0001"))
+        .count();
+    assert_eq!(rooms, 1);
+    assert_eq!(
+        muc(&app, "racejid0001").await.len(),
+        1,
+        "one 907 for the one invited member"
+    );
+
+    app.insert(
+        &app.store().cfg.imapi,
+        "shiku_api_claims",
+        vec![doc! {"_id": "roomJid:stalejid0001", "createTime": 1_600_000_000i64}],
+    )
+    .await;
+    let (_, b) = app
+        .get(
+            "/room/add",
+            &[("access_token", owner.as_str()), ("jid", "stalejid0001")],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+}
