@@ -100,6 +100,11 @@ pub fn serve(state: web::Data<AppState>, listener: TcpListener) -> std::io::Resu
                     )),
             )
             .wrap(middleware::from_fn(http::logging::middleware))
+            // Android calls `//user/settings`: repeated slashes are merged
+            // (the original's Spring did the same).
+            .wrap(middleware::NormalizePath::new(
+                middleware::TrailingSlash::MergeOnly,
+            ))
             .configure(configure)
     })
     .listen(listener)?

@@ -106,6 +106,14 @@ pub const FILL_IN_TELEPHONE: Code = c(100107, "请填写手机号");
 pub const FILL_IN_NICKNAME: Code = c(1040108, "请填写昵称");
 /// `NicknameWrongful`.
 pub const NICKNAME_WRONGFUL: Code = c(1040109, "用户昵称不合法!");
+/// `NewAndOldPwdConsistent`.
+pub const SAME_PASSWORD: Code = c(100209, "新旧密码一致,请重新输入");
+/// `OldPasswordIsWrong`.
+pub const OLD_PASSWORD_WRONG: Code = c(1040103, "原密码错误");
+/// `VerifyCodeErrOrExpired`.
+pub const SMS_CODE_WRONG: Code = c(1040104, "短信验证码错误或已过期");
+/// `ParamsLack`.
+pub const PARAMS_LACK: Code = c(1010102, "缺少请求参数");
 /// `NotRoom`.
 pub const NOT_ROOM: Code = c(NOT_ROOM_CODE, "房间不存在");
 /// `InviteNeedOwner`.

@@ -14,6 +14,7 @@ pub mod friends;
 pub mod friends_manage;
 pub mod labels;
 pub mod login;
+pub mod profile;
 pub mod room;
 pub mod room_manage;
 pub mod tigase;
@@ -29,6 +30,7 @@ pub fn routes(r: &mut Routes) {
     login::routes(r);
     account::routes(r);
     user::routes(r);
+    profile::routes(r);
     address_book::routes(r);
     friends::routes(r);
     friends_manage::routes(r);

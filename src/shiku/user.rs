@@ -167,19 +167,25 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
         },
     };
     let user = user.ok_or_else(|| ShikuError::from(codes::NO_USER))?;
-    let uid = num(&user, "_id").ok_or_else(|| ShikuError::from(codes::NO_USER))?;
+    Ok(crate::util::ok_data(profile_json(&state, me, &user).await?))
+}
+
+/// `user` as `/user/get` answers it to `me`: the stored fields the caller may
+/// see, the relation, and what the original computes.
+pub(super) async fn profile_json(state: &AppState, me: i64, user: &Document) -> ShikuResult<Value> {
+    let uid = num(user, "_id").ok_or_else(|| ShikuError::from(codes::NO_USER))?;
     let is_self = uid == me;
     let relation = if is_self {
         None
     } else {
         state.store.friend(me, uid).await?
     };
-    let mut out = user_json(&user, is_self, relation.as_ref());
-    let computed = computed_fields(&state, me, &user, relation.as_ref()).await?;
+    let mut out = user_json(user, is_self, relation.as_ref());
+    let computed = computed_fields(state, me, user, relation.as_ref()).await?;
     if let Value::Object(m) = &mut out {
         m.extend(computed);
     }
-    Ok(crate::util::ok_data(sorted(out)))
+    Ok(sorted(out))
 }
 
 /// The `User` fields the original computes for `/user/get` instead of storing

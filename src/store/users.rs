@@ -343,3 +343,65 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// `$set` on the user; the document as it was before (`None`: no user).
+    pub async fn set_user_fields(
+        &self,
+        user_id: i64,
+        set: Document,
+    ) -> StoreResult<Option<Document>> {
+        Ok(self
+            .users()
+            .find_one_and_update(doc! {"_id": int_in(user_id)}, doc! {"$set": set})
+            .await?)
+    }
+
+    /// Copies the user's `hiding` onto the relations that point at them (the
+    /// lists show it).
+    pub async fn set_hiding_on_relations(&self, user_id: i64, hiding: i32) -> StoreResult<()> {
+        self.friends()
+            .update_many(
+                doc! {"toUserId": int_in(user_id)},
+                doc! {"$set": {"hiding": hiding}},
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The users who blacklisted `user_id`.
+    pub async fn blacklisted_by(&self, user_id: i64) -> StoreResult<Vec<i64>> {
+        use futures::TryStreamExt;
+        let docs: Vec<Document> = self
+            .friends()
+            .find(doc! {"toUserId": int_in(user_id), "blacklist": 1})
+            .projection(doc! {"userId": 1})
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| crate::util::num(d, "userId"))
+            .collect())
+    }
+
+    /// Users matching `filter` (a search), only the fields `projection` names.
+    pub async fn find_users(
+        &self,
+        filter: Document,
+        projection: Document,
+        skip: u64,
+        limit: i64,
+    ) -> StoreResult<Vec<Document>> {
+        use futures::TryStreamExt;
+        Ok(self
+            .users()
+            .find(filter)
+            .projection(projection)
+            .skip(skip)
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+}

@@ -14,6 +14,7 @@ mod friends_manage;
 mod isolation;
 mod jh;
 mod login;
+mod profile;
 mod room;
 mod room_manage;
 mod send;

@@ -1,0 +1,586 @@
+//! The caller's own profile, settings and password, and finding people
+//! (after the original's `UserController` and `NearbyController`).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use bson::{doc, Bson, Document};
+use serde_json::Value;
+
+use super::user::profile_json;
+use crate::http::endpoint::{int, string, Endpoint, Param, Routes, PAGE};
+use crate::http::params::Params;
+use crate::shiku::codes;
+use crate::shiku::{note_for_other_devices, ShikuError, ShikuResult};
+use crate::store::users::SyncTag;
+use crate::util::{bson_to_json, now_s, num, ok, ok_data, page_data};
+use crate::AppState;
+
+pub fn routes(r: &mut Routes) {
+    r.add(&USER_UPDATE, update)
+        .add(&USER_SETTINGS, settings)
+        .add(&USER_SETTINGS_UPDATE, settings_update)
+        .add(&USER_PASSWORD_UPDATE, password_update)
+        .add(&USER_PASSWORD_RESET, password_reset)
+        .add(&NEARBY_USER, nearby_user)
+        .add(&NEARBY_USER_WEB, nearby_user_web);
+}
+
+/// Longest nickname (the registration's bound).
+const MAX_NICKNAME: usize = 64;
+
+async fn me_user(state: &AppState, me: i64) -> ShikuResult<Document> {
+    state
+        .store
+        .user_by_id(me)
+        .await?
+        .ok_or_else(|| codes::NO_USER.into())
+}
+
+/// The caller's other devices re-read the profile (`offlineOperation`
+/// `friend` record of oneself, as `multipointLoginUpdateUserInfo`).
+async fn note_profile_change(state: &AppState, me: i64) {
+    let key = me.to_string();
+    note_for_other_devices(
+        "friend",
+        state
+            .store
+            .note_offline_operation(me, SyncTag::Friend, &key),
+    )
+    .await;
+}
+
+pub const USER_UPDATE: Endpoint = Endpoint {
+    path: "/user/update",
+    summary: "change the caller's profile; answers it after the change",
+    params: &[
+        string("nickname"),
+        string("description"),
+        int("sex").one_of(&["0", "1"]),
+        int("birthday"),
+        int("countryId"),
+        int("provinceId"),
+        int("cityId"),
+        int("areaId"),
+        string("name"),
+        string("idcard"),
+        string("idcardUrl"),
+        string("msgBackGroundUrl"),
+        int("multipleDevices").one_of(&["0", "1"]),
+        string("longitude"),
+        string("latitude"),
+        int("withdrawBurnReadTime"),
+        string("account"),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// Profile text fields and their longest length.
+const TEXT_FIELDS: [(&str, usize); 6] = [
+    ("description", 500),
+    ("name", 64),
+    ("idcard", 64),
+    ("idcardUrl", 1000),
+    ("msgBackGroundUrl", 1000),
+    ("nickname", MAX_NICKNAME),
+];
+
+/// `/user/update` (Android's profile editor: `nickname, sex, birthday,
+/// countryId..areaId`; `description`; `account` once): the fields sent are
+/// set, with `modifyTime`; the answer is the profile after the change. The
+/// account number may be chosen once (`setAccountCount`), at most 18
+/// characters, not taken (answered with the original's code 0 texts).
+async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let user = me_user(&state, me).await?;
+    if let Some(account) = p.str("account") {
+        set_account(&state, me, &user, account).await?;
+        let user = me_user(&state, me).await?;
+        return Ok(ok_data(profile_json(&state, me, &user).await?));
+    }
+    let mut set = Document::new();
+    for (field, max) in TEXT_FIELDS {
+        if let Some(v) = p.raw(field).map(str::trim) {
+            if v.chars().count() > max || v.chars().any(char::is_control) {
+                return Err(if field == "nickname" {
+                    codes::NICKNAME_WRONGFUL.into()
+                } else {
+                    ShikuError::invalid(field)
+                });
+            }
+            if field == "nickname" && v.is_empty() {
+                return Err(codes::FILL_IN_NICKNAME.into());
+            }
+            set.insert(field, v);
+        }
+    }
+    for field in [
+        "sex",
+        "countryId",
+        "provinceId",
+        "cityId",
+        "areaId",
+        "withdrawBurnReadTime",
+    ] {
+        if let Some(v) = p.i32_opt(field)? {
+            if field == "sex" && !(0..=1).contains(&v) {
+                return Err(ShikuError::invalid(field));
+            }
+            set.insert(field, v);
+        }
+    }
+    if let Some(b) = p.i64_opt("birthday")? {
+        set.insert("birthday", b);
+    }
+    if let Some(m) = p.i32_opt("multipleDevices")? {
+        if !(0..=1).contains(&m) {
+            return Err(ShikuError::invalid("multipleDevices"));
+        }
+        set.insert("settings.multipleDevices", m);
+    }
+    let coordinate = |name: &str, limit: f64| -> ShikuResult<Option<f64>> {
+        match p.str(name) {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<f64>()
+                .ok()
+                .filter(|c| c.is_finite() && c.abs() <= limit)
+                .map(Some)
+                .ok_or_else(|| ShikuError::invalid(name)),
+        }
+    };
+    if let (Some(lng), Some(lat)) = (
+        coordinate("longitude", 180.0)?,
+        coordinate("latitude", 90.0)?,
+    ) {
+        if lng != 0.0 || lat != 0.0 {
+            set.insert("loc", doc! {"lng": lng, "lat": lat});
+        }
+    }
+    set.insert("modifyTime", now_s());
+    state.store.set_user_fields(me, set).await?;
+    note_profile_change(&state, me).await;
+    let user = me_user(&state, me).await?;
+    Ok(ok_data(profile_json(&state, me, &user).await?))
+}
+
+async fn set_account(state: &AppState, me: i64, user: &Document, account: &str) -> ShikuResult<()> {
+    if num(user, "setAccountCount").unwrap_or(0) >= 1 {
+        return Err(ShikuError::Failure("通讯号只能修改一次 ".into()));
+    }
+    if account.chars().count() > 18 {
+        return Err(ShikuError::Failure("通讯号最长十八位".into()));
+    }
+    if !account
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(ShikuError::invalid("account"));
+    }
+    if state.store.user_by_account(account).await?.is_some() {
+        return Err(ShikuError::Failure("通讯号已存在".into()));
+    }
+    let set = doc! {
+        "account": account,
+        "encryAccount": crate::secure::md5_hex(account.as_bytes()),
+        "setAccountCount": 1,
+        "modifyTime": now_s(),
+    };
+    state.store.set_user_fields(me, set).await?;
+    note_profile_change(state, me).await;
+    Ok(())
+}
+
+pub const USER_SETTINGS: Endpoint = Endpoint {
+    path: "/user/settings",
+    summary: "a user's privacy settings (userId required; 0 = the caller)",
+    params: &[int("userId").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/user/settings` (Android calls `//user/settings`; the double slash is
+/// merged): the `UserSettings` of `userId` (0 = the caller).
+async fn settings(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let uid = match p.i32_required("userId")? as i64 {
+        0 => me,
+        u => u,
+    };
+    let user = state
+        .store
+        .user_by_id(uid)
+        .await?
+        .ok_or_else(|| ShikuError::from(codes::NO_USER))?;
+    let settings = user
+        .get("settings")
+        .map(bson_to_json)
+        .unwrap_or(Value::Object(Default::default()));
+    Ok(ok_data(settings))
+}
+
+/// The integer settings and their allowed range.
+const INT_SETTINGS: [&str; 23] = [
+    "allowAtt",
+    "allowGreet",
+    "friendsVerify",
+    "openService",
+    "isVibration",
+    "isTyping",
+    "isUseGoogleMap",
+    "isEncrypt",
+    "multipleDevices",
+    "closeTelephoneFind",
+    "isKeepalive",
+    "showLastLoginTime",
+    "showTelephone",
+    "phoneSearch",
+    "nameSearch",
+    "authSwitch",
+    "isOpenPrivacyPosition",
+    "isShowMsgState",
+    "showMarker",
+    "allowLocation",
+    "hiding",
+    "isSkidRemoveHistoryMsg",
+    "beInvitedJoinRoom",
+];
+
+const fn int_setting(name: &'static str) -> Param {
+    int(name).min(-1).max(100)
+}
+
+pub const USER_SETTINGS_UPDATE: Endpoint = Endpoint {
+    path: "/user/settings/update",
+    summary: "change the caller's privacy settings; answers the profile before the change",
+    params: &[
+        int_setting("allowAtt"),
+        int_setting("allowGreet"),
+        int_setting("friendsVerify"),
+        int_setting("openService"),
+        int_setting("isVibration"),
+        int_setting("isTyping"),
+        int_setting("isUseGoogleMap"),
+        int_setting("isEncrypt"),
+        int_setting("multipleDevices"),
+        int_setting("closeTelephoneFind"),
+        int_setting("isKeepalive"),
+        int_setting("showLastLoginTime"),
+        int_setting("showTelephone"),
+        int_setting("phoneSearch"),
+        int_setting("nameSearch"),
+        int_setting("authSwitch"),
+        int_setting("isOpenPrivacyPosition"),
+        int_setting("isShowMsgState"),
+        int_setting("showMarker"),
+        int_setting("allowLocation"),
+        int_setting("hiding"),
+        int_setting("isSkidRemoveHistoryMsg"),
+        int_setting("beInvitedJoinRoom"),
+        string("chatRecordTimeOut"),
+        string("chatSyncTimeLen"),
+        string("friendFromList"),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/user/settings/update`: the settings sent are set (`settings.<name>`;
+/// integers from -1 to 100, `chatRecordTimeOut` a number of days kept as
+/// the string the original stores, `chatSyncTimeLen` a Double,
+/// `friendFromList` a comma list of digits); unlike the newer original,
+/// settings not sent are left as they are. A changed `hiding` is copied onto
+/// the relations pointing at the caller. Answers the profile as it was.
+async fn settings_update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let mut set = Document::new();
+    for name in INT_SETTINGS {
+        if let Some(v) = p.i32_opt(name)? {
+            if !(-1..=100).contains(&v) {
+                return Err(ShikuError::invalid(name));
+            }
+            set.insert(format!("settings.{name}"), v);
+        }
+    }
+    if let Some(v) = p.str("chatRecordTimeOut") {
+        let days = v.trim_end_matches('天').trim();
+        days.parse::<f64>()
+            .ok()
+            .filter(|d| d.is_finite() && *d >= -1.0)
+            .ok_or_else(|| ShikuError::invalid("chatRecordTimeOut"))?;
+        set.insert("settings.chatRecordTimeOut", days);
+    }
+    if let Some(v) = p.str("chatSyncTimeLen") {
+        let len = v
+            .parse::<f64>()
+            .ok()
+            .filter(|d| d.is_finite() && *d >= -1.0)
+            .ok_or_else(|| ShikuError::invalid("chatSyncTimeLen"))?;
+        set.insert("settings.chatSyncTimeLen", len);
+    }
+    if let Some(v) = p.str("friendFromList") {
+        if v.len() > 64
+            || !v
+                .split(',')
+                .all(|x| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Err(ShikuError::invalid("friendFromList"));
+        }
+        set.insert("settings.friendFromList", v);
+    }
+    if set.is_empty() {
+        return Err(ShikuError::missing("allowAtt"));
+    }
+    let hiding = set.get("settings.hiding").and_then(crate::util::bson_i64);
+    let before = state
+        .store
+        .set_user_fields(me, set)
+        .await?
+        .ok_or_else(|| ShikuError::from(codes::NO_USER))?;
+    if let Some(h) = hiding {
+        state.store.set_hiding_on_relations(me, h as i32).await?;
+    }
+    note_profile_change(&state, me).await;
+    Ok(ok_data(profile_json(&state, me, &before).await?))
+}
+
+pub const USER_PASSWORD_UPDATE: Endpoint = Endpoint {
+    path: "/user/password/update",
+    summary: "change the caller's password (the stored form); every session ends",
+    params: &[
+        string("oldPassword").required(),
+        string("newPassword").required(),
+        string("telephone"),
+        string("areaCode"),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/user/password/update` (Android's change-password screen: both in the
+/// login-password form the client logs in with; `telephone`/`areaCode` are
+/// sent too and not needed): 100209 when unchanged, 1040103 for a wrong old
+/// one. The new one is stored where the login reads it; every session of
+/// the user ends, the caller's too, as the original does.
+async fn password_update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let old = p.required("oldPassword")?.to_ascii_lowercase();
+    let new = p.required("newPassword")?.to_ascii_lowercase();
+    if new.len() != 32 || !new.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(ShikuError::invalid("newPassword"));
+    }
+    if old == new {
+        return Err(codes::SAME_PASSWORD.into());
+    }
+    let user = me_user(&state, me).await?;
+    let keys = state.store.auth_keys_of(me).await?;
+    let stored = crate::store::Store::login_password_of(keys.as_ref(), &user);
+    if !crate::store::users::password_matches(&old, &stored) {
+        return Err(codes::OLD_PASSWORD_WRONG.into());
+    }
+    state.store.set_login_password(me, &new).await?;
+    state.sessions.close_all(me).await?;
+    Ok(ok())
+}
+
+pub const USER_PASSWORD_RESET: Endpoint = Endpoint {
+    path: "/user/password/reset",
+    summary: "reset a password with an SMS code (this service sends none: 1040104)",
+    auth: false,
+    params: &[
+        string("telephone"),
+        string("randcode"),
+        string("newPassword"),
+        string("areaCode"),
+        string("serial"),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/user/password/reset`: only an SMS code authorises a reset, and this
+/// service sends none, so every complete request answers 1040104 (the
+/// original's code for a wrong or expired code) and nothing changes;
+/// 1010102 when a parameter is missing.
+async fn password_reset(p: Params) -> ShikuResult<HttpResponse> {
+    for name in ["telephone", "randcode", "newPassword"] {
+        if p.str(name).is_none() {
+            return Err(codes::PARAMS_LACK.into());
+        }
+    }
+    p.str("areaCode");
+    p.str("serial");
+    Err(codes::SMS_CODE_WRONG.into())
+}
+
+// --- finding people ---------------------------------------------------------------
+
+/// Ids below this are system accounts, never found (`_id > 10500`).
+const FIRST_FINDABLE_ID: i64 = 10500;
+
+const NEARBY_PARAMS: [Param; 8] = [
+    PAGE[0],
+    PAGE[1],
+    string("nickname"),
+    int("sex").one_of(&["0", "1"]),
+    string("latitude"),
+    string("longitude"),
+    int("distance").min(1).max(20000),
+    int("active"),
+];
+
+pub const NEARBY_USER: Endpoint = Endpoint {
+    path: "/nearby/user",
+    summary: "find users by account, phone or nickname, or near a point",
+    params: &NEARBY_PARAMS,
+    ..Endpoint::shiku("", "")
+};
+
+pub const NEARBY_USER_WEB: Endpoint = Endpoint {
+    path: "/nearby/nearbyUserWeb",
+    summary: "find users (web): a page, each with the caller's relation",
+    params: &NEARBY_PARAMS,
+    ..Endpoint::shiku("", "")
+};
+
+/// The users `/nearby/user` finds for the caller, and the page asked for.
+async fn find_people(
+    state: &AppState,
+    me: i64,
+    p: &Params,
+) -> ShikuResult<(Vec<Document>, i64, i64)> {
+    let (index, size) = p.page(10, state.cfg.max_page_size)?;
+    let skip = index
+        .checked_mul(size)
+        .ok_or_else(|| ShikuError::invalid("pageIndex"))? as u64;
+    let keyword = p.search_text("nickname", crate::http::params::MAX_SEARCH_CHARS);
+    let point = match (p.str("longitude"), p.str("latitude")) {
+        (Some(lng), Some(lat)) => {
+            let parse = |v: &str, limit: f64, name: &str| {
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|c| c.is_finite() && c.abs() <= limit)
+                    .ok_or_else(|| ShikuError::invalid(name))
+            };
+            let (lng, lat) = (
+                parse(lng, 180.0, "longitude")?,
+                parse(lat, 90.0, "latitude")?,
+            );
+            (lng != 0.0 || lat != 0.0).then_some((lng, lat))
+        }
+        _ => None,
+    };
+    let mut and = vec![doc! {"_id": {"$gt": FIRST_FINDABLE_ID}}];
+    match (keyword, point) {
+        (None, None) => return Ok((Vec::new(), index, size)),
+        (Some(k), _) => {
+            let [config, ..] = state.store.client_config().await?;
+            let mut or = vec![doc! {"account": k}];
+            let phone = if num(&config, "telephoneSearchUser") == Some(2) {
+                doc! {"$regex": crate::util::literal_regex(k)}
+            } else {
+                doc! {"$eq": k}
+            };
+            or.push(doc! {"phone": phone, "settings.phoneSearch": {"$ne": 0}});
+            match num(&config, "nicknameSearchUser") {
+                Some(1) => or.push(doc! {"nickname": k, "settings.nameSearch": {"$ne": 0}}),
+                Some(2) => or.push(doc! {
+                    "nickname": {"$regex": crate::util::literal_regex(k), "$options": "i"},
+                    "settings.nameSearch": {"$ne": 0},
+                }),
+                _ => {}
+            }
+            and.push(doc! {"$or": or});
+        }
+        (None, Some((lng, lat))) => {
+            let km = p.i32_or("distance", 20)?.clamp(1, 20000) as f64;
+            and.push(doc! {
+                "loc": {"$geoWithin": {"$centerSphere": [[lng, lat], km / 6378.1]}},
+                "settings.isOpenPrivacyPosition": 1,
+            });
+            and.push(doc! {"_id": {"$ne": crate::util::int32_id(me)}});
+        }
+    }
+    if let Some(sex) = p.i32_opt("sex")? {
+        and.push(doc! {"sex": sex});
+    }
+    if let Some(days) = p.i32_opt("active")?.filter(|d| *d > 0) {
+        and.push(doc! {"active": {"$gte": now_s() - days as i64 * 86400}});
+    }
+    let blockers: Vec<Bson> = state
+        .store
+        .blacklisted_by(me)
+        .await?
+        .into_iter()
+        .map(crate::util::int32_id)
+        .collect();
+    if !blockers.is_empty() {
+        and.push(doc! {"_id": {"$nin": blockers}});
+    }
+    let projection = doc! {"_id": 1, "sex": 1, "account": 1, "nickname": 1, "loc": 1, "createTime": 1, "settings.hiding": 1};
+    let users = state
+        .store
+        .find_users(doc! {"$and": and}, projection, skip, size)
+        .await?;
+    Ok((users, index, size))
+}
+
+fn found_json(u: &Document) -> Value {
+    let mut v = serde_json::Map::new();
+    for (k, b) in u {
+        let key = if k == "_id" { "userId" } else { k.as_str() };
+        v.insert(key.to_string(), bson_to_json(b));
+    }
+    Value::Object(v)
+}
+
+/// `/nearby/user` (Android's search and nearby screens; QZ's search): by
+/// `nickname` as a keyword (the account exactly, the phone as
+/// `telephoneSearchUser` says, the nickname as `nicknameSearchUser` says:
+/// off by default), or near `latitude`/`longitude` within `distance` km
+/// (users who share their position). Never the system accounts, nor users
+/// who blacklisted the caller; `[]` with neither keyword nor point.
+async fn nearby_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let (users, _, _) = find_people(&state, me, &p).await?;
+    Ok(ok_data(Value::Array(
+        users.iter().map(found_json).collect(),
+    )))
+}
+
+/// `/nearby/nearbyUserWeb` (WX's search box, which reads
+/// `data.pageData[0].userId`): the same, as a page, each with `friends`.
+async fn nearby_user_web(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let (users, index, size) = find_people(&state, me, &p).await?;
+    let mut items = Vec::with_capacity(users.len());
+    for u in &users {
+        let mut v = found_json(u);
+        if let Some(id) = num(u, "_id") {
+            if let Some(f) = state.store.friend(me, id).await? {
+                v["friends"] = super::friends::friend_json(&f);
+            }
+        }
+        items.push(v);
+    }
+    let n = items.len() as i64;
+    Ok(ok_data(page_data(items, index, size, n)))
+}

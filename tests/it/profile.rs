@@ -1,0 +1,416 @@
+//! Issue 17: the caller's profile, settings and password (Android's and
+//! WX's requests), and finding people (`/nearby/*`).
+
+use crate::common;
+
+use bson::{doc, Bson, Document};
+use common::{client, TestApp};
+use serde_json::json;
+
+fn imapi(app: &TestApp) -> String {
+    app.store().cfg.imapi.clone()
+}
+
+async fn user(app: &TestApp, id: i32) -> Document {
+    app.store().user_by_id(id as i64).await.unwrap().unwrap()
+}
+
+async fn refused(app: &TestApp, path: &str, params: &[(&str, &str)], code: i64) {
+    let before = app.snapshot().await;
+    let (s, b) = app.get(path, params).await;
+    assert_eq!(
+        (s, b["resultCode"].as_i64()),
+        (200, Some(code)),
+        "{path} {params:?}: {b}"
+    );
+    assert!(app.snapshot().await == before, "{path} changed something");
+}
+
+/// Android's `BasicInfoEditActivity` (GET: nickname, sex, birthday, region
+/// ids) and `SetAccountActivity` (account, once).
+#[actix_web::test]
+async fn android_edits_the_profile_and_chooses_an_account_once() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let t = app.token_for(100164).await;
+    let (s, b) = app
+        .get(
+            "/user/update",
+            &[
+                ("access_token", &t),
+                ("nickname", "张益达2"),
+                ("sex", "0"),
+                ("birthday", "631152000"),
+                ("countryId", "1"),
+                ("provinceId", "2"),
+                ("cityId", "3"),
+                ("areaId", "4"),
+            ],
+        )
+        .await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    let d = &b["data"];
+    assert_eq!(d["nickname"], "张益达2");
+    assert_eq!(d["sex"], 0);
+    assert_eq!(d["birthday"], 631152000);
+    assert_eq!(d["userId"], 100164);
+    assert_eq!(
+        d["role"],
+        json!([2]),
+        "the own profile, as /user/get answers it"
+    );
+    let u = user(&app, 100164).await;
+    assert_eq!(u.get("sex"), Some(&Bson::Int32(0)));
+    assert_eq!(u.get("birthday"), Some(&Bson::Int64(631152000)));
+    assert_eq!(u.get("cityId"), Some(&Bson::Int32(3)));
+    assert!(u.get_i64("modifyTime").unwrap() > 1_700_000_000);
+    assert_eq!(
+        u.get_str("telephone"),
+        Ok("8618094152050"),
+        "other fields kept"
+    );
+    let ops: Vec<Document> = app.dump(&imapi(&app), "offlineOperation").await;
+    assert!(ops
+        .iter()
+        .any(|o| o.get_str("tag") == Ok("friend") && o.get_str("friendId") == Ok("100164")));
+
+    let long = "名".repeat(65);
+    refused(
+        &app,
+        "/user/update",
+        &[("access_token", &t), ("nickname", &long)],
+        1040109,
+    )
+    .await;
+    refused(
+        &app,
+        "/user/update",
+        &[("access_token", &t), ("sex", "7")],
+        1010101,
+    )
+    .await;
+    refused(
+        &app,
+        "/user/update",
+        &[("access_token", &t), ("birthday", "soon")],
+        1010101,
+    )
+    .await;
+
+    let (_, b) = app
+        .get(
+            "/user/update",
+            &[("access_token", &t), ("account", "zhangyida")],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(b["data"]["account"], "zhangyida");
+    let u = user(&app, 100164).await;
+    assert_eq!(
+        u.get_str("encryAccount"),
+        Ok(client::md5_hex("zhangyida").as_str())
+    );
+    assert_eq!(u.get("setAccountCount"), Some(&Bson::Int32(1)));
+    refused(
+        &app,
+        "/user/update",
+        &[("access_token", &t), ("account", "again")],
+        0,
+    )
+    .await;
+    let other = app.token_for(100102).await;
+    refused(
+        &app,
+        "/user/update",
+        &[("access_token", &other), ("account", "zhangyida")],
+        0,
+    )
+    .await;
+    refused(
+        &app,
+        "/user/update",
+        &[
+            ("access_token", &other),
+            ("account", "x".repeat(19).as_str()),
+        ],
+        0,
+    )
+    .await;
+}
+
+/// Android's privacy screen reads `//user/settings` (double slash) and
+/// writes `user/settings/update`.
+#[actix_web::test]
+async fn android_privacy_settings() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let t = app.token_for(100164).await;
+    let (s, b) = app
+        .get(
+            "//user/settings",
+            &[("access_token", &t), ("userId", "100164")],
+        )
+        .await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    assert_eq!(b["data"]["friendsVerify"], 1);
+    assert_eq!(b["data"]["chatRecordTimeOut"], "-1.0");
+    let (_, b) = app
+        .get(
+            "/user/settings/update",
+            &[
+                ("access_token", &t),
+                ("friendsVerify", "0"),
+                ("hiding", "1"),
+                ("chatRecordTimeOut", "7天"),
+                ("chatSyncTimeLen", "15.5"),
+                ("friendFromList", "1,2"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(
+        b["data"]["settings"]["friendsVerify"], 1,
+        "the profile before the change"
+    );
+    let s = user(&app, 100164)
+        .await
+        .get_document("settings")
+        .unwrap()
+        .clone();
+    assert_eq!(s.get("friendsVerify"), Some(&Bson::Int32(0)));
+    assert_eq!(s.get("hiding"), Some(&Bson::Int32(1)));
+    assert_eq!(s.get("chatRecordTimeOut"), Some(&Bson::String("7".into())));
+    assert_eq!(s.get("chatSyncTimeLen"), Some(&Bson::Double(15.5)));
+    assert_eq!(s.get("friendFromList"), Some(&Bson::String("1,2".into())));
+    assert_eq!(s.get("allowAtt"), Some(&Bson::Int32(1)), "not sent, kept");
+    // The relations pointing at the user carry the new hiding.
+    let rel = app
+        .dump(&imapi(&app), "u_friends")
+        .await
+        .into_iter()
+        .find(|d| d.get_i32("toUserId") == Ok(100164))
+        .unwrap();
+    assert_eq!(rel.get("hiding"), Some(&Bson::Int32(1)));
+    refused(
+        &app,
+        "/user/settings/update",
+        &[("access_token", &t), ("allowAtt", "500")],
+        1010101,
+    )
+    .await;
+    refused(
+        &app,
+        "/user/settings/update",
+        &[("access_token", &t), ("friendFromList", "1,x")],
+        1010101,
+    )
+    .await;
+    refused(&app, "//user/settings", &[("access_token", &t)], 1010101).await;
+}
+
+/// Android's `ChangePasswordActivity`: both passwords in the login-password
+/// form; afterwards every session ends and the new password logs in.
+#[actix_web::test]
+async fn password_change_ends_the_sessions() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let t = app.token_for(100164).await;
+    let old = client::login_password("123456");
+    let new = client::login_password("654321");
+    let with = |o: &str, n: &str| {
+        vec![
+            ("access_token", t.clone()),
+            ("telephone", "18094152050".into()),
+            ("areaCode", "86".into()),
+            ("oldPassword", o.to_string()),
+            ("newPassword", n.to_string()),
+        ]
+    };
+    let (_, b) = app
+        .post_pairs("/user/password/update", &with(&new, &new))
+        .await;
+    assert_eq!(b["resultCode"], 100209, "{b}");
+    let (_, b) = app
+        .post_pairs(
+            "/user/password/update",
+            &with(&client::login_password("wrong"), &new),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1040103, "{b}");
+    let (_, b) = app
+        .post_pairs("/user/password/update", &with(&old, &new))
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(
+        user(&app, 100164).await.get_str("password"),
+        Ok(new.as_str())
+    );
+    let (_, b) = app.get("/user/get", &[("access_token", &t)]).await;
+    assert_eq!(b["resultCode"], 1030102, "the caller's token ends too: {b}");
+    let (_, b) = app
+        .get(
+            "/user/login",
+            &[
+                ("telephone", "18094152050"),
+                ("areaCode", "86"),
+                ("password", &client::md5_hex("654321")),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+
+    // A reset needs an SMS code this service never sent.
+    refused(
+        &app,
+        "/user/password/reset",
+        &[
+            ("telephone", "18094152050"),
+            ("randcode", "1234"),
+            ("newPassword", &old),
+        ],
+        1040104,
+    )
+    .await;
+    refused(
+        &app,
+        "/user/password/reset",
+        &[("telephone", "18094152050")],
+        1010102,
+    )
+    .await;
+}
+
+/// Android's search (`nickname` as keyword) and nearby screen (a point);
+/// WX's search box (`nearbyUserWeb`, `data.pageData[0].userId`).
+#[actix_web::test]
+async fn finding_people() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let db = imapi(&app);
+    let t = app.token_for(100164).await;
+    let ids = |b: &serde_json::Value| -> Vec<i64> {
+        b["data"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{b}"))
+            .iter()
+            .map(|u| u["userId"].as_i64().unwrap())
+            .collect()
+    };
+    // By account, by phone; the nickname only when the deployment allows it.
+    let (_, b) = app
+        .get(
+            "/nearby/user",
+            &[
+                ("access_token", &t),
+                ("nickname", "100174285603"),
+                ("pageIndex", "0"),
+                ("pageSize", "20"),
+            ],
+        )
+        .await;
+    assert_eq!(ids(&b), [100174]);
+    let found = &b["data"][0];
+    assert_eq!(found["nickname"], "周仕彦");
+    assert!(
+        found.get("password").is_none() && found.get("telephone").is_none(),
+        "{found}"
+    );
+    let (_, b) = app
+        .get(
+            "/nearby/user",
+            &[("access_token", &t), ("nickname", "13983001174")],
+        )
+        .await;
+    assert_eq!(ids(&b), [100174]);
+    let (_, b) = app
+        .get(
+            "/nearby/user",
+            &[("access_token", &t), ("nickname", "周仕")],
+        )
+        .await;
+    assert_eq!(ids(&b), Vec::<i64>::new());
+    app.insert(&db, "config", vec![doc! {"nicknameSearchUser": 2}])
+        .await;
+    let (_, b) = app
+        .get(
+            "/nearby/user",
+            &[("access_token", &t), ("nickname", "周仕")],
+        )
+        .await;
+    assert_eq!(ids(&b), [100174]);
+    // Nobody without a keyword or a point; never the system account.
+    let (_, b) = app.get("/nearby/user", &[("access_token", &t)]).await;
+    assert_eq!(b["data"], json!([]));
+    let (_, b) = app
+        .get(
+            "/nearby/user",
+            &[("access_token", &t), ("nickname", "10000451059")],
+        )
+        .await;
+    assert_eq!(ids(&b), Vec::<i64>::new());
+    // Near a point: users who share their position, not the caller.
+    for (id, lng, lat) in [
+        (100174, 116.40, 39.90),
+        (100102, 116.41, 39.91),
+        (100158, 121.47, 31.23),
+        (100164, 116.40, 39.90),
+    ] {
+        app.store()
+            .set_user_fields(id, doc! {"loc": {"lng": lng, "lat": lat}})
+            .await
+            .unwrap();
+    }
+    let (_, b) = app
+        .get(
+            "/nearby/user",
+            &[
+                ("access_token", &t),
+                ("longitude", "116.40"),
+                ("latitude", "39.90"),
+                ("pageSize", "20"),
+            ],
+        )
+        .await;
+    let mut near = ids(&b);
+    near.sort();
+    assert_eq!(near, [100102, 100174]);
+    refused(
+        &app,
+        "/nearby/user",
+        &[
+            ("access_token", &t),
+            ("longitude", "500"),
+            ("latitude", "39.9"),
+        ],
+        1010101,
+    )
+    .await;
+    // A user who blacklisted the caller is not found.
+    let other = app.token_for(100174).await;
+    app.get(
+        "/friends/blacklist/add",
+        &[("access_token", &other), ("toUserId", "100164")],
+    )
+    .await;
+    let (_, b) = app
+        .get(
+            "/nearby/user",
+            &[("access_token", &t), ("nickname", "100174285603")],
+        )
+        .await;
+    assert_eq!(ids(&b), Vec::<i64>::new());
+    // WX.
+    let (_, b) = app
+        .post_form(
+            "/nearby/nearbyUserWeb",
+            &[
+                ("access_token", &t),
+                ("pageIndex", "0"),
+                ("pageSize", "10"),
+                ("nickname", "15730107952"),
+            ],
+        )
+        .await;
+    assert_eq!(b["data"]["pageData"][0]["userId"], 100102, "{b}");
+    assert_eq!(b["data"]["pageData"][0]["friends"]["status"], 2);
+}
