@@ -114,6 +114,8 @@ pub const OLD_PASSWORD_WRONG: Code = c(1040103, "原密码错误");
 pub const SMS_CODE_WRONG: Code = c(1040104, "短信验证码错误或已过期");
 /// `ParamsLack`.
 pub const PARAMS_LACK: Code = c(1010102, "缺少请求参数");
+/// `DataNotExists`.
+pub const DATA_GONE: Code = c(10102, "数据不存在");
 /// `NotRoom`.
 pub const NOT_ROOM: Code = c(NOT_ROOM_CODE, "房间不存在");
 /// `InviteNeedOwner`.

@@ -16,6 +16,7 @@ pub mod labels;
 pub mod login;
 pub mod profile;
 pub mod room;
+pub mod room_files;
 pub mod room_manage;
 pub mod tigase;
 pub mod upload;
@@ -37,6 +38,7 @@ pub fn routes(r: &mut Routes) {
     labels::routes(r);
     room::routes(r);
     room_manage::routes(r);
+    room_files::routes(r);
     tigase::routes(r);
     chat_manage::routes(r);
     upload::routes(r);

@@ -92,7 +92,7 @@ pub(super) async fn nickname_of(state: &AppState, user_id: i64) -> ShikuResult<S
 }
 
 /// A member as the original serializes `Room.Member` (no `_id`, no `roomId`).
-fn member_json(m: &Document) -> Value {
+pub(super) fn member_json(m: &Document) -> Value {
     let mut m = m.clone();
     m.remove("_id");
     m.remove("roomId");
@@ -100,14 +100,14 @@ fn member_json(m: &Document) -> Value {
 }
 
 /// Re-sorts the top-level keys (fastjson writes bean fields alphabetically).
-fn sorted(v: Map<String, Value>) -> Value {
+pub(super) fn sorted(v: Map<String, Value>) -> Value {
     let mut pairs: Vec<(String, Value)> = v.into_iter().collect();
     pairs.sort_by(|a, b| a.0.cmp(&b.0));
     Value::Object(pairs.into_iter().collect())
 }
 
 /// The room entity JSON: stored fields, `id`, and the embedded notice with `id`.
-fn room_json(room: &Document) -> Map<String, Value> {
+pub(super) fn room_json(room: &Document) -> Map<String, Value> {
     let mut r = room.clone();
     let notice = r.remove("notice");
     let mut out = match entity_to_json(&r) {
@@ -150,7 +150,7 @@ pub(super) fn notice_message(
 
 /// The 907 "new member" notice (`createNewMemberMessage`): `fileName` = room id,
 /// `fileSize` = showRead, `other` = the room settings in fastjson's order.
-fn new_member_message(
+pub(super) fn new_member_message(
     room: &Document,
     from: i64,
     from_name: &str,
@@ -699,7 +699,7 @@ pub const ROOM_TRANSFER: Endpoint = Endpoint {
     ..Endpoint::shiku("", "")
 };
 
-/// `/room/transfer`: the owner hands the room to another member (934).
+/// `/room/transfer`: the owner hands the room to another member (925; 934 is the notice edit).
 async fn transfer(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -732,7 +732,7 @@ async fn transfer(
     }
     let jid = str_of(&room, "jid").to_string();
     let m = notice_message(
-        934,
+        925,
         me,
         &my_name,
         &jid,

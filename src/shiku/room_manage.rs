@@ -11,22 +11,30 @@ use bson::doc;
 use serde_json::json;
 
 use super::room::{
-    dissolve, load_room, nickname_of, note_room_change, notice_message, open_room, remove_member,
-    room_id, str_of,
+    dissolve, load_room, new_member_message, nickname_of, note_room_change, notice_message,
+    open_room, remove_member, room_id, room_json, sorted, str_of,
 };
 use crate::domain::room::{Removal, Role, Seat};
-use crate::http::endpoint::{int, string, Endpoint, Routes};
+use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
-use crate::util::{num, ok};
+use crate::store::rooms::new_member_doc;
+use crate::util::{entity_to_json, now_s, num, ok, ok_data};
 use crate::AppState;
+use bson::oid::ObjectId;
+use serde_json::Value;
 
 pub fn routes(r: &mut Routes) {
     r.add(&ROOM_DELETE, delete)
         .add(&ROOM_UPDATE_ENCRYPT_TYPE, update_encrypt_type)
         .add(&ROOM_SET_ADMIN, set_admin)
-        .add(&ROOM_MEMBER_DELETE_USERS, delete_users);
+        .add(&ROOM_MEMBER_DELETE_USERS, delete_users)
+        .add(&ROOM_JOIN, join)
+        .add(&ROOM_LIST, list)
+        .add(&ROOM_UPDATE_NOTICE, update_notice)
+        .add(&ROOM_NOTICE_DELETE, delete_notice)
+        .add(&ROOM_SET_INVISIBLE_GUARDIAN, set_invisible_guardian);
 }
 
 /// Ids one `room/member/deleteUsers` may name.
@@ -240,5 +248,220 @@ async fn delete_users(
     for target_member in removals {
         remove_member(&state, &room, me, &my_name, target_member).await?;
     }
+    Ok(ok())
+}
+
+pub const ROOM_JOIN: Endpoint = Endpoint {
+    path: "/room/join",
+    summary: "join a room (from the public list or a QR code)",
+    params: &[
+        string("roomId").required(),
+        int("type").default(2).one_of(&["1", "2"]),
+        int("operationType").default(0),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/join` (Android's public-room list and QR scan; `type` 1 when the
+/// caller created the room, which only its owner may claim): 100423 when
+/// full, 100401 when locked; already a member is a success. The 907 goes to
+/// the group, from the one who joins.
+async fn join(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let kind = p.i32_or("type", 2)?;
+    p.i32_or("operationType", 0)?;
+    let room = open_room(&state, &id).await?;
+    if state.store.room_member(&id, me).await?.is_some() {
+        return Ok(ok());
+    }
+    if num(&room, "userSize").unwrap_or(0) + 1 > num(&room, "maxUserSize").unwrap_or(1000) {
+        return Err(codes::ROOM_FULL.into());
+    }
+    let seat = Seat::new(&room, me, None);
+    let role = if kind == 1 && seat.is_owner() {
+        Role::OWNER
+    } else {
+        Role::MEMBER
+    };
+    let name = nickname_of(&state, me).await?;
+    let join = (
+        new_member_doc(id, me, &name, role, now_s()),
+        Some(new_member_message(&room, me, &name, me, &name)),
+    );
+    state
+        .store
+        .add_room_members(&id, str_of(&room, "jid"), &[join])
+        .await?;
+    note_room_change(&state, &id, &[me]).await;
+    Ok(ok())
+}
+
+pub const ROOM_LIST: Endpoint = Endpoint {
+    path: "/room/list",
+    summary: "public rooms, newest first (roomName narrows by name or description)",
+    params: &[PAGE[0], PAGE[1], string("roomName"), int("isJoinGroup")],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/list` (Android's "all rooms"): the public rooms (`isLook` 0, not
+/// secret); with `roomName`, those whose name or description holds it.
+async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    state.user(&req, &p).await?;
+    p.i32_opt("isJoinGroup")?;
+    let (index, size) = p.page(10, state.cfg.max_page_size)?;
+    let skip = index
+        .checked_mul(size)
+        .ok_or_else(|| ShikuError::invalid("pageIndex"))? as u64;
+    let name = p.search_text("roomName", crate::http::params::MAX_SEARCH_CHARS);
+    let rooms = state.store.public_rooms(name, skip, size).await?;
+    Ok(ok_data(Value::Array(
+        rooms.iter().map(|r| sorted(room_json(r))).collect(),
+    )))
+}
+
+/// `noticeId` as an ObjectId.
+fn notice_id(p: &Params) -> ShikuResult<ObjectId> {
+    ObjectId::parse_str(p.required("noticeId")?).map_err(|_| ShikuError::invalid("noticeId"))
+}
+
+pub const ROOM_UPDATE_NOTICE: Endpoint = Endpoint {
+    path: "/room/updateNotice",
+    summary: "edit a room notice (owner and admins)",
+    params: &[
+        string("roomId").required(),
+        string("noticeId").required(),
+        string("noticeContent").required(),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// Longest notice text.
+const MAX_NOTICE_CHARS: usize = 5000;
+
+/// `/room/updateNotice` (Android's notice list, POST): owner and admins; the
+/// 934 notice (the new text) goes to the group; answers the notice.
+async fn update_notice(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let notice = notice_id(&p)?;
+    let text = p.required("noticeContent")?;
+    if text.chars().count() > MAX_NOTICE_CHARS {
+        return Err(ShikuError::invalid("noticeContent"));
+    }
+    let room = open_room(&state, &id).await?;
+    let member = state.store.room_member(&id, me).await?;
+    Seat::new(&room, me, member.as_ref()).may_manage()?;
+    let edited = state
+        .store
+        .edit_room_notice(&id, &notice, text, now_s())
+        .await?
+        .ok_or_else(|| ShikuError::invalid("noticeId"))?;
+    let jid = str_of(&room, "jid");
+    let my_name = member
+        .as_ref()
+        .map(|m| str_of(m, "nickname").to_string())
+        .unwrap_or_default();
+    let m = notice_message(934, me, &my_name, jid, None, text, BTreeMap::new());
+    state.store.write_group(&m, jid).await?;
+    note_room_change(&state, &id, &[me]).await;
+    Ok(ok_data(entity_to_json(&edited)))
+}
+
+pub const ROOM_NOTICE_DELETE: Endpoint = Endpoint {
+    path: "/room/notice/delete",
+    summary: "delete a room notice (owner and admins)",
+    params: &[string("roomId").required(), string("noticeId").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/notice/delete`: owner and admins; a room showing that notice shows
+/// none afterwards.
+async fn delete_notice(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let notice = notice_id(&p)?;
+    let room = open_room(&state, &id).await?;
+    let member = state.store.room_member(&id, me).await?;
+    Seat::new(&room, me, member.as_ref()).may_manage()?;
+    if !state.store.delete_room_notice(&id, &notice).await? {
+        return Err(ShikuError::invalid("noticeId"));
+    }
+    note_room_change(&state, &id, &[me]).await;
+    Ok(ok())
+}
+
+pub const ROOM_SET_INVISIBLE_GUARDIAN: Endpoint = Endpoint {
+    path: "/room/setInvisibleGuardian",
+    summary: "make a member invisible (4) or guardian (5), or undo it (-1, 0; the owner)",
+    params: &[
+        string("roomId").required(),
+        int("touserId").required(),
+        int("type").required().one_of(&["4", "5", "-1", "0"]),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/setInvisibleGuardian` (Android's member management): the owner
+/// turns an ordinary member into an invisible one (4) or a guardian (5), or
+/// back (-1 from invisible, 0 from guardian); the original's code 0 texts
+/// otherwise. Its 930 goes to that member alone, which the chat server does
+/// not keep (single-chat 9xx), so nothing else is stored.
+async fn set_invisible_guardian(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let target = p.i32_required("touserId")? as i64;
+    let kind = p.i32_required("type")?;
+    let room = load_room(&state, &id).await?;
+    if !Seat::new(&room, me, None).is_owner() {
+        return Err(ShikuError::Failure("只有群主才有操作权限".into()));
+    }
+    let member = state
+        .store
+        .room_member(&id, target)
+        .await?
+        .ok_or_else(|| ShikuError::Failure("该成员不在群组中".into()))?;
+    let role = num(&member, "role").unwrap_or(3);
+    let new_role = match (kind, role) {
+        (4 | 5, 3) => kind,
+        (4 | 5, r) => {
+            let is = match r {
+                1 => "群主",
+                2 => "管理员",
+                4 => "隐身人",
+                _ => "监控人",
+            };
+            return Err(ShikuError::Failure(format!("该成员已经是：{is}")));
+        }
+        (-1, 4) | (0, 5) => Role::MEMBER,
+        (-1, _) => return Err(ShikuError::Failure("该成员不是隐身人".into())),
+        (0, _) => return Err(ShikuError::Failure("该成员不是监控人".into())),
+        _ => return Err(ShikuError::invalid("type")),
+    };
+    state
+        .store
+        .set_member_fields(&id, target, doc! {"role": new_role})
+        .await?;
+    note_room_change(&state, &id, &[me, target]).await;
     Ok(ok())
 }

@@ -166,6 +166,10 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
             ],
         ),
         (
+            store.room_db().collection::<Document>(names::ROOM_SHARE),
+            vec![ix(doc! {"roomId": 1, "time": -1})],
+        ),
+        (
             store.room_notices(),
             vec![ix(doc! {"roomId": 1, "time": -1})],
         ),

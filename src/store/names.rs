@@ -37,6 +37,8 @@ pub const INVITE_CODE: &str = "inviteCode";
 // room database
 pub const ROOM: &str = "shiku_room";
 pub const ROOM_NOTICE: &str = "shiku_room_notice";
+/// A room's shared files (`Room.Share`).
+pub const ROOM_SHARE: &str = "shiku_room_share";
 pub const MUCMSG_PREFIX: &str = "mucmsg_";
 
 // last-chat database

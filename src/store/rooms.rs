@@ -580,6 +580,10 @@ impl Store {
         self.room_notices()
             .delete_many(doc! {"roomId": room})
             .await?;
+        self.room_db()
+            .collection::<Document>(super::names::ROOM_SHARE)
+            .delete_many(doc! {"roomId": room})
+            .await?;
         if super::names::valid_room_jid(jid) {
             self.mucmsg(jid).drop().await?;
         }

@@ -508,7 +508,7 @@ async fn full_lifecycle() {
     assert_eq!(role_of(&ms, 100102), Some(1));
     assert_eq!(role_of(&ms, 100164), Some(3));
     let last = muc(&app, jid).await.pop().unwrap();
-    assert_eq!(int(&last, "contentType"), 934);
+    assert_eq!(int(&last, "contentType"), 925);
     let new_owner = app.token_for(100102).await;
 
     // a member leaves

@@ -358,3 +358,345 @@ async fn wx_sets_and_unsets_an_admin() {
     );
     assert_eq!(notices(&app, 913).await[1].1["content"], "0");
 }
+
+/// Android's public rooms: `/room/list`, then `/room/join` (GET).
+#[actix_web::test]
+async fn android_lists_public_rooms_and_joins_one() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let oid = ObjectId::parse_str(ROOM).unwrap();
+    app.store()
+        .set_room_fields(&oid, bson::doc! {"isLook": 0})
+        .await
+        .unwrap();
+    let t = app.token_for(100158).await;
+    let (_, b) = app
+        .get(
+            "/room/list",
+            &[("access_token", &t), ("pageIndex", "0"), ("pageSize", "10")],
+        )
+        .await;
+    let ids: Vec<&str> = b["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [ROOM], "only the public room: {b}");
+    assert_eq!(b["data"][0]["jid"], JID);
+    let (_, b) = app
+        .get("/room/list", &[("access_token", &t), ("roomName", "00")])
+        .await;
+    assert_eq!(b["data"].as_array().unwrap().len(), 1);
+    let (_, b) = app
+        .get(
+            "/room/list",
+            &[("access_token", &t), ("roomName", "nothing like it")],
+        )
+        .await;
+    assert_eq!(b["data"], serde_json::json!([]));
+
+    // type=1 claims the owner's role, which only the owner may.
+    let (_, b) = app
+        .get(
+            "/room/join",
+            &[("access_token", &t), ("roomId", ROOM), ("type", "1")],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(
+        members(&app).await,
+        vec![(100102, 3), (100158, 3), (100164, 1), (100174, 3)]
+    );
+    assert_eq!(
+        room(&app).await.unwrap().get("userSize"),
+        Some(&Bson::Int32(4))
+    );
+    let n = notices(&app, 907).await;
+    assert_eq!(n.len(), 1);
+    assert_eq!(n[0].1["toUserId"], "100158");
+    assert_eq!(n[0].1["fileName"], ROOM);
+    let (_, b) = app.get("/room/list/his", &[("access_token", &t)]).await;
+    assert!(b["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == ROOM));
+    // Again: nothing more.
+    let (_, b) = app
+        .get("/room/join", &[("access_token", &t), ("roomId", ROOM)])
+        .await;
+    assert_eq!(b["resultCode"], 1);
+    assert_eq!(members(&app).await.len(), 4);
+    // Full.
+    app.store()
+        .set_room_fields(&oid, bson::doc! {"maxUserSize": 4})
+        .await
+        .unwrap();
+    let other = app.token_for(100159).await;
+    refused(&app, "/room/join", &qz(&other, &[("roomId", ROOM)]), 100423).await;
+    refused(
+        &app,
+        "/room/join",
+        &qz(&other, &[("roomId", "60332a72d656fd634b20f2ff")]),
+        100411,
+    )
+    .await;
+}
+
+/// Android's notice list: edit (POST `noticeId, noticeContent`) and delete.
+#[actix_web::test]
+async fn notices_are_edited_and_deleted_by_the_managers() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let member = app.token_for(100102).await;
+    let notice = "6033539ed656fd634b20f263";
+    let edit = |t: &str| {
+        qz(
+            t,
+            &[
+                ("roomId", ROOM),
+                ("noticeId", notice),
+                ("noticeContent", "新公告"),
+            ],
+        )
+    };
+    refused(&app, "/room/updateNotice", &edit(&member), 1030104).await;
+    refused(
+        &app,
+        "/room/updateNotice",
+        &qz(
+            &owner,
+            &[("roomId", ROOM), ("noticeId", "zz"), ("noticeContent", "x")],
+        ),
+        1010101,
+    )
+    .await;
+    refused(
+        &app,
+        "/room/updateNotice",
+        &qz(&owner, &[("roomId", ROOM), ("noticeId", notice)]),
+        1010101,
+    )
+    .await;
+    let (_, b) = app.post_pairs("/room/updateNotice", &edit(&owner)).await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(b["data"]["id"], notice);
+    assert_eq!(b["data"]["text"], "新公告");
+    let stored = app
+        .dump(&app.store().cfg.room, "shiku_room_notice")
+        .await
+        .into_iter()
+        .find(|n| n.get_object_id("_id").unwrap().to_hex() == notice)
+        .unwrap();
+    assert_eq!(stored.get_str("text"), Ok("新公告"));
+    assert!(matches!(stored.get("modifyTime"), Some(Bson::Int64(_))));
+    let n = notices(&app, 934).await;
+    assert_eq!(n.len(), 1);
+    assert_eq!(n[0].1["content"], "新公告");
+
+    refused(
+        &app,
+        "/room/notice/delete",
+        &qz(&member, &[("roomId", ROOM), ("noticeId", notice)]),
+        1030104,
+    )
+    .await;
+    let (_, b) = app
+        .get(
+            "/room/notice/delete",
+            &[
+                ("access_token", &owner),
+                ("roomId", ROOM),
+                ("noticeId", notice),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let (_, b) = app
+        .get(
+            "/room/noticesPage",
+            &[("access_token", &owner), ("roomId", ROOM)],
+        )
+        .await;
+    let left: Vec<&str> = b["data"]["pageData"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        left,
+        ["60335317d656fd634b20f254", "603352c2d656fd634b20f241"]
+    );
+    refused(
+        &app,
+        "/room/notice/delete",
+        &qz(&owner, &[("roomId", ROOM), ("noticeId", notice)]),
+        1010101,
+    )
+    .await;
+}
+
+/// Android's `SetManagerActivity`: invisible members and guardians.
+#[actix_web::test]
+async fn the_owner_names_invisible_members_and_guardians() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let set = |t: &str, who: &str, kind: &str| {
+        qz(t, &[("roomId", ROOM), ("touserId", who), ("type", kind)])
+    };
+    let (_, b) = app
+        .get_pairs("/room/setInvisibleGuardian", &set(&owner, "100102", "4"))
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(
+        members(&app).await,
+        vec![(100102, 4), (100164, 1), (100174, 3)]
+    );
+    let (_, b) = app
+        .get_pairs("/room/setInvisibleGuardian", &set(&owner, "100102", "5"))
+        .await;
+    assert_eq!(
+        (b["resultCode"].as_i64(), b["resultMsg"].as_str()),
+        (Some(0), Some("该成员已经是：隐身人"))
+    );
+    let (_, b) = app
+        .get_pairs("/room/setInvisibleGuardian", &set(&owner, "100174", "0"))
+        .await;
+    assert_eq!(b["resultMsg"], "该成员不是监控人");
+    let member = app.token_for(100174).await;
+    let (_, b) = app
+        .get_pairs("/room/setInvisibleGuardian", &set(&member, "100174", "5"))
+        .await;
+    assert_eq!(b["resultMsg"], "只有群主才有操作权限");
+    let (_, b) = app
+        .get_pairs("/room/setInvisibleGuardian", &set(&owner, "100102", "-1"))
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(
+        members(&app).await,
+        vec![(100102, 3), (100164, 1), (100174, 3)]
+    );
+    refused(
+        &app,
+        "/room/setInvisibleGuardian",
+        &set(&owner, "100102", "7"),
+        1010101,
+    )
+    .await;
+}
+
+/// Android's group files: add after an upload, list, read, delete.
+#[actix_web::test]
+async fn group_files() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let uploader = app.token_for(100102).await;
+    let other = app.token_for(100174).await;
+    let outsider = app.token_for(100158).await;
+    let add = |t: &str, uid: &str| {
+        vec![
+            ("access_token", t.to_string()),
+            ("userId", uid.to_string()),
+            ("roomId", ROOM.to_string()),
+            ("size", "2048".to_string()),
+            (
+                "url",
+                "http://files.test/u/102/100102/202401/a.pdf".to_string(),
+            ),
+            ("type", "10".to_string()),
+            ("name", "报告.pdf".to_string()),
+        ]
+    };
+    refused(&app, "/room/add/share", &add(&outsider, "100158"), 1030104).await;
+    refused(&app, "/room/add/share", &add(&uploader, "100174"), 1030104).await;
+    let (_, b) = app
+        .get_pairs("/room/add/share", &add(&uploader, "100102"))
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let share = b["data"]["shareId"].as_str().unwrap().to_string();
+    assert_eq!(b["data"]["name"], "报告.pdf");
+    assert_eq!(b["data"]["size"], 2048);
+    assert_eq!(b["data"]["userId"], 100102);
+    let stored = app.dump(&app.store().cfg.room, "shiku_room_share").await;
+    assert_eq!(stored.len(), 1);
+    let s = &stored[0];
+    assert_eq!(s.get_object_id("roomId").unwrap().to_hex(), ROOM);
+    assert_eq!(s.get("userId"), Some(&Bson::Int32(100102)));
+    assert_eq!(s.get("type"), Some(&Bson::Int32(10)));
+    assert_eq!(s.get("size"), Some(&Bson::Int64(2048)));
+    assert!(matches!(s.get("time"), Some(Bson::Int64(_))));
+    let n = notices(&app, 401).await;
+    assert_eq!(n.len(), 1);
+    assert_eq!(n[0].1["content"], share.as_str());
+    assert_eq!(n[0].1["fileName"], "报告.pdf");
+
+    let (_, b) = app
+        .get(
+            "/room/share/find",
+            &[
+                ("access_token", &other),
+                ("roomId", ROOM),
+                ("pageIndex", "0"),
+                ("pageSize", "20"),
+            ],
+        )
+        .await;
+    assert_eq!(b["data"][0]["shareId"], share.as_str(), "{b}");
+    let (_, b) = app
+        .get(
+            "/room/share/get",
+            &[
+                ("access_token", &other),
+                ("roomId", ROOM),
+                ("shareId", &share),
+            ],
+        )
+        .await;
+    assert_eq!(
+        b["data"]["url"],
+        "http://files.test/u/102/100102/202401/a.pdf"
+    );
+    refused(
+        &app,
+        "/room/share/find",
+        &qz(&outsider, &[("roomId", ROOM)]),
+        1030104,
+    )
+    .await;
+    refused(
+        &app,
+        "/room/share/delete",
+        &qz(&other, &[("roomId", ROOM), ("shareId", &share)]),
+        1030104,
+    )
+    .await;
+    let (_, b) = app
+        .get(
+            "/room/share/delete",
+            &[
+                ("access_token", &uploader),
+                ("roomId", ROOM),
+                ("shareId", &share),
+                ("userId", "100102"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert!(app
+        .dump(&app.store().cfg.room, "shiku_room_share")
+        .await
+        .is_empty());
+    assert!(notices(&app, 401).await.is_empty(), "its 401 notices go");
+    assert_eq!(notices(&app, 402).await[0].1["content"], share.as_str());
+    refused(
+        &app,
+        "/room/share/delete",
+        &qz(&uploader, &[("roomId", ROOM), ("shareId", &share)]),
+        10102,
+    )
+    .await;
+}
