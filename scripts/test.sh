@@ -14,6 +14,13 @@ trap cleanup EXIT INT TERM
 TEST_MONGODB_URI=$(scripts/test-db.sh start) || exit 1
 export TEST_MONGODB_URI
 if REDIS=$(scripts/redis.sh start 2>/dev/null); then export TEST_REDIS_URL=$REDIS; else echo "redis-server unavailable: Redis session tests will fail" >&2; fi
+# ffmpeg (Debian's package) converts AMR voice to MP3 for /upload/amrToMp3.
+if ! command -v ffmpeg >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  (apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null; }) \
+    || echo "ffmpeg unavailable: the amrToMp3 test will fail" >&2
+fi
 cargo build --bins --quiet || exit 1
 cargo test --no-fail-fast "$@" -- --test-threads "${TEST_THREADS:-8}"
 status=$?

@@ -148,6 +148,17 @@ impl Params {
         )
     }
 
+    /// Every non-blank value of `name` (a repeated parameter), trimmed.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        note_read(self.declared, name);
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
     /// The trimmed value of `name`; `None` when absent or blank.
     pub fn str(&self, name: &str) -> Option<&str> {
         self.raw(name).map(str::trim).filter(|v| !v.is_empty())

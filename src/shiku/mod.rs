@@ -14,6 +14,7 @@ pub mod friends;
 pub mod friends_manage;
 pub mod labels;
 pub mod login;
+pub mod media;
 pub mod profile;
 pub mod room;
 pub mod room_files;
@@ -42,6 +43,7 @@ pub fn routes(r: &mut Routes) {
     tigase::routes(r);
     chat_manage::routes(r);
     upload::routes(r);
+    media::routes(r);
     console::routes(r);
 }
 

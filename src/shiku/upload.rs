@@ -62,6 +62,11 @@ pub fn routes(r: &mut Routes) {
             web::resource("/{a:[0-9]+}/{rest:.*}")
                 .route(web::get().to(serve_file))
                 .route(web::head().to(serve_file)),
+        )
+        .service(
+            web::resource("/avatar/{rest:.*}")
+                .route(web::get().to(serve_avatar))
+                .route(web::head().to(serve_avatar)),
         );
     });
 }
@@ -146,12 +151,12 @@ fn java_double(s: &str) -> f64 {
 }
 
 /// `{"resultCode", "resultMsg"}`: the servlet's `new JMessage(code, msg)`.
-fn jmessage(status: StatusCode, code: i32, msg: &str) -> HttpResponse {
+pub(super) fn jmessage(status: StatusCode, code: i32, msg: &str) -> HttpResponse {
     HttpResponse::build(status).json(json!({"resultCode": code, "resultMsg": msg}))
 }
 
 /// Temporary files of one request; removed when the request ends, whatever happens.
-struct Temps(Vec<PathBuf>);
+pub(super) struct Temps(Vec<PathBuf>);
 
 impl Drop for Temps {
     fn drop(&mut self) {
@@ -161,10 +166,10 @@ impl Drop for Temps {
     }
 }
 
-struct Received {
-    original_name: String,
-    temp: PathBuf,
-    size: u64,
+pub(super) struct Received {
+    pub original_name: String,
+    pub temp: PathBuf,
+    pub size: u64,
 }
 
 enum Failure {
@@ -222,6 +227,109 @@ async fn receive_text(field: &mut Field) -> Result<String, Failure> {
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
+/// A received multipart form: its files (streamed to temporaries, removed
+/// with `temps`) and its text fields.
+pub(super) struct Form {
+    pub files: Vec<Received>,
+    pub fields: Vec<(String, String)>,
+    pub temps: Temps,
+}
+
+impl Form {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `userId` as the servlets read it (0 when absent or not a number).
+    pub fn user_id(&self) -> i64 {
+        self.field("userId")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .unwrap_or(0)
+            .max(0)
+    }
+}
+
+/// Reads a multipart upload as the original's servlets do: file parts
+/// (empty ones skipped) streamed to temporaries under `UPLOAD_DIR/.tmp`
+/// within `UPLOAD_MAX_BYTES`, text fields kept. `Err` is the answer to give.
+pub(super) async fn receive_form(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<Form, HttpResponse> {
+    let cfg = &state.cfg;
+    let max = cfg.upload_max_bytes;
+    let too_large = format!("上传文件超过大小限制（最大 {max} 字节）");
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max.saturating_add(FRAMING_SLACK)) {
+        return Err(jmessage(StatusCode::PAYLOAD_TOO_LARGE, 0, &too_large));
+    }
+    let tmp_dir = cfg.upload_dir.join(".tmp");
+    if let Err(e) = tokio::fs::create_dir_all(&tmp_dir).await {
+        tracing::error!("upload: cannot create {}: {e}", tmp_dir.display());
+        return Err(jmessage(StatusCode::OK, 1020101, "接口内部异常"));
+    }
+    let mut form = Form {
+        files: Vec::new(),
+        fields: Vec::new(),
+        temps: Temps(Vec::new()),
+    };
+    let mut used = 0u64;
+    let mut mp = Multipart::new(req.headers(), payload);
+    let outcome: Result<(), Failure> = async {
+        while let Some(field) = mp.next().await {
+            let mut field = field?;
+            let filename = field
+                .content_disposition()
+                .and_then(|cd| cd.get_filename().map(str::to_string));
+            match filename {
+                Some(name) => {
+                    let temp = tmp_dir.join(format!("{}.part", uuid::Uuid::new_v4().simple()));
+                    form.temps.0.push(temp.clone());
+                    let size = receive_file(&mut field, &temp, &mut used, max).await?;
+                    if size == 0 {
+                        // The servlet skips empty parts (`item.getSize() < 1`).
+                        let _ = tokio::fs::remove_file(&temp).await;
+                        continue;
+                    }
+                    form.files.push(Received {
+                        original_name: name,
+                        temp,
+                        size,
+                    });
+                }
+                None => {
+                    if form.fields.len() >= MAX_TEXT_FIELDS {
+                        return Err(Failure::Parse);
+                    }
+                    let field_name = field.name().unwrap_or("").to_string();
+                    let value = receive_text(&mut field).await?;
+                    form.fields.push((field_name, value));
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(form),
+        Err(Failure::Parse) => Err(jmessage(StatusCode::OK, 1020101, "表单解析失败")),
+        Err(Failure::TooLarge) => Err(jmessage(StatusCode::PAYLOAD_TOO_LARGE, 0, &too_large)),
+        Err(Failure::Io(e)) => {
+            tracing::error!("upload: writing a temporary file: {e}");
+            Err(jmessage(StatusCode::OK, 1020101, "接口内部异常"))
+        }
+    }
+}
+
 pub const UPLOAD_UPLOAD_SERVLET: Endpoint = Endpoint {
     path: "/upload/UploadServlet",
     summary: "upload files (multipart `file`)",
@@ -238,87 +346,16 @@ async fn upload(
 ) -> HttpResponse {
     let start = Instant::now();
     let cfg = &state.cfg;
-    let max = cfg.upload_max_bytes;
-    let too_large = format!("上传文件超过大小限制（最大 {max} 字节）");
-
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max.saturating_add(FRAMING_SLACK)) {
-        return jmessage(StatusCode::PAYLOAD_TOO_LARGE, 0, &too_large);
-    }
-
-    let tmp_dir = cfg.upload_dir.join(".tmp");
-    if let Err(e) = tokio::fs::create_dir_all(&tmp_dir).await {
-        tracing::error!("upload: cannot create {}: {e}", tmp_dir.display());
-        return jmessage(StatusCode::OK, 1020101, "接口内部异常");
-    }
-
-    let mut temps = Temps(Vec::new());
-    let mut files: Vec<Received> = Vec::new();
-    let mut valid_time = 0f64;
-    let mut user_id = 0i64;
-    let mut used = 0u64;
-    let mut texts = 0usize;
-
-    let mut mp = Multipart::new(req.headers(), payload);
-    let outcome: Result<(), Failure> = async {
-        while let Some(field) = mp.next().await {
-            let mut field = field?;
-            let filename = field
-                .content_disposition()
-                .and_then(|cd| cd.get_filename().map(str::to_string));
-            match filename {
-                Some(name) => {
-                    let temp = tmp_dir.join(format!("{}.part", uuid::Uuid::new_v4().simple()));
-                    temps.0.push(temp.clone());
-                    let size = receive_file(&mut field, &temp, &mut used, max).await?;
-                    if size == 0 {
-                        // The servlet skips empty parts (`item.getSize() < 1`).
-                        let _ = tokio::fs::remove_file(&temp).await;
-                        continue;
-                    }
-                    files.push(Received {
-                        original_name: name,
-                        temp,
-                        size,
-                    });
-                }
-                None => {
-                    texts += 1;
-                    if texts > MAX_TEXT_FIELDS {
-                        return Err(Failure::Parse);
-                    }
-                    let field_name = field.name().unwrap_or("").to_string();
-                    let value = receive_text(&mut field).await?;
-                    match field_name.as_str() {
-                        "validTime" => valid_time = java_double(&value),
-                        "userId" => user_id = value.trim().parse::<i64>().unwrap_or(0).max(0),
-                        _ => {}
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-    .await;
-
-    match outcome {
-        Ok(()) => {}
-        Err(Failure::Parse) => return jmessage(StatusCode::OK, 1020101, "表单解析失败"),
-        Err(Failure::TooLarge) => {
-            return jmessage(StatusCode::PAYLOAD_TOO_LARGE, 0, &too_large);
-        }
-        Err(Failure::Io(e)) => {
-            tracing::error!("upload: writing a temporary file: {e}");
-            return jmessage(StatusCode::OK, 1020101, "接口内部异常");
-        }
-    }
-    if files.is_empty() {
+    let form = match receive_form(req, payload, &state).await {
+        Ok(form) => form,
+        Err(answer) => return answer,
+    };
+    if form.files.is_empty() {
         return jmessage(StatusCode::OK, 1010101, "缺少上传文件");
     }
+    let valid_time = form.field("validTime").map(java_double).unwrap_or(0.0);
+    let user_id = form.user_id();
+    let (files, temps) = (form.files, form.temps);
 
     let total = files.len();
     let month = chrono::Local::now().format("%Y%m").to_string();
@@ -387,7 +424,7 @@ fn failed_item(original_name: &str, message: &str) -> Value {
 
 /// The upload directory as an absolute path without a trailing `/` (the
 /// original's `basePath`), used for `resources.path`.
-fn absolute_base(dir: &Path) -> String {
+pub(super) fn absolute_base(dir: &Path) -> String {
     let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| {
         std::env::current_dir()
             .map(|c| c.join(dir))
@@ -398,7 +435,7 @@ fn absolute_base(dir: &Path) -> String {
 
 /// Moves one received file into place, makes the thumbnail of an image and
 /// records the URLs. On any failure nothing of this file is left behind.
-async fn store_file(
+pub(super) async fn store_file(
     state: &AppState,
     f: &Received,
     ext: Option<&str>,
@@ -601,7 +638,22 @@ async fn serve_file(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let (a, rest) = path.into_inner();
-    let rel = format!("{a}/{rest}");
+    serve_rel(&req, &format!("{a}/{rest}"), &state).await
+}
+
+/// `GET /avatar/{o|t}/<userId % 10000>/<userId>.jpg`: the avatars, served like
+/// the other files.
+async fn serve_avatar(
+    req: HttpRequest,
+    rest: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    serve_rel(&req, &format!("avatar/{}", rest.into_inner()), &state).await
+}
+
+/// A stored file by its path below `UPLOAD_DIR`.
+async fn serve_rel(req: &HttpRequest, rel: &str, state: &AppState) -> HttpResponse {
+    let rel = rel.to_string();
     if refused_ext(&rel) {
         return plain(StatusCode::FORBIDDEN, "403 Forbidden");
     }
@@ -624,7 +676,7 @@ async fn serve_file(
         .use_etag(true)
         .use_last_modified(true)
         .prefer_utf8(true)
-        .into_response(&req);
+        .into_response(req);
     let h = resp.headers_mut();
     h.insert(
         header::CACHE_CONTROL,

@@ -564,3 +564,198 @@ async fn kinds_outside_upload_allowed_are_refused_per_file() {
     assert!(on_disk[0].ends_with(".amr"));
     assert_eq!(resources(&app).await.len(), 1);
 }
+
+async fn post_to(app: &TestApp, path: &str, form: Form) -> (u16, String, Value) {
+    let r = app
+        .http
+        .post(format!("{}{path}", app.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    let v = serde_json::from_str(&text).unwrap_or(Value::Null);
+    (status, text, v)
+}
+
+/// Android's `BasicInfoEditActivity` (multipart `file1` + `userId`, no
+/// token) and WX (`file` + `userId`); every client then loads
+/// `<downloadAvatarUrl>avatar/{o,t}/<userId % 10000>/<userId>.jpg` itself.
+#[actix_web::test]
+async fn avatars_land_where_the_clients_look_for_them() {
+    let app = TestApp::start().await;
+    let dir = app.upload_dir.clone();
+    let picture = png(400, 200);
+    let form = Form::new()
+        .text("userId", "100164")
+        .part("file1", file(picture.clone(), "avatar.png", "image/png"));
+    let (s, _, v) = post_to(&app, "/upload/UploadAvatarServlet", form).await;
+    assert_eq!((s, v["resultCode"].as_i64()), (200, Some(1)), "{v}");
+    assert_eq!(v["data"]["oUrl"], format!("{BASE}/avatar/o/164/100164.jpg"));
+    assert_eq!(v["data"]["tUrl"], format!("{BASE}/avatar/t/164/100164.jpg"));
+    assert_eq!(
+        std::fs::read(dir.join("avatar/o/164/100164.jpg")).unwrap(),
+        picture,
+        "stored as sent"
+    );
+    let thumb = image::open(dir.join("avatar/t/164/100164.jpg")).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (100, 50));
+    let r = app
+        .http
+        .get(format!("{}/avatar/o/164/100164.jpg", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), picture);
+    // WX's field name, and QZ's servlet name; a newer picture replaces it.
+    let newer = jpeg(64, 64);
+    let form = Form::new()
+        .text("userId", "100164")
+        .part("file", file(newer.clone(), "blob", "image/jpeg"));
+    let (_, _, v) = post_to(&app, "/upload/UploadifyAvatarServlet", form).await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    assert_eq!(
+        std::fs::read(dir.join("avatar/o/164/100164.jpg")).unwrap(),
+        newer
+    );
+
+    // Refusals leave the avatar as it was.
+    let cases: Vec<(Form, i64)> = vec![
+        (
+            Form::new().part("file1", file(png(8, 8), "a.png", "image/png")),
+            1010101,
+        ),
+        (Form::new().text("userId", "100164"), 1010101),
+        (
+            Form::new().text("userId", "100164").part(
+                "file1",
+                file(b"not an image".to_vec(), "a.png", "image/png"),
+            ),
+            -1,
+        ),
+    ];
+    for (form, code) in cases {
+        let (s, _, v) = post_to(&app, "/upload/UploadAvatarServlet", form).await;
+        assert_eq!((s, v["resultCode"].as_i64()), (200, Some(code)), "{v}");
+    }
+    // A token, when sent, must be the avatar owner's.
+    let other = app.token_for(100102).await;
+    let form = Form::new()
+        .text("userId", "100164")
+        .part("file1", file(png(8, 8), "a.png", "image/png"));
+    let (_, _, v) = post_to(
+        &app,
+        &format!("/upload/UploadAvatarServlet?access_token={other}"),
+        form,
+    )
+    .await;
+    assert_eq!(v["resultCode"], 1030102, "{v}");
+    assert_eq!(
+        std::fs::read(dir.join("avatar/o/164/100164.jpg")).unwrap(),
+        newer
+    );
+    assert!(
+        files_under(&dir.join(".tmp")).is_empty(),
+        "no temporaries left"
+    );
+}
+
+/// An AMR-NB recording of silence: the `#!AMR` header and 12.2 kbps frames.
+fn amr() -> Vec<u8> {
+    let mut v = b"#!AMR\n".to_vec();
+    for _ in 0..50 {
+        v.push(0x3c);
+        v.extend_from_slice(&[0u8; 31]);
+    }
+    v
+}
+
+/// Voice: `UploadVoiceServlet` answers `{path, url}` (no resultCode); QZ
+/// and WX then ask `amrToMp3` for an MP3 of an AMR voice message.
+#[actix_web::test]
+async fn voice_uploads_and_amr_to_mp3() {
+    let app = TestApp::start().await;
+    let dir = app.upload_dir.clone();
+    let form = Form::new()
+        .text("userId", "100164")
+        .part("file", file(amr(), "v.amr", "audio/amr"));
+    let (s, _, v) = post_to(&app, "/upload/UploadVoiceServlet", form).await;
+    assert_eq!(s, 200);
+    assert!(v.get("resultCode").is_none(), "{v}");
+    let url = v["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("{BASE}/164/100164/")) && url.ends_with(".wav"),
+        "{url}"
+    );
+    assert!(dir.join(rel_of(url)).exists());
+    assert!(resources(&app)
+        .await
+        .iter()
+        .any(|r| r.get_str("url") == Ok(url)));
+
+    // A voice message sent through UploadServlet keeps its .amr name.
+    let (_, _, up) = post(
+        &app,
+        Form::new()
+            .text("userId", "100164")
+            .part("file", file(amr(), "voice.amr", "audio/amr")),
+    )
+    .await;
+    let amr_url = up["data"]["audios"][0]["oUrl"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // QZ: form-urlencoded `paths`, no token, no signature.
+    let (s, b) = app
+        .post_form("/upload/amrToMp3", &[("paths", &amr_url)])
+        .await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    let mp3_url = b["data"][0]["oUrl"].as_str().unwrap().to_string();
+    assert_eq!(mp3_url, format!("{}.mp3", &amr_url[..amr_url.len() - 4]));
+    assert_eq!(b["data"][0]["ourl"], mp3_url.as_str(), "WX reads ourl");
+    assert_eq!(
+        (
+            b["success"].as_i64(),
+            b["failure"].as_i64(),
+            b["total"].as_i64()
+        ),
+        (Some(1), Some(0), Some(1))
+    );
+    let mp3 = std::fs::read(dir.join(rel_of(&mp3_url))).unwrap();
+    assert!(
+        mp3.starts_with(b"ID3") || (mp3[0] == 0xff && mp3[1] & 0xe0 == 0xe0),
+        "an MP3"
+    );
+    let made = std::fs::metadata(dir.join(rel_of(&mp3_url)))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let (_, b) = app.get("/upload/amrToMp3", &[("paths", &amr_url)]).await;
+    assert_eq!(b["resultCode"], 1);
+    assert_eq!(
+        std::fs::metadata(dir.join(rel_of(&mp3_url)))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        made,
+        "made once"
+    );
+    let r = app
+        .http
+        .get(&mp3_url.replace(BASE, &app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+
+    for (paths, code) in [
+        (url, 1020101),
+        ("http://elsewhere/x.amr", 1020101),
+        ("", 1010101),
+    ] {
+        let (_, b) = app.post_form("/upload/amrToMp3", &[("paths", paths)]).await;
+        assert_eq!(b["resultCode"], code, "{paths}: {b}");
+    }
+}
