@@ -116,6 +116,10 @@ pub const SMS_CODE_WRONG: Code = c(1040104, "短信验证码错误或已过期")
 pub const PARAMS_LACK: Code = c(1010102, "缺少请求参数");
 /// `DataNotExists`.
 pub const DATA_GONE: Code = c(10102, "数据不存在");
+/// No SMS service: codes are neither sent nor checked here.
+pub const NO_SMS: Code = c(FAILURE, "短信验证码服务未开通");
+/// `USER_KEYPAIR_NOTEXIST`.
+pub const NO_KEY_PAIR: Code = c(100220, "用户公私钥不存在");
 /// `NotRoom`.
 pub const NOT_ROOM: Code = c(NOT_ROOM_CODE, "房间不存在");
 /// `InviteNeedOwner`.

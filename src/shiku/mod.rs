@@ -3,6 +3,7 @@
 //! module per URL family as the original's controllers.
 
 pub mod account;
+pub mod account_security;
 pub mod address_book;
 pub mod auth;
 pub mod basic;
@@ -31,6 +32,7 @@ pub fn routes(r: &mut Routes) {
     basic::routes(r);
     login::routes(r);
     account::routes(r);
+    account_security::routes(r);
     user::routes(r);
     profile::routes(r);
     address_book::routes(r);

@@ -377,21 +377,30 @@ async fn password_update(
     let me = state.user(&req, &p).await?;
     let old = p.required("oldPassword")?.to_ascii_lowercase();
     let new = p.required("newPassword")?.to_ascii_lowercase();
+    p.str("telephone");
+    p.str("areaCode");
     if new.len() != 32 || !new.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(ShikuError::invalid("newPassword"));
     }
+    change_password(&state, me, &old, &new).await?;
+    Ok(ok())
+}
+
+/// Changes the login password (both hex, the stored form): 100209 when
+/// unchanged, 1040103 when `old` is not the user's; every session ends.
+pub(super) async fn change_password(state: &AppState, me: i64, old: &str, new: &str) -> ShikuResult<()> {
     if old == new {
         return Err(codes::SAME_PASSWORD.into());
     }
-    let user = me_user(&state, me).await?;
+    let user = me_user(state, me).await?;
     let keys = state.store.auth_keys_of(me).await?;
     let stored = crate::store::Store::login_password_of(keys.as_ref(), &user);
-    if !crate::store::users::password_matches(&old, &stored) {
+    if !crate::store::users::password_matches(old, &stored) {
         return Err(codes::OLD_PASSWORD_WRONG.into());
     }
-    state.store.set_login_password(me, &new).await?;
+    state.store.set_login_password(me, new).await?;
     state.sessions.close_all(me).await?;
-    Ok(ok())
+    Ok(())
 }
 
 pub const USER_PASSWORD_RESET: Endpoint = Endpoint {

@@ -31,6 +31,9 @@ use serde::{Deserialize, Serialize};
 
 const DAY: u64 = 86400;
 /// `KConstants.Expire.DAY1 * 30`: access tokens and their session.
+/// How long a `/user/getRandomStr` string lives (the original's hour).
+const RANDOM_STR_TTL: Duration = Duration::from_secs(3600);
+
 pub const SESSION_TTL: Duration = Duration::from_secs(30 * DAY);
 /// `KConstants.Expire.DAY7 * 7`: the auto-login token and key.
 pub const LOGIN_TOKEN_TTL: Duration = Duration::from_secs(49 * DAY);
@@ -392,6 +395,24 @@ impl Sessions {
             self.close(Kind::Login, user_id, &t).await?;
         }
         Ok(())
+    }
+
+    // ------------------------------------------------------------ random strings
+
+    /// The random string of `/user/getRandomStr` (`userRandomStr:<userId>`,
+    /// one hour), which `/user/password/update/v1` signs.
+    pub async fn save_random_str(&self, user_id: i64, value: &str) -> StoreResult<()> {
+        self.set_all(&[(
+            format!("userRandomStr:{user_id}"),
+            json_str(value),
+            RANDOM_STR_TTL,
+        )])
+        .await
+    }
+
+    /// The user's random string (it lives its hour, as the original's).
+    pub async fn random_str(&self, user_id: i64) -> StoreResult<Option<String>> {
+        Ok(self.get(&format!("userRandomStr:{user_id}")).await?.map(plain))
     }
 
     // ------------------------------------------------------------ login codes

@@ -414,3 +414,63 @@ async fn finding_people() {
     assert_eq!(b["data"]["pageData"][0]["userId"], 100102, "{b}");
     assert_eq!(b["data"]["pageData"][0]["friends"]["status"], 2);
 }
+
+/// Android's registration and recovery checks, and the secure clients'
+/// signed password change (`/user/getRandomStr`, `/user/password/update/v1`).
+#[actix_web::test]
+async fn account_checks_and_the_signed_password_change() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let (_, b) = app.get("/verify/telephone", &[("areaCode", "86"), ("telephone", "18094152050")]).await;
+    assert_eq!(b["resultCode"], 1040107, "{b}");
+    let (_, b) = app.get("/verify/telephone", &[("areaCode", "86"), ("telephone", "13000000999")]).await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    for path in ["/basic/randcode/sendSms", "/getImgCode"] {
+        let (s, b) = app.get(path, &[("areaCode", "86"), ("telephone", "13000000999")]).await;
+        assert_eq!((s, b["resultCode"].as_i64()), (200, Some(0)), "{b}");
+        assert_eq!(b["resultMsg"], "短信验证码服务未开通");
+    }
+    let (_, b) = app.get("/authkeys/isSupportSecureChat", &[("areaCode", "86"), ("telephone", "18094152050")]).await;
+    assert_eq!(b["data"], json!({"isSupportSecureChat": 0}), "{b}");
+    let (_, b) = app.get("/authkeys/isSupportSecureChat", &[("telephone", "13000000999")]).await;
+    assert_eq!(b["resultCode"], 100211);
+
+    let t = app.token_for(100164).await;
+    let (_, b) = app.get("/user/getRandomStr", &[("access_token", &t)]).await;
+    assert_eq!(b["resultCode"], 100220, "no message key pair yet: {b}");
+    let keys = client::key_pair("123456");
+    app.store()
+        .set_msg_keys(100164, vec![("msgRsaKeyPair", keys.public_b64.clone(), "sealed".into())])
+        .await
+        .unwrap();
+    let (_, b) = app.get("/authkeys/isSupportSecureChat", &[("telephone", "18094152050")]).await;
+    assert_eq!(b["data"]["isSupportSecureChat"], 1);
+    let (_, b) = app.get("/user/getRandomStr", &[("access_token", &t)]).await;
+    let sealed = client::unb64(b["data"]["userRandomStr"].as_str().unwrap());
+    let random = String::from_utf8(keys.private.decrypt(rsa::Pkcs1v15Encrypt, &sealed).unwrap()).unwrap();
+    let old = hex::decode(client::login_password("123456")).unwrap();
+    let new = hex::decode(client::login_password("654321")).unwrap();
+    let key = client::unb64(&client::aes(&new, client::API_KEY.as_bytes()));
+    let params = |mac: &str| {
+        vec![("access_token", t.clone()), ("oldPassword", client::b64(&old)), ("newPassword", client::b64(&new)),
+             ("mac", mac.to_string()), ("dhPublicKey", "dh-pub".to_string()), ("dhPrivateKey", "dh-priv".to_string())]
+    };
+    let before = app.snapshot().await;
+    let (_, b) = app.post_pairs("/user/password/update/v1", &params("d3Jvbmc=")).await;
+    assert_eq!(b["resultCode"], 10110, "{b}");
+    assert!(app.snapshot().await == before);
+    // A new string replaces the old one.
+    let (_, b) = app.get("/user/getRandomStr", &[("access_token", &t)]).await;
+    let sealed = client::unb64(b["data"]["userRandomStr"].as_str().unwrap());
+    let random2 = String::from_utf8(keys.private.decrypt(rsa::Pkcs1v15Encrypt, &sealed).unwrap()).unwrap();
+    assert_ne!(random, random2);
+    let (_, b) = app.post_pairs("/user/password/update/v1", &params(&client::hmac(&key, &random2))).await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(user(&app, 100164).await.get_str("password"), Ok(client::login_password("654321").as_str()));
+    let k = app.store().auth_keys_of(100164).await.unwrap().unwrap();
+    assert_eq!(k.get_document("msgDHKeyPair").unwrap().get_str("publicKey"), Ok("dh-pub"));
+    let (_, b) = app.get("/user/get", &[("access_token", &t)]).await;
+    assert_eq!(b["resultCode"], 1030102, "sessions end");
+    let (_, b) = app.get("/user/password/reset/v1", &[("telephone", "18094152050"), ("randcode", "1"), ("newPassword", "x")]).await;
+    assert_eq!(b["resultCode"], 1040104);
+}
