@@ -43,7 +43,11 @@ pub const VERIFY_TELEPHONE: Endpoint = Endpoint {
     path: "/verify/telephone",
     summary: "whether a telephone is free to register (1040107 when taken)",
     auth: false,
-    params: &[string("telephone").required(), string("areaCode"), string("verifyType")],
+    params: &[
+        string("telephone").required(),
+        string("areaCode"),
+        string("verifyType"),
+    ],
     ..Endpoint::shiku("", "")
 };
 
@@ -76,7 +80,14 @@ pub const SEND_SMS: Endpoint = Endpoint {
 /// announces `isOpenSMSCode` 0, so the clients skip it); asked anyway, the
 /// answer says that no code is sent.
 async fn send_sms(p: Params) -> ShikuResult<HttpResponse> {
-    for k in ["telephone", "areaCode", "imgCode", "language", "isRegister", "version"] {
+    for k in [
+        "telephone",
+        "areaCode",
+        "imgCode",
+        "language",
+        "isRegister",
+        "version",
+    ] {
         p.str(k);
     }
     Err(codes::NO_SMS.into())
@@ -107,7 +118,10 @@ pub const IS_SUPPORT_SECURE_CHAT: Endpoint = Endpoint {
 /// `/authkeys/isSupportSecureChat` (Android's password recovery, to know
 /// whether the reset must carry new message keys): `isSupportSecureChat` 1
 /// when the user's `auth_keys` hold a message key pair; 100211 for nobody.
-async fn is_support_secure_chat(state: web::Data<AppState>, p: Params) -> ShikuResult<HttpResponse> {
+async fn is_support_secure_chat(
+    state: web::Data<AppState>,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
     let telephone = telephone(&p)?;
     let user = state
         .store
@@ -117,9 +131,10 @@ async fn is_support_secure_chat(state: web::Data<AppState>, p: Params) -> ShikuR
     let uid = crate::util::num(&user, "_id").ok_or_else(|| ShikuError::from(codes::NO_USER))?;
     let keys = state.store.auth_keys_of(uid).await?;
     let secure = keys.is_some_and(|k| {
-        ["msgRsaKeyPair", "msgDHKeyPair"]
-            .iter()
-            .any(|f| k.get_document(f).is_ok_and(|d| d.get_str("publicKey").is_ok_and(|s| !s.is_empty())))
+        ["msgRsaKeyPair", "msgDHKeyPair"].iter().any(|f| {
+            k.get_document(f)
+                .is_ok_and(|d| d.get_str("publicKey").is_ok_and(|s| !s.is_empty()))
+        })
     });
     Ok(ok_data(json!({"isSupportSecureChat": i32::from(secure)})))
 }
@@ -131,7 +146,11 @@ pub const GET_RANDOM_STR: Endpoint = Endpoint {
 };
 
 /// `/user/getRandomStr`: 100220 without an RSA message key pair.
-async fn get_random_str(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
+async fn get_random_str(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let public = state
         .store
@@ -145,7 +164,8 @@ async fn get_random_str(state: web::Data<AppState>, req: HttpRequest, p: Params)
         .filter(|k| !k.is_empty())
         .ok_or_else(|| ShikuError::from(codes::NO_KEY_PAIR))?;
     let random = uuid::Uuid::new_v4().simple().to_string();
-    let sealed = secure::rsa_encrypt(&public, random.as_bytes()).ok_or_else(|| ShikuError::from(codes::NO_KEY_PAIR))?;
+    let sealed = secure::rsa_encrypt(&public, random.as_bytes())
+        .ok_or_else(|| ShikuError::from(codes::NO_KEY_PAIR))?;
     state.sessions.save_random_str(me, &random).await?;
     Ok(ok_data(json!({"userRandomStr": secure::b64(&sealed)})))
 }
@@ -170,9 +190,17 @@ pub const PASSWORD_UPDATE_V1: Endpoint = Endpoint {
 /// apiKey), the string of `/user/getRandomStr`), or 10110. Then as
 /// `/user/password/update` (100209, 1040103; every session ends), and the
 /// message keys sent are stored.
-async fn password_update_v1(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
+async fn password_update_v1(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
-    let api_key = state.cfg.api_key.clone().ok_or_else(|| ShikuError::from(codes::AUTH_FAILED_MSG))?;
+    let api_key = state
+        .cfg
+        .api_key
+        .clone()
+        .ok_or_else(|| ShikuError::from(codes::AUTH_FAILED_MSG))?;
     let new_b64 = p.required("newPassword")?;
     let old_b64 = p.required("oldPassword")?;
     let mac = p.required("mac")?;
@@ -187,18 +215,22 @@ async fn password_update_v1(state: web::Data<AppState>, req: HttpRequest, p: Par
         .random_str(me)
         .await?
         .ok_or_else(|| ShikuError::from(codes::AUTH_FAILED_MSG))?;
-    let key = secure::aes_encrypt(&new, api_key.as_bytes()).ok_or_else(|| ShikuError::from(codes::AUTH_FAILED_MSG))?;
+    let key = secure::aes_encrypt(&new, api_key.as_bytes())
+        .ok_or_else(|| ShikuError::from(codes::AUTH_FAILED_MSG))?;
     if !secure::mac_matches(mac, &key, &random) {
         return Err(codes::AUTH_FAILED_MSG.into());
     }
     let (new_hex, old_hex) = (hex::encode(&new), hex::encode(&old));
     super::profile::change_password(&state, me, &old_hex, &new_hex).await?;
     let text = |k: &str| p.str(k).unwrap_or("").to_string();
-    let pairs = [("msgRsaKeyPair", "rsaPublicKey", "rsaPrivateKey"), ("msgDHKeyPair", "dhPublicKey", "dhPrivateKey")]
-        .iter()
-        .filter(|(_, public, _)| !text(public).is_empty())
-        .map(|(pair, public, private)| (*pair, text(public), text(private)))
-        .collect();
+    let pairs = [
+        ("msgRsaKeyPair", "rsaPublicKey", "rsaPrivateKey"),
+        ("msgDHKeyPair", "dhPublicKey", "dhPrivateKey"),
+    ]
+    .iter()
+    .filter(|(_, public, _)| !text(public).is_empty())
+    .map(|(pair, public, private)| (*pair, text(public), text(private)))
+    .collect();
     state.store.set_msg_keys(me, pairs).await?;
     Ok(ok())
 }

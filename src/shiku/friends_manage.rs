@@ -31,6 +31,7 @@ pub fn routes(r: &mut Routes) {
         .add(&FRIENDS_UPDATE, update)
         .add(&FRIENDS_ATTENTION_ADD, attention_add)
         .add(&FRIENDS_ATTENTION_DELETE, attention_delete)
+        .add(&FRIENDS_ATTENTION_BATCH_ADD, attention_batch_add)
         .add(&FRIENDS_QUERY_BLACKLIST_WEB, query_blacklist_web);
 }
 
@@ -604,5 +605,70 @@ async fn attention_delete(
         return Err(codes::NOT_YOUR_FRIEND.into());
     }
     note_friend_change(&state, me, to).await;
+    Ok(ok())
+}
+
+/// Ids one batch may name.
+const MAX_BATCH: usize = 500;
+
+pub const FRIENDS_ATTENTION_BATCH_ADD: Endpoint = Endpoint {
+    path: "/friends/attention/batchAdd",
+    summary: "befriend several users at once (comma list; Android's phone contacts)",
+    params: &[string("toUserIds").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/friends/attention/batchAdd` (Android's contacts screen, "add all"):
+/// each listed user becomes a friend both ways, without verification, as the
+/// original's `batchFollowUser`; oneself, the system account, unknown users,
+/// friends already and users who blacklisted the caller are passed over.
+async fn attention_batch_add(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let mut ids = Vec::new();
+    for part in p.required("toUserIds")?.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        let id: i32 = part.parse().map_err(|_| ShikuError::invalid("toUserIds"))?;
+        if !ids.contains(&(id as i64)) {
+            ids.push(id as i64);
+        }
+    }
+    if ids.len() > MAX_BATCH {
+        return Err(ShikuError::invalid("toUserIds"));
+    }
+    let me_user = user(&state, me).await?;
+    let my_roles = state.store.roles_of(me).await?;
+    let now = now_s();
+    for to in ids {
+        if to == me || to == crate::store::friends::SYSTEM_USER_ID {
+            continue;
+        }
+        let Some(to_user) = state.store.user_by_id(to).await? else {
+            continue;
+        };
+        let mine = state.store.friend(me, to).await?;
+        let skip = mine
+            .as_ref()
+            .is_some_and(|m| num(m, "isBeenBlack") == Some(1) || num(m, "status") == Some(2));
+        if skip {
+            continue;
+        }
+        let to_roles = state.store.roles_of(to).await?;
+        state
+            .store
+            .make_friend(&me_user, &to_user, &to_roles, now)
+            .await?;
+        state
+            .store
+            .make_friend(&to_user, &me_user, &my_roles, now)
+            .await?;
+        note_friend_change(&state, me, to).await;
+    }
     Ok(ok())
 }

@@ -20,6 +20,8 @@ pub fn routes(r: &mut Routes) {
         .add(&USER_SETTINGS_UPDATE, settings_update)
         .add(&USER_PASSWORD_UPDATE, password_update)
         .add(&USER_PASSWORD_RESET, password_reset)
+        .add(&USER_OUTTIME, outtime)
+        .add(&USER_GET_BY_ACCOUNT, get_by_account)
         .add(&NEARBY_USER, nearby_user)
         .add(&NEARBY_USER_WEB, nearby_user_web);
 }
@@ -388,7 +390,12 @@ async fn password_update(
 
 /// Changes the login password (both hex, the stored form): 100209 when
 /// unchanged, 1040103 when `old` is not the user's; every session ends.
-pub(super) async fn change_password(state: &AppState, me: i64, old: &str, new: &str) -> ShikuResult<()> {
+pub(super) async fn change_password(
+    state: &AppState,
+    me: i64,
+    old: &str,
+    new: &str,
+) -> ShikuResult<()> {
     if old == new {
         return Err(codes::SAME_PASSWORD.into());
     }
@@ -592,4 +599,63 @@ async fn nearby_user_web(
     }
     let n = items.len() as i64;
     Ok(ok_data(page_data(items, index, size, n)))
+}
+
+pub const USER_OUTTIME: Endpoint = Endpoint {
+    path: "/user/outtime",
+    summary: "the caller went offline now (the next login reports it as login.offlineTime)",
+    params: &[int("userId").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/user/outtime` (Android, when it goes to the background; `userId` is the
+/// caller's): `userLoginLog.loginLog.offlineTime` = now (seconds), which
+/// the next login answers and `/user/offlineOperation` is asked from.
+async fn outtime(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    if p.i32_required("userId")? as i64 != me {
+        return Err(codes::NO_PERMISSION.into());
+    }
+    state.store.record_offline(me).await?;
+    Ok(ok())
+}
+
+pub const USER_GET_BY_ACCOUNT: Endpoint = Endpoint {
+    path: "/user/getByAccount",
+    summary: "a user's profile by account number (Android's QR scan)",
+    params: &[string("account").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/user/getByAccount`: the profile `/user/get` answers, found by
+/// `account` (or, failing that, by a numeric userId); another user's
+/// telephone fields are left out, as the original does.
+async fn get_by_account(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let account = p.required("account")?;
+    let user = match state.store.user_by_account(account).await? {
+        Some(u) => Some(u),
+        None => match account.parse::<i32>() {
+            Ok(id) => state.store.user_by_id(id as i64).await?,
+            Err(_) => None,
+        },
+    };
+    let user = user.ok_or_else(|| ShikuError::from(codes::NO_USER))?;
+    let mut v = profile_json(&state, me, &user).await?;
+    if num(&user, "_id") != Some(me) {
+        if let Value::Object(m) = &mut v {
+            for k in ["phone", "telephone"] {
+                m.remove(k);
+            }
+        }
+    }
+    Ok(ok_data(v))
 }

@@ -133,6 +133,19 @@ impl Store {
             .and_then(|d| d.get_document("loginLog").ok().cloned()))
     }
 
+    /// `updateUserOfflineTime`: the user went offline now (the time the next
+    /// login reports as `login.offlineTime`); only a user with a login log.
+    pub async fn record_offline(&self, user_id: i64) -> StoreResult<()> {
+        self.imapi()
+            .collection::<Document>(names::USER_LOGIN_LOG)
+            .update_one(
+                doc! {"_id": int_in(user_id), "loginLog": {"$type": "object"}},
+                doc! {"$set": {"loginLog.offlineTime": now_s()}},
+            )
+            .await?;
+        Ok(())
+    }
+
     /// `updateUserLoginLog`: records this login, keeping the stored `offlineTime`.
     pub async fn record_login(&self, user_id: i64, mut login: Document) -> StoreResult<()> {
         login.remove("offlineTime");

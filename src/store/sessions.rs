@@ -412,7 +412,10 @@ impl Sessions {
 
     /// The user's random string (it lives its hour, as the original's).
     pub async fn random_str(&self, user_id: i64) -> StoreResult<Option<String>> {
-        Ok(self.get(&format!("userRandomStr:{user_id}")).await?.map(plain))
+        Ok(self
+            .get(&format!("userRandomStr:{user_id}"))
+            .await?
+            .map(plain))
     }
 
     // ------------------------------------------------------------ login codes

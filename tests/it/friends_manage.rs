@@ -636,3 +636,50 @@ async fn chat_record_days_and_the_blacklist_page() {
     assert_eq!(r["data"]["pageData"][0]["toUserId"], 100159, "{r}");
     assert_eq!(r["data"]["pageIndex"], 0);
 }
+
+/// Android's contacts screen adds every registered contact at once.
+#[actix_web::test]
+async fn batch_add_befriends_the_listed_users() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let me = app.token_for(100174).await;
+    // 100158 blacklisted the caller: passed over.
+    let other = app.token_for(100158).await;
+    app.get(
+        "/friends/blacklist/add",
+        &[("access_token", &other), ("toUserId", "100174")],
+    )
+    .await;
+    let (_, b) = app
+        .get(
+            "/friends/attention/batchAdd",
+            &[
+                ("access_token", &me),
+                ("toUserIds", "100164,100102,100174,10000,100999,100158"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    for peer in [100164, 100102] {
+        assert_eq!(
+            relation(&app, 100174, peer).await.unwrap().get("status"),
+            Some(&Bson::Int32(2))
+        );
+        assert_eq!(
+            relation(&app, peer, 100174).await.unwrap().get("status"),
+            Some(&Bson::Int32(2))
+        );
+    }
+    assert!(relation(&app, 100174, 10000).await.is_none());
+    assert_eq!(
+        relation(&app, 100174, 100158).await.unwrap().get("status"),
+        Some(&Bson::Int32(0))
+    );
+    refused(
+        &app,
+        "/friends/attention/batchAdd",
+        &vec![("access_token", me.clone()), ("toUserIds", "1,x".into())],
+        1010101,
+    )
+    .await;
+}

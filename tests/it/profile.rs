@@ -421,18 +421,40 @@ async fn finding_people() {
 async fn account_checks_and_the_signed_password_change() {
     let app = TestApp::start().await;
     app.load_seed().await;
-    let (_, b) = app.get("/verify/telephone", &[("areaCode", "86"), ("telephone", "18094152050")]).await;
+    let (_, b) = app
+        .get(
+            "/verify/telephone",
+            &[("areaCode", "86"), ("telephone", "18094152050")],
+        )
+        .await;
     assert_eq!(b["resultCode"], 1040107, "{b}");
-    let (_, b) = app.get("/verify/telephone", &[("areaCode", "86"), ("telephone", "13000000999")]).await;
+    let (_, b) = app
+        .get(
+            "/verify/telephone",
+            &[("areaCode", "86"), ("telephone", "13000000999")],
+        )
+        .await;
     assert_eq!(b["resultCode"], 1, "{b}");
     for path in ["/basic/randcode/sendSms", "/getImgCode"] {
-        let (s, b) = app.get(path, &[("areaCode", "86"), ("telephone", "13000000999")]).await;
+        let (s, b) = app
+            .get(path, &[("areaCode", "86"), ("telephone", "13000000999")])
+            .await;
         assert_eq!((s, b["resultCode"].as_i64()), (200, Some(0)), "{b}");
         assert_eq!(b["resultMsg"], "短信验证码服务未开通");
     }
-    let (_, b) = app.get("/authkeys/isSupportSecureChat", &[("areaCode", "86"), ("telephone", "18094152050")]).await;
+    let (_, b) = app
+        .get(
+            "/authkeys/isSupportSecureChat",
+            &[("areaCode", "86"), ("telephone", "18094152050")],
+        )
+        .await;
     assert_eq!(b["data"], json!({"isSupportSecureChat": 0}), "{b}");
-    let (_, b) = app.get("/authkeys/isSupportSecureChat", &[("telephone", "13000000999")]).await;
+    let (_, b) = app
+        .get(
+            "/authkeys/isSupportSecureChat",
+            &[("telephone", "13000000999")],
+        )
+        .await;
     assert_eq!(b["resultCode"], 100211);
 
     let t = app.token_for(100164).await;
@@ -440,37 +462,143 @@ async fn account_checks_and_the_signed_password_change() {
     assert_eq!(b["resultCode"], 100220, "no message key pair yet: {b}");
     let keys = client::key_pair("123456");
     app.store()
-        .set_msg_keys(100164, vec![("msgRsaKeyPair", keys.public_b64.clone(), "sealed".into())])
+        .set_msg_keys(
+            100164,
+            vec![("msgRsaKeyPair", keys.public_b64.clone(), "sealed".into())],
+        )
         .await
         .unwrap();
-    let (_, b) = app.get("/authkeys/isSupportSecureChat", &[("telephone", "18094152050")]).await;
+    let (_, b) = app
+        .get(
+            "/authkeys/isSupportSecureChat",
+            &[("telephone", "18094152050")],
+        )
+        .await;
     assert_eq!(b["data"]["isSupportSecureChat"], 1);
     let (_, b) = app.get("/user/getRandomStr", &[("access_token", &t)]).await;
     let sealed = client::unb64(b["data"]["userRandomStr"].as_str().unwrap());
-    let random = String::from_utf8(keys.private.decrypt(rsa::Pkcs1v15Encrypt, &sealed).unwrap()).unwrap();
+    let random =
+        String::from_utf8(keys.private.decrypt(rsa::Pkcs1v15Encrypt, &sealed).unwrap()).unwrap();
     let old = hex::decode(client::login_password("123456")).unwrap();
     let new = hex::decode(client::login_password("654321")).unwrap();
     let key = client::unb64(&client::aes(&new, client::API_KEY.as_bytes()));
     let params = |mac: &str| {
-        vec![("access_token", t.clone()), ("oldPassword", client::b64(&old)), ("newPassword", client::b64(&new)),
-             ("mac", mac.to_string()), ("dhPublicKey", "dh-pub".to_string()), ("dhPrivateKey", "dh-priv".to_string())]
+        vec![
+            ("access_token", t.clone()),
+            ("oldPassword", client::b64(&old)),
+            ("newPassword", client::b64(&new)),
+            ("mac", mac.to_string()),
+            ("dhPublicKey", "dh-pub".to_string()),
+            ("dhPrivateKey", "dh-priv".to_string()),
+        ]
     };
     let before = app.snapshot().await;
-    let (_, b) = app.post_pairs("/user/password/update/v1", &params("d3Jvbmc=")).await;
+    let (_, b) = app
+        .post_pairs("/user/password/update/v1", &params("d3Jvbmc="))
+        .await;
     assert_eq!(b["resultCode"], 10110, "{b}");
     assert!(app.snapshot().await == before);
     // A new string replaces the old one.
     let (_, b) = app.get("/user/getRandomStr", &[("access_token", &t)]).await;
     let sealed = client::unb64(b["data"]["userRandomStr"].as_str().unwrap());
-    let random2 = String::from_utf8(keys.private.decrypt(rsa::Pkcs1v15Encrypt, &sealed).unwrap()).unwrap();
+    let random2 =
+        String::from_utf8(keys.private.decrypt(rsa::Pkcs1v15Encrypt, &sealed).unwrap()).unwrap();
     assert_ne!(random, random2);
-    let (_, b) = app.post_pairs("/user/password/update/v1", &params(&client::hmac(&key, &random2))).await;
+    let (_, b) = app
+        .post_pairs(
+            "/user/password/update/v1",
+            &params(&client::hmac(&key, &random2)),
+        )
+        .await;
     assert_eq!(b["resultCode"], 1, "{b}");
-    assert_eq!(user(&app, 100164).await.get_str("password"), Ok(client::login_password("654321").as_str()));
+    assert_eq!(
+        user(&app, 100164).await.get_str("password"),
+        Ok(client::login_password("654321").as_str())
+    );
     let k = app.store().auth_keys_of(100164).await.unwrap().unwrap();
-    assert_eq!(k.get_document("msgDHKeyPair").unwrap().get_str("publicKey"), Ok("dh-pub"));
+    assert_eq!(
+        k.get_document("msgDHKeyPair").unwrap().get_str("publicKey"),
+        Ok("dh-pub")
+    );
     let (_, b) = app.get("/user/get", &[("access_token", &t)]).await;
     assert_eq!(b["resultCode"], 1030102, "sessions end");
-    let (_, b) = app.get("/user/password/reset/v1", &[("telephone", "18094152050"), ("randcode", "1"), ("newPassword", "x")]).await;
+    let (_, b) = app
+        .get(
+            "/user/password/reset/v1",
+            &[
+                ("telephone", "18094152050"),
+                ("randcode", "1"),
+                ("newPassword", "x"),
+            ],
+        )
+        .await;
     assert_eq!(b["resultCode"], 1040104);
+}
+
+/// Android's `CoreManager` going to the background (`/user/outtime`) and its
+/// QR scan of a business card (`/user/getByAccount`).
+#[actix_web::test]
+async fn going_offline_and_finding_by_account() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let t = app.token_for(100164).await;
+    let before = chrono::Utc::now().timestamp();
+    let (_, b) = app
+        .get(
+            "/user/outtime",
+            &[("access_token", &t), ("userId", "100164")],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let log = app
+        .dump(&imapi(&app), "userLoginLog")
+        .await
+        .into_iter()
+        .find(|d| d.get_i32("_id") == Ok(100164))
+        .unwrap();
+    let off = log
+        .get_document("loginLog")
+        .unwrap()
+        .get_i64("offlineTime")
+        .unwrap();
+    assert!(off >= before && off < before + 60, "{off}");
+    assert_eq!(
+        log.get_document("loginLog").unwrap().get_i64("loginTime"),
+        Ok(1612835799),
+        "kept"
+    );
+    refused(
+        &app,
+        "/user/outtime",
+        &[("access_token", &t), ("userId", "100102")],
+        1030104,
+    )
+    .await;
+
+    let (_, b) = app
+        .get(
+            "/user/getByAccount",
+            &[("access_token", &t), ("account", "100174285603")],
+        )
+        .await;
+    assert_eq!(b["data"]["userId"], 100174, "{b}");
+    assert_eq!(b["data"]["nickname"], "周仕彦");
+    assert!(
+        b["data"].get("telephone").is_none() && b["data"].get("password").is_none(),
+        "{b}"
+    );
+    let (_, b) = app
+        .get(
+            "/user/getByAccount",
+            &[("access_token", &t), ("account", "100102")],
+        )
+        .await;
+    assert_eq!(b["data"]["userId"], 100102);
+    refused(
+        &app,
+        "/user/getByAccount",
+        &[("access_token", &t), ("account", "nobody")],
+        100211,
+    )
+    .await;
 }
