@@ -25,6 +25,7 @@ use crate::AppState;
 pub fn routes(r: &mut Routes) {
     r.add(&UPLOAD_AVATAR_SERVLET, upload_avatar)
         .add(&UPLOADIFY_AVATAR_SERVLET, upload_avatar)
+        .add(&GROUP_AVATAR_SERVLET, upload_group_avatar)
         .add(&UPLOAD_VOICE_SERVLET, upload_voice)
         .add(&UPLOAD_AMR_TO_MP3, amr_to_mp3);
 }
@@ -99,9 +100,15 @@ async fn upload_avatar(
             }
         }
     }
-    let dir = &state.cfg.upload_dir;
     let (o_rel, t_rel) = (avatar_rel("o", user_id), avatar_rel("t", user_id));
-    let (src, o_path, t_path) = (file.temp.clone(), dir.join(&o_rel), dir.join(&t_rel));
+    store_avatar(&state, &file.temp, &o_rel, &t_rel).await
+}
+
+/// Places an avatar: the image as sent at `o_rel`, a JPEG thumbnail at
+/// `t_rel`; refused when it does not decode as an image (within the limits).
+async fn store_avatar(state: &AppState, temp: &Path, o_rel: &str, t_rel: &str) -> HttpResponse {
+    let dir = &state.cfg.upload_dir;
+    let (src, o_path, t_path) = (temp.to_path_buf(), dir.join(o_rel), dir.join(t_rel));
     let t_tmp = dir
         .join(".tmp")
         .join(format!("{}.thumb.jpg", uuid::Uuid::new_v4().simple()));
@@ -115,7 +122,7 @@ async fn upload_avatar(
         for p in [&o_path, &t_path] {
             tokio::fs::create_dir_all(p.parent().expect("has a parent")).await?;
         }
-        tokio::fs::rename(&file.temp, &o_path).await?;
+        tokio::fs::rename(temp, &o_path).await?;
         tokio::fs::rename(&t_tmp, &t_path).await
     }
     .await;
@@ -129,6 +136,62 @@ async fn upload_avatar(
         "resultCode": 1,
         "data": {"oUrl": format!("{base}/{o_rel}"), "tUrl": format!("{base}/{t_rel}")},
     }))
+}
+
+/// Java's `String.hashCode` (over UTF-16 code units, wrapping).
+fn java_hash(s: &str) -> i32 {
+    s.encode_utf16()
+        .fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(u as i32))
+}
+
+/// The relative path of a room's avatar, as the clients build it
+/// (`AvatarHelper.getGroupAvatarUrl`): `avatar/{o,t}/<|h % 10000|>/<|h % 20000|>/<jid>.jpg`
+/// with `h` the jid's Java hash code.
+pub fn group_avatar_rel(kind: &str, jid: &str) -> String {
+    let h = java_hash(jid);
+    format!(
+        "avatar/{kind}/{}/{}/{jid}.jpg",
+        (h % 10000).abs(),
+        (h % 20000).abs()
+    )
+}
+
+pub const GROUP_AVATAR_SERVLET: Endpoint = Endpoint {
+    path: "/upload/GroupAvatarServlet",
+    summary: "a room's avatar (multipart, any file field, `jid`)",
+    dialect: Dialect::ShikuUpload,
+    auth: false,
+    params: &[string("jid")],
+    ..Endpoint::shiku("", "")
+};
+
+/// `GroupAvatarServlet` (Android's and WX's room settings: `jid` + the
+/// picture): the room must exist; stored where the clients look for it.
+async fn upload_group_avatar(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let form = match receive_form(req, payload, &state).await {
+        Ok(f) => f,
+        Err(answer) => return answer,
+    };
+    let Some(file) = form.files.last() else {
+        return jmessage(StatusCode::OK, 1010101, "缺少上传文件");
+    };
+    let Some(jid) = form.field("jid").map(str::trim).filter(|j| !j.is_empty()) else {
+        return jmessage(StatusCode::OK, 1010101, "缺少请求参数");
+    };
+    match state.store.room_by_jid(jid).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return jmessage(StatusCode::OK, 100411, "房间不存在"),
+        Err(e) => {
+            tracing::warn!("group avatar: {e}");
+            return jmessage(StatusCode::SERVICE_UNAVAILABLE, 1020101, "接口内部异常");
+        }
+    }
+    let (o_rel, t_rel) = (group_avatar_rel("o", jid), group_avatar_rel("t", jid));
+    store_avatar(&state, &file.temp, &o_rel, &t_rel).await
 }
 
 pub const UPLOAD_VOICE_SERVLET: Endpoint = Endpoint {
@@ -299,4 +362,26 @@ async fn ffmpeg(src: &Path, dst: &Path) -> Result<(), String> {
     tokio::fs::rename(&tmp, dst)
         .await
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_avatars_follow_the_java_hash() {
+        // "abc".hashCode() == 96354; a jid whose hash is negative uses |x % n|.
+        assert_eq!(java_hash("abc"), 96354);
+        assert_eq!(group_avatar_rel("o", "abc"), "avatar/o/6354/16354/abc.jpg");
+        let neg = "polygenelubricants"; // Integer.MIN_VALUE in Java
+        assert_eq!(java_hash(neg), i32::MIN);
+        assert_eq!(
+            group_avatar_rel("t", neg),
+            format!(
+                "avatar/t/{}/{}/{neg}.jpg",
+                (i32::MIN % 10000).abs(),
+                (i32::MIN % 20000).abs()
+            )
+        );
+    }
 }

@@ -759,3 +759,33 @@ async fn voice_uploads_and_amr_to_mp3() {
         assert_eq!(b["resultCode"], code, "{paths}: {b}");
     }
 }
+
+/// Android's and WX's room avatar: `jid` + the picture, stored where
+/// `AvatarHelper.getGroupAvatarUrl` looks (the jid's Java hash code).
+#[actix_web::test]
+async fn group_avatars() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let jid = "f6c9eb95fc1048b7bba4b3c7e9249de1";
+    let form = Form::new()
+        .text("jid", jid)
+        .part("file", file(png(300, 300), "g.png", "image/png"));
+    let (_, _, v) = post_to(&app, "/upload/GroupAvatarServlet", form).await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let o = v["data"]["oUrl"].as_str().unwrap();
+    let rel = shiku_api::shiku::media::group_avatar_rel("o", jid);
+    assert_eq!(o, format!("{BASE}/{rel}"));
+    assert!(app.upload_dir.join(&rel).exists());
+    let r = app
+        .http
+        .get(format!("{}/{rel}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let form = Form::new()
+        .text("jid", "nosuchroom")
+        .part("file", file(png(8, 8), "g.png", "image/png"));
+    let (_, _, v) = post_to(&app, "/upload/GroupAvatarServlet", form).await;
+    assert_eq!(v["resultCode"], 100411, "{v}");
+}
