@@ -33,3 +33,24 @@ pub fn endpoints() -> Vec<&'static Endpoint> {
     routes(&mut r);
     r.endpoints()
 }
+
+#[cfg(test)]
+mod tests {
+    /// The README's endpoint list is the declarations', so it cannot drift.
+    #[test]
+    fn readme_lists_every_endpoint() {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("## Endpoints").expect("an Endpoints section");
+        let end = start
+            + readme[start..]
+                .find("### What the real clients call")
+                .unwrap_or(readme.len() - start);
+        let readme = &readme[start..end];
+        let missing: Vec<&str> = super::endpoints()
+            .iter()
+            .map(|e| e.path)
+            .filter(|p| !readme.contains(&format!("| `{p}` | ")))
+            .collect();
+        assert!(missing.is_empty(), "not in the README: {missing:?}");
+    }
+}
