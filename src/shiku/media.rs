@@ -196,7 +196,7 @@ async fn upload_group_avatar(
 
 pub const UPLOAD_VOICE_SERVLET: Endpoint = Endpoint {
     path: "/upload/UploadVoiceServlet",
-    summary: "a voice recording (multipart, `userId`, `validTime`); answers {path, url} without resultCode",
+    summary: "a voice recording (multipart, `userId`, `validTime`); answers {path, url}",
     dialect: Dialect::ShikuUpload,
     auth: false,
     params: &[int("userId"), string("validTime")],
@@ -204,8 +204,9 @@ pub const UPLOAD_VOICE_SERVLET: Endpoint = Endpoint {
 };
 
 /// `UploadVoiceServlet`: one recording, stored like any audio upload (and
-/// recorded in `resources`); the answer is the original's `{path, url}`,
-/// without `resultCode` (QZ's upload code expects exactly that).
+/// recorded in `resources`); the answer is the original's `{path, url}` with
+/// `resultCode` 1, which the original leaves out and QZ's upload code then
+/// reports as an error.
 async fn upload_voice(
     req: HttpRequest,
     payload: web::Payload,
@@ -242,7 +243,7 @@ async fn upload_voice(
     {
         Ok(item) => {
             let url = item["oUrl"].clone();
-            HttpResponse::Ok().json(json!({"path": url, "url": url}))
+            HttpResponse::Ok().json(json!({"path": url, "resultCode": 1, "url": url}))
         }
         Err(msg) => jmessage(StatusCode::OK, -1, &msg),
     }
