@@ -22,6 +22,9 @@ pub struct Config {
     /// Database names, one per database of the original deployment.
     pub db: DbNames,
     pub redis_url: Option<String>,
+    /// Deadline of every Redis command and connection attempt: beyond it a
+    /// request answers 503.
+    pub redis_timeout: Duration,
     pub mongo_timeout: Duration,
     pub mongo_pool_size: u32,
     pub max_body_bytes: usize,
@@ -233,6 +236,7 @@ impl Config {
                 addressbook: db_name(env, "DB_ADDRESSBOOK", "addressbook")?,
             },
             redis_url,
+            redis_timeout: Duration::from_millis(positive(env, "REDIS_TIMEOUT_MS", "2000")?),
             mongo_timeout: Duration::from_millis(positive(env, "MONGO_TIMEOUT_MS", "5000")?),
             mongo_pool_size: positive(env, "MONGO_POOL_SIZE", "32")?,
             max_body_bytes: positive(env, "MAX_BODY_BYTES", "1048576")?,

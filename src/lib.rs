@@ -38,9 +38,13 @@ impl AppState {
         let store = Store::connect(&cfg)
             .await
             .map_err(|e| format!("MongoDB: {e}"))?;
-        let sessions = Sessions::connect(cfg.redis_url.as_deref(), store.sessions())
-            .await
-            .map_err(|e| format!("Redis: {e}"))?;
+        let sessions = Sessions::connect(
+            cfg.redis_url.as_deref(),
+            cfg.redis_timeout,
+            store.sessions(),
+        )
+        .await
+        .map_err(|e| format!("Redis: {e}"))?;
         let login_limiter = Arc::new(ratelimit::RateLimiter::new(
             cfg.login_per_minute,
             std::time::Duration::from_secs(60),

@@ -258,16 +258,24 @@ async fn current_time() -> HttpResponse {
 
 pub const HEALTH: Endpoint = Endpoint {
     path: "/health",
-    summary: "200 when MongoDB answers, 503 otherwise",
+    summary: "200 when MongoDB (and Redis, when used) answer, 503 otherwise",
     dialect: Dialect::Plain,
     auth: false,
     ..Endpoint::shiku("", "")
 };
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {
-    if state.store.ping().await {
-        HttpResponse::Ok().json(json!({"status": "ok", "mongodb": "up"}))
+    let (mongo, redis) = futures::join!(state.store.ping(), state.sessions.redis_up());
+    let word = |up: bool| if up { "up" } else { "down" };
+    let mut body = json!({"mongodb": word(mongo)});
+    if let Some(r) = redis {
+        body["redis"] = json!(word(r));
+    }
+    if mongo && redis != Some(false) {
+        body["status"] = json!("ok");
+        HttpResponse::Ok().json(body)
     } else {
-        HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "mongodb": "down"}))
+        body["status"] = json!("unavailable");
+        HttpResponse::ServiceUnavailable().json(body)
     }
 }

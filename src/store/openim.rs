@@ -39,10 +39,6 @@ fn redis_key(user_id: &str, platform_id: i64) -> String {
     )
 }
 
-fn internal(e: impl std::fmt::Display) -> OpenImError {
-    OpenImError::internal(e)
-}
-
 impl Sessions {
     /// Records a newly issued token as valid for `ttl_secs`.
     pub async fn save_openim_token(
@@ -53,15 +49,17 @@ impl Sessions {
         ttl_secs: i64,
     ) -> Result<(), OpenImError> {
         match self {
-            Sessions::Redis(cm) => {
+            Sessions::Redis(r) => {
                 let key = redis_key(user_id, platform_id);
-                redis::pipe()
-                    .atomic()
-                    .hset(&key, token, NORMAL_TOKEN)
-                    .expire(&key, ttl_secs)
-                    .query_async::<()>(&mut cm.clone())
-                    .await
-                    .map_err(internal)
+                Ok(r.run(|mut cm| async move {
+                    redis::pipe()
+                        .atomic()
+                        .hset(&key, token, NORMAL_TOKEN)
+                        .expire(&key, ttl_secs)
+                        .query_async::<()>(&mut cm)
+                        .await
+                })
+                .await?)
             }
             Sessions::Mongo(c) => {
                 let expire =
@@ -91,13 +89,10 @@ impl Sessions {
         token: &str,
     ) -> Result<Option<i64>, OpenImError> {
         match self {
-            Sessions::Redis(cm) => {
-                let v: Option<i64> = cm
-                    .clone()
-                    .hget(redis_key(user_id, platform_id), token)
-                    .await
-                    .map_err(internal)?;
-                Ok(v)
+            Sessions::Redis(r) => {
+                let key = redis_key(user_id, platform_id);
+                Ok(r.run(|mut cm| async move { cm.hget(key, token).await })
+                    .await?)
             }
             Sessions::Mongo(c) => {
                 let d = c
@@ -121,11 +116,13 @@ impl Sessions {
         token: &str,
     ) -> Result<(), OpenImError> {
         match self {
-            Sessions::Redis(cm) => cm
-                .clone()
-                .hset::<_, _, _, ()>(redis_key(user_id, platform_id), token, KICKED_TOKEN)
-                .await
-                .map_err(internal),
+            Sessions::Redis(r) => {
+                let key = redis_key(user_id, platform_id);
+                Ok(r.run(
+                    |mut cm| async move { cm.hset::<_, _, _, ()>(key, token, KICKED_TOKEN).await },
+                )
+                .await?)
+            }
             Sessions::Mongo(c) => {
                 c.update_one(
                     doc! {"_id": format!("openim:{token}")},

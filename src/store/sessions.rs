@@ -106,8 +106,63 @@ pub struct LoginTokenKey {
 #[derive(Clone)]
 #[allow(clippy::large_enum_variant)] // one per worker; boxing buys nothing
 pub enum Sessions {
-    Redis(redis::aio::ConnectionManager),
+    Redis(RedisSessions),
     Mongo(Collection<Document>),
+}
+
+/// The original's Redis, reached with a deadline: every command answers
+/// within `timeout` or fails as [`StoreError::Unavailable`] (503), and the
+/// connection is made when first needed and made again after it broke, so
+/// the service starts, and recovers, whatever Redis does meanwhile.
+#[derive(Clone)]
+pub struct RedisSessions {
+    client: redis::Client,
+    manager: std::sync::Arc<tokio::sync::Mutex<Option<redis::aio::ConnectionManager>>>,
+    timeout: Duration,
+}
+
+impl RedisSessions {
+    /// The connection, made now if there is none.
+    async fn conn(&self) -> StoreResult<redis::aio::ConnectionManager> {
+        let mut slot = self.manager.lock().await;
+        if let Some(cm) = slot.as_ref() {
+            return Ok(cm.clone());
+        }
+        let cfg = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(self.timeout)
+            .set_response_timeout(self.timeout)
+            .set_number_of_retries(1)
+            .set_max_delay(self.timeout.as_millis() as u64);
+        let made = tokio::time::timeout(
+            self.timeout * 2,
+            redis::aio::ConnectionManager::new_with_config(self.client.clone(), cfg),
+        )
+        .await
+        .map_err(|_| StoreError::Unavailable("redis: no connection".into()))?
+        .map_err(redis_err)?;
+        *slot = Some(made.clone());
+        Ok(made)
+    }
+
+    /// Runs one command (or pipeline) on the connection within the deadline.
+    pub(super) async fn run<T, F, Fut>(&self, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(redis::aio::ConnectionManager) -> Fut,
+        Fut: std::future::Future<Output = redis::RedisResult<T>>,
+    {
+        let cm = self.conn().await?;
+        match tokio::time::timeout(self.timeout, f(cm)).await {
+            Ok(r) => r.map_err(redis_err),
+            Err(_) => Err(StoreError::Unavailable("redis: timed out".into())),
+        }
+    }
+
+    /// Whether Redis answers a PING within the deadline.
+    pub async fn ping(&self) -> bool {
+        self.run(|mut cm| async move { redis::cmd("PING").query_async::<String>(&mut cm).await })
+            .await
+            .is_ok()
+    }
 }
 
 fn redis_err(e: redis::RedisError) -> StoreError {
@@ -136,19 +191,38 @@ fn new_token() -> String {
 }
 
 impl Sessions {
+    /// Sessions in Redis (when `redis_url` is set) or MongoDB. Redis is not
+    /// required to be up: a first connection is tried and its failure
+    /// logged; requests then answer 503 until Redis answers.
     pub async fn connect(
         redis_url: Option<&str>,
+        timeout: Duration,
         mongo: Collection<Document>,
     ) -> Result<Self, String> {
         match redis_url {
             None => Ok(Sessions::Mongo(mongo)),
             Some(url) => {
                 let client = redis::Client::open(url).map_err(|e| e.to_string())?;
-                let cm = redis::aio::ConnectionManager::new(client)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok(Sessions::Redis(cm))
+                let r = RedisSessions {
+                    client,
+                    manager: Default::default(),
+                    timeout,
+                };
+                if let Err(e) = r.conn().await {
+                    tracing::warn!(
+                        "Redis is down ({e}): session requests answer 503 until it is back"
+                    );
+                }
+                Ok(Sessions::Redis(r))
             }
+        }
+    }
+
+    /// Redis's state for `/health`: `None` without Redis.
+    pub async fn redis_up(&self) -> Option<bool> {
+        match self {
+            Sessions::Redis(r) => Some(r.ping().await),
+            Sessions::Mongo(_) => None,
         }
     }
 
@@ -157,7 +231,7 @@ impl Sessions {
     pub fn with_store(&self, store: &super::Store) -> Self {
         match self {
             Sessions::Mongo(_) => Sessions::Mongo(store.sessions()),
-            Sessions::Redis(cm) => Sessions::Redis(cm.clone()),
+            Sessions::Redis(r) => Sessions::Redis(r.clone()),
         }
     }
 
@@ -165,7 +239,7 @@ impl Sessions {
 
     async fn get(&self, key: &str) -> StoreResult<Option<String>> {
         match self {
-            Sessions::Redis(cm) => cm.clone().get(key).await.map_err(redis_err),
+            Sessions::Redis(r) => r.run(|mut cm| async move { cm.get(key).await }).await,
             Sessions::Mongo(c) => Ok(c
                 .find_one(doc! {"_id": key, "expireAt": {"$gt": DateTime::now()}})
                 .await?
@@ -175,15 +249,14 @@ impl Sessions {
 
     async fn set_all(&self, entries: &[(String, String, Duration)]) -> StoreResult<()> {
         match self {
-            Sessions::Redis(cm) => {
+            Sessions::Redis(r) => {
                 let mut p = redis::pipe();
                 p.atomic();
                 for (k, v, ttl) in entries {
                     p.set_ex(k, v, ttl.as_secs());
                 }
-                p.query_async::<()>(&mut cm.clone())
+                r.run(|mut cm| async move { p.query_async::<()>(&mut cm).await })
                     .await
-                    .map_err(redis_err)
             }
             Sessions::Mongo(c) => {
                 for (k, v, ttl) in entries {
@@ -204,7 +277,7 @@ impl Sessions {
             return Ok(());
         }
         match self {
-            Sessions::Redis(cm) => cm.clone().del(keys).await.map_err(redis_err),
+            Sessions::Redis(r) => r.run(|mut cm| async move { cm.del(keys).await }).await,
             Sessions::Mongo(c) => {
                 c.delete_many(doc! {"_id": {"$in": keys}}).await?;
                 Ok(())
@@ -215,14 +288,17 @@ impl Sessions {
     /// Reads and deletes `key` in one step, so a value is used once.
     async fn take(&self, key: &str) -> StoreResult<Option<String>> {
         match self {
-            Sessions::Redis(cm) => {
-                let (v, _): (Option<String>, i64) = redis::pipe()
-                    .atomic()
-                    .get(key)
-                    .del(key)
-                    .query_async(&mut cm.clone())
-                    .await
-                    .map_err(redis_err)?;
+            Sessions::Redis(r) => {
+                let (v, _): (Option<String>, i64) = r
+                    .run(|mut cm| async move {
+                        redis::pipe()
+                            .atomic()
+                            .get(key)
+                            .del(key)
+                            .query_async(&mut cm)
+                            .await
+                    })
+                    .await?;
                 Ok(v)
             }
             Sessions::Mongo(c) => Ok(c
@@ -235,16 +311,19 @@ impl Sessions {
     /// Stores `key` only if it is absent; `false` when it was there already.
     async fn set_new(&self, key: &str, value: &str, ttl: Duration) -> StoreResult<bool> {
         match self {
-            Sessions::Redis(cm) => {
-                let set: Option<String> = redis::cmd("SET")
-                    .arg(key)
-                    .arg(value)
-                    .arg("NX")
-                    .arg("EX")
-                    .arg(ttl.as_secs())
-                    .query_async(&mut cm.clone())
-                    .await
-                    .map_err(redis_err)?;
+            Sessions::Redis(r) => {
+                let set: Option<String> = r
+                    .run(|mut cm| async move {
+                        redis::cmd("SET")
+                            .arg(key)
+                            .arg(value)
+                            .arg("NX")
+                            .arg("EX")
+                            .arg(ttl.as_secs())
+                            .query_async(&mut cm)
+                            .await
+                    })
+                    .await?;
                 Ok(set.is_some())
             }
             Sessions::Mongo(c) => {

@@ -280,3 +280,106 @@ async fn outage_under_load_fails_fast_recovers_and_loses_no_acknowledged_send() 
         .await
         .is_some());
 }
+
+/// A redis-server of this test's own on `port` (Debian's package; the test
+/// scripts install it).
+fn redis_server(port: u16) -> Child {
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server (scripts/redis.sh installs it)");
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "redis did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+/// Review #2: with `REDIS_URL` the service starts while Redis is down, a
+/// session request answers 503 within the deadline instead of hanging,
+/// `/health` says so, and it recovers by itself when Redis comes (back).
+#[actix_web::test]
+async fn a_redis_outage_answers_503_quickly_and_recovers() {
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let started = Instant::now();
+    let app = TestApp::start_with(&[("REDIS_URL", &url), ("REDIS_TIMEOUT_MS", "500")]).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "starts without Redis"
+    );
+    let pw = common::client::md5_hex("pw");
+    app.insert_user(100901, "13800000901", &pw).await;
+    let login = || async {
+        let t = Instant::now();
+        let (s, b) = app
+            .get(
+                "/user/login",
+                &[("telephone", "13800000901"), ("password", &pw)],
+            )
+            .await;
+        (s, b, t.elapsed())
+    };
+    let health = || async { app.get("/health", &[]).await };
+
+    // Down from the start.
+    let (s, b, took) = login().await;
+    assert_eq!((s, b["resultCode"].as_i64()), (503, Some(1020101)), "{b}");
+    assert!(took < Duration::from_secs(3), "answered in {took:?}");
+    let (s, h) = health().await;
+    assert_eq!(
+        (s, &h["redis"], &h["mongodb"]),
+        (503, &serde_json::json!("down"), &serde_json::json!("up")),
+        "{h}"
+    );
+
+    // Redis comes: the service uses it without a restart.
+    let mut redis = redis_server(port);
+    let (s, b, _) = login().await;
+    assert_eq!((s, b["resultCode"].as_i64()), (200, Some(1)), "{b}");
+    let token = b["data"]["access_token"].as_str().unwrap().to_string();
+    let (s, h) = health().await;
+    assert_eq!((s, &h["redis"]), (200, &serde_json::json!("up")), "{h}");
+
+    // Redis dies while serving: every request answers 503 quickly, none hangs.
+    let _ = redis.kill();
+    let _ = redis.wait();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let (s, b) = app.get("/user/get", &[("access_token", &token)]).await;
+        assert_eq!(s, 503, "{b}");
+        assert!(
+            t.elapsed() < Duration::from_secs(3),
+            "answered in {:?}",
+            t.elapsed()
+        );
+    }
+    // Back again (empty: the session is gone, so a new login).
+    let mut redis = redis_server(port);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (s, b, _) = login().await;
+        if s == 200 && b["resultCode"] == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not recover: {s} {b}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = redis.kill();
+    let _ = redis.wait();
+}
