@@ -63,6 +63,9 @@ impl From<StoreError> for OpenImError {
             StoreError::Refused(Refusal::Invalid(name)) => {
                 OpenImError::args(format!("{name} is invalid"))
             }
+            StoreError::Refused(Refusal::IdTaken) => {
+                OpenImError::args("clientMsgID is already another message's")
+            }
             StoreError::Refused(r) => OpenImError::not_found(format!("{r:?}")),
         }
     }

@@ -625,8 +625,9 @@ fn client_msg_id(send_id: &str) -> String {
 
 fn server_msg_id(send_id: &str, client_supplied: Option<&str>) -> String {
     match client_supplied {
-        // A retried import gets the same answer every time.
-        Some(id) => md5_hex(format!("server-{id}").as_bytes()),
+        // A retried import gets the same answer every time; another sender's
+        // message with the same client id gets another.
+        Some(id) => md5_hex(format!("server-{send_id}-{id}").as_bytes()),
         None => {
             let t = chrono::Local::now().format("%Y-%m-%d %H:%M:%S");
             md5_hex(format!("{t}-{send_id}-{}", rand::random::<u32>()).as_bytes())
@@ -809,12 +810,7 @@ async fn send_msg(
         if r.is_online_only {
             time_send
         } else {
-            state
-                .store
-                .write_group(&m, jid)
-                .await
-                .map_err(OpenImError::internal)?
-                .time_send
+            state.store.write_group(&m, jid).await?.time_send
         }
     } else {
         let (Some(recv), Some(recv_doc)) = (recv_id, recv_doc) else {
@@ -829,12 +825,7 @@ async fn send_msg(
         if r.is_online_only {
             time_send
         } else {
-            state
-                .store
-                .write_single(&m, recv)
-                .await
-                .map_err(OpenImError::internal)?
-                .time_send
+            state.store.write_single(&m, recv).await?.time_send
         }
     };
     Ok(ok_resp(json!({

@@ -109,6 +109,7 @@ impl From<StoreError> for ShikuError {
                 Refusal::NoRoom => code::NOT_ROOM.into(),
                 Refusal::NotMember => code::NOT_MEMBER.into(),
                 Refusal::Invalid(name) => ShikuError::invalid(name),
+                Refusal::IdTaken => ShikuError::invalid("messageId"),
             },
         }
     }

@@ -33,6 +33,9 @@ pub enum Refusal {
     NotMember,
     /// A parameter that cannot name a record (e.g. a malformed room jid).
     Invalid(&'static str),
+    /// A message id that already names another message (of another
+    /// sender, peer or content).
+    IdTaken,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

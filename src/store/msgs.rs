@@ -13,6 +13,7 @@
 
 use super::error::{Refusal, StoreResult};
 use std::collections::{BTreeMap, HashMap};
+use std::future::IntoFuture;
 use std::sync::{Arc, Mutex as StdMutex, OnceLock};
 
 use bson::{doc, Document};
@@ -146,11 +147,13 @@ impl Store {
         let ts = crate::util::now_ms();
         let from = m.from_user_id.to_string();
         let to = peer_id.to_string();
-        // Each side's copy: kept when already stored (a retry), else inserted.
-        // The two sides are independent, so both go to the database at once.
-        let side = |owner_id: i64, owner: &str, peer: &str, direction: i32, is_read: i32| {
-            let coll = self.user_msgs(owner_id);
-            let record = doc! {
+        // Each side's copy: kept when already stored (a retry of the same
+        // message), else inserted. The sender's id may name one message only:
+        // reused for another peer or another content it is refused, before
+        // anything is written. The two sides are independent, so both go to
+        // the database at once.
+        let record = |owner: &str, peer: &str, direction: i32, is_read: i32| {
+            doc! {
                 // Field order as the chat server archives it (seed 2.5).
                 "message": &message,
                 "direction": direction,
@@ -166,22 +169,42 @@ impl Store {
                 "isRead": is_read,
                 "isEncrypt": false,
                 "content": &m.content,
-            };
-            let owner = owner.to_string();
-            async move {
-                self.ensure_indexes(&coll, Family::SingleMsgs).await?;
-                let existing = coll
-                    .find_one(doc! {"messageId": &m.message_id, "sender": &owner})
-                    .await?;
-                if existing.is_none() {
-                    coll.insert_one(record).await?;
-                }
-                StoreResult::Ok(existing)
             }
         };
+        let (my_coll, their_coll) = (self.user_msgs(m.from_user_id), self.user_msgs(peer_id));
+        futures::try_join!(
+            self.ensure_indexes(&my_coll, Family::SingleMsgs),
+            self.ensure_indexes(&their_coll, Family::SingleMsgs),
+        )?;
         let (mine, theirs) = futures::try_join!(
-            side(m.from_user_id, &from, &to, 0, 1),
-            side(peer_id, &to, &from, 1, 0),
+            my_coll
+                .find_one(doc! {"messageId": &m.message_id, "sender": &from, "direction": 0})
+                .into_future(),
+            their_coll
+                .find_one(doc! {"messageId": &m.message_id, "sender": &to, "receiver": &from})
+                .into_future(),
+        )?;
+        for copy in mine.iter().chain(theirs.iter()) {
+            let peer_ok = copy.get_str("receiver") == Ok(to.as_str())
+                || copy.get_str("sender") == Ok(to.as_str());
+            if !peer_ok || !same_message(copy, m) {
+                return Err(Refusal::IdTaken.into());
+            }
+        }
+        let insert =
+            |coll: &mongodb::Collection<Document>, copy: &Option<Document>, doc: Document| {
+                let coll = coll.clone();
+                let missing = copy.is_none();
+                async move {
+                    if missing {
+                        coll.insert_one(doc).await?;
+                    }
+                    StoreResult::Ok(())
+                }
+            };
+        futures::try_join!(
+            insert(&my_coll, &mine, record(&from, &to, 0, 1)),
+            insert(&their_coll, &theirs, record(&to, &from, 1, 0)),
         )?;
         let created = mine.is_none() || theirs.is_none();
         let first_time = mine
@@ -228,6 +251,12 @@ impl Store {
         let coll = self.mucmsg(room_jid);
         self.ensure_indexes(&coll, Family::MucMsgs).await?;
         let existing = coll.find_one(doc! {"messageId": &m.message_id}).await?;
+        if let Some(e) = &existing {
+            let same_sender = e.get_str("sender") == Ok(m.from_user_id.to_string().as_str());
+            if !same_sender || !same_message(e, m) {
+                return Err(Refusal::IdTaken.into());
+            }
+        }
         let recalled = existing.as_ref().is_some_and(is_deleted);
         let (first_time, created) = match existing {
             Some(existing) => (
@@ -280,6 +309,12 @@ fn is_deleted(record: &Document) -> bool {
     !matches!(record.get("delayedTime"), None | Some(bson::Bson::Null))
 }
 
+/// Whether a stored record is `m` again (a retry): same type and content.
+fn same_message(stored: &Document, m: &NewMessage) -> bool {
+    crate::util::num(stored, "contentType") == Some(m.msg_type as i64)
+        && stored.get_str("content").unwrap_or("") == m.content
+}
+
 /// Replaces the last-chat record matching `key` only with a message that is
 /// not older than the one it holds (a history import never hides a newer
 /// message); inserts it, in the original's field order, when there is none.
@@ -292,12 +327,32 @@ async fn upsert_last_chat(
     let mut newer = key.clone();
     newer.insert("timeSend", doc! {"$lte": time_send});
     let r = coll
-        .update_one(newer, doc! {"$set": fields.clone()})
+        .update_one(newer.clone(), doc! {"$set": fields.clone()})
         .await?;
-    if r.matched_count == 0 && coll.find_one(key).await?.is_none() {
-        coll.insert_one(fields).await?;
+    if r.matched_count == 0 && coll.find_one(key.clone()).await?.is_none() {
+        // A record made here has an `_id` derived from its key, so of
+        // concurrent first messages of a conversation one inserts it and the
+        // others update it (records of the original keep their own ids).
+        let mut record = doc! {"_id": key_oid(&key)};
+        record.extend(fields.clone());
+        match coll.insert_one(record).await {
+            Ok(_) => {}
+            Err(e) if super::is_duplicate_key(&e) => {
+                coll.update_one(newer, doc! {"$set": fields}).await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(())
+}
+
+/// The `_id` of a last-chat record this service creates: an ObjectId made
+/// from the record's key (owner and peer, or room), the same every time.
+fn key_oid(key: &Document) -> bson::oid::ObjectId {
+    let digest = crate::secure::md5(key.to_string().as_bytes());
+    let mut bytes = [0u8; 12];
+    bytes.copy_from_slice(&digest[..12]);
+    bson::oid::ObjectId::from_bytes(bytes)
 }
 
 /// The last-chat fields of seed 1.4 (`userId` is a string, `isRoom` an Int32).

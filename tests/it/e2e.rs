@@ -696,3 +696,115 @@ async fn a_retry_after_recall_does_not_resurrect_the_message() {
         assert_eq!(top["timeSend"], gta);
     }
 }
+
+/// Review #3: a `clientMsgID` names one message of one sender. Another
+/// sender's message with the same id reaches its receiver (before the fix it
+/// was answered with success and dropped); the same sender reusing it for
+/// another content is refused, and nothing is written.
+#[actix_web::test]
+async fn a_client_msg_id_is_scoped_to_its_sender() {
+    let app = start().await;
+    let tok = openim_token(&app).await;
+    let with_id = |mut body: Value| {
+        body["clientMsgID"] = json!("collide1");
+        body
+    };
+    let (s, first) = app
+        .post_json(
+            "/msg/send_msg",
+            &[OP, ("token", &tok)],
+            &with_id(single(100164, 100102, "from 164")),
+        )
+        .await;
+    assert_eq!((s, &first["errCode"]), (200, &json!(0)), "{first}");
+    let (_, second) = app
+        .post_json(
+            "/msg/send_msg",
+            &[OP, ("token", &tok)],
+            &with_id(single(100174, 100102, "from 174")),
+        )
+        .await;
+    assert_eq!(second["errCode"], 0, "{second}");
+    assert_ne!(first["data"]["serverMsgID"], second["data"]["serverMsgID"]);
+    let h174 = history(&app, 100102, 100174, false).await;
+    assert!(
+        list(&h174).iter().any(|m| m["content"] == "from 174"),
+        "{h174}"
+    );
+    let h164 = history(&app, 100102, 100164, true).await;
+    assert!(
+        list(&h164).iter().any(|m| m["content"] == "from 164"),
+        "{h164}"
+    );
+    // A retry of the same message: the same answer, nothing more.
+    let (_, again) = app
+        .post_json(
+            "/msg/send_msg",
+            &[OP, ("token", &tok)],
+            &with_id(single(100164, 100102, "from 164")),
+        )
+        .await;
+    assert_eq!(
+        again["data"]["serverMsgID"], first["data"]["serverMsgID"],
+        "{again}"
+    );
+    // Reused for another content, or another peer: refused, nothing written.
+    let before = app.snapshot().await;
+    for body in [
+        single(100164, 100102, "changed"),
+        single(100164, 100159, "from 164"),
+    ] {
+        let (s, b) = app
+            .post_json("/msg/send_msg", &[OP, ("token", &tok)], &with_id(body))
+            .await;
+        assert_eq!((s, &b["errCode"]), (200, &json!(1001)), "{b}");
+    }
+    let (_, b) = app
+        .post_json(
+            "/msg/send_msg",
+            &[OP, ("token", &tok)],
+            &with_id(group(100164, "in the room")),
+        )
+        .await;
+    assert_eq!(b["errCode"], 0, "{b}");
+    let after_group = app.snapshot().await;
+    assert!(after_group != before);
+    let (_, b) = app
+        .post_json(
+            "/msg/send_msg",
+            &[OP, ("token", &tok)],
+            &with_id(group(100158, "someone else")),
+        )
+        .await;
+    assert_eq!(b["errCode"], 1001, "another sender's id in the room: {b}");
+    assert!(app.snapshot().await == after_group);
+}
+
+/// Review #10: the first messages of a new pair, sent at once, leave one
+/// conversation record per side (before: two, one of them stale for good).
+#[actix_web::test]
+async fn concurrent_first_messages_make_one_chat_list_entry() {
+    let app = start().await;
+    let tok = openim_token(&app).await;
+    let sends = (0..10).map(|i| {
+        let (app, tok) = (&app, tok.clone());
+        async move { send(app, &tok, single(100159, 100174, &format!("race {i}"))).await }
+    });
+    futures::future::join_all(sends).await;
+    let records: Vec<Document> = app
+        .dump(&app.store().cfg.lastchat, "10")
+        .await
+        .into_iter()
+        .filter(|d| {
+            (d.get_str("userId") == Ok("100159") && d.get_str("jid") == Ok("100174"))
+                || (d.get_str("userId") == Ok("100174") && d.get_str("jid") == Ok("100159"))
+        })
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    let chats = chat_list(&app, 100159, false).await;
+    let peers: Vec<&Value> = list(&chats)
+        .iter()
+        .filter(|c| c["jid"] == "100174")
+        .collect();
+    assert_eq!(peers.len(), 1, "{chats}");
+}
