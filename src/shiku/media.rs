@@ -17,7 +17,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
-use super::upload::{jmessage, make_thumbnail, receive_form, safe_rel_path, store_file, Kind};
+use super::upload::{jmessage, receive_form, safe_rel_path, store_file, Kind};
 use crate::http::endpoint::{int, string, Dialect, Endpoint, Routes};
 use crate::http::params::Params;
 use crate::AppState;
@@ -112,9 +112,8 @@ async fn store_avatar(state: &AppState, temp: &Path, o_rel: &str, t_rel: &str) -
     let t_tmp = dir
         .join(".tmp")
         .join(format!("{}.thumb.jpg", uuid::Uuid::new_v4().simple()));
-    let tmp = t_tmp.clone();
-    let thumb = web::block(move || make_thumbnail(&src, &tmp, "jpg", 0)).await;
-    if !matches!(thumb, Ok(Ok(true))) {
+    let thumb = super::upload::thumbnail(src, t_tmp.clone(), "jpg".into()).await;
+    if !matches!(thumb, Ok(true)) {
         let _ = tokio::fs::remove_file(&t_tmp).await;
         return jmessage(StatusCode::OK, -1, "Unsupported file types!!!");
     }

@@ -43,7 +43,38 @@ const MAX_TEXT_FIELD: usize = 8 * 1024;
 const MAX_TEXT_FIELDS: usize = 64;
 /// Decoding limits for thumbnails: a hostile image cannot exhaust memory.
 const MAX_DECODE_SIDE: u32 = 20_000;
-const MAX_DECODE_ALLOC: u64 = 512 * 1024 * 1024;
+/// The largest image decoded for a thumbnail (40 megapixels, a big phone
+/// photo): a larger one (a decompression bomb, typically) is refused before
+/// decoding, so one upload never takes more than ~160 MB.
+pub const MAX_DECODE_PIXELS: u64 = 40_000_000;
+const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
+/// Thumbnails made at once (each may hold a decoded image).
+const THUMBNAILS_AT_ONCE: usize = 2;
+
+/// Why a thumbnail was not made.
+pub enum ThumbError {
+    /// Larger than [`MAX_DECODE_PIXELS`]: the upload is refused.
+    TooLarge,
+    /// Not a decodable image (kept without a thumbnail, as the original).
+    Undecodable(String),
+}
+
+fn thumbnails() -> &'static tokio::sync::Semaphore {
+    static S: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    S.get_or_init(|| tokio::sync::Semaphore::new(THUMBNAILS_AT_ONCE))
+}
+
+/// [`make_thumbnail`] on the blocking pool, at most [`THUMBNAILS_AT_ONCE`]
+/// at a time.
+pub async fn thumbnail(src: PathBuf, dst: PathBuf, ext: String) -> Result<bool, ThumbError> {
+    let _permit = thumbnails()
+        .acquire()
+        .await
+        .map_err(|e| ThumbError::Undecodable(e.to_string()))?;
+    web::block(move || make_thumbnail(&src, &dst, &ext))
+        .await
+        .map_err(|e| ThumbError::Undecodable(e.to_string()))?
+}
 
 const IMAGE_EXTS: &[&str] = &["jpg", "jpeg", "png", "gif", "bmp", "webp"];
 const AUDIO_EXTS: &[&str] = &[
@@ -484,10 +515,7 @@ pub(super) async fn store_file(
         let src = o_path.clone();
         let tmp = t_tmp.clone();
         let ext_owned = ext.unwrap_or("").to_ascii_lowercase();
-        let made = web::block(move || make_thumbnail(&src, &tmp, &ext_owned, f_size_hint(&src)))
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|r| r);
+        let made = thumbnail(src, tmp, ext_owned).await;
         match made {
             Ok(true) => {
                 let placed = async {
@@ -514,7 +542,13 @@ pub(super) async fn store_file(
                 }
             }
             Ok(false) => {}
-            Err(e) => {
+            Err(ThumbError::TooLarge) => {
+                // Refused: nothing of it stays.
+                let _ = tokio::fs::remove_file(&t_tmp).await;
+                let _ = tokio::fs::remove_file(&o_path).await;
+                return Err(format!("图片尺寸过大（最多 {MAX_DECODE_PIXELS} 像素）"));
+            }
+            Err(ThumbError::Undecodable(e)) => {
                 let _ = tokio::fs::remove_file(&t_tmp).await;
                 tracing::info!("upload: no thumbnail for {}: {e}", f.original_name);
             }
@@ -541,21 +575,18 @@ pub(super) async fn store_file(
     Ok(item)
 }
 
-fn f_size_hint(p: &Path) -> u64 {
-    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
-}
-
 /// Writes the thumbnail of `src` to `dst`: longest side [`THUMBNAIL_SIZE`],
 /// same format as the extension says. GIF and WebP are copied as they are (the
 /// original keeps animations). `Ok(false)`/`Err` when `src` is not a decodable image.
-pub fn make_thumbnail(src: &Path, dst: &Path, ext: &str, _size: u64) -> Result<bool, String> {
+pub fn make_thumbnail(src: &Path, dst: &Path, ext: &str) -> Result<bool, ThumbError> {
     use image::{ImageFormat, ImageReader, Limits};
+    let undecodable = |e: String| ThumbError::Undecodable(e);
 
-    let open = || -> Result<ImageReader<std::io::BufReader<std::fs::File>>, String> {
+    let open = || -> Result<ImageReader<std::io::BufReader<std::fs::File>>, ThumbError> {
         let mut r = ImageReader::open(src)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| undecodable(e.to_string()))?
             .with_guessed_format()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| undecodable(e.to_string()))?;
         let mut limits = Limits::default();
         limits.max_image_width = Some(MAX_DECODE_SIDE);
         limits.max_image_height = Some(MAX_DECODE_SIDE);
@@ -563,17 +594,27 @@ pub fn make_thumbnail(src: &Path, dst: &Path, ext: &str, _size: u64) -> Result<b
         r.limits(limits);
         Ok(r)
     };
+    // The size from the header first: a bomb is refused before any decoding.
+    let (w, h) = open()?.into_dimensions().map_err(|e| match e {
+        image::ImageError::Limits(_) => ThumbError::TooLarge,
+        other => undecodable(other.to_string()),
+    })?;
+    if u64::from(w) * u64::from(h) > MAX_DECODE_PIXELS {
+        return Err(ThumbError::TooLarge);
+    }
 
     if ext == "gif" || ext == "webp" {
-        let (w, h) = open()?.into_dimensions().map_err(|e| e.to_string())?;
         if w == 0 || h == 0 {
             return Ok(false);
         }
-        std::fs::copy(src, dst).map_err(|e| e.to_string())?;
+        std::fs::copy(src, dst).map_err(|e| undecodable(e.to_string()))?;
         return Ok(true);
     }
 
-    let img = open()?.decode().map_err(|e| e.to_string())?;
+    let img = open()?.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => ThumbError::TooLarge,
+        other => undecodable(other.to_string()),
+    })?;
     let (w, h) = (img.width(), img.height());
     if w == 0 || h == 0 {
         return Ok(false);
@@ -597,7 +638,7 @@ pub fn make_thumbnail(src: &Path, dst: &Path, ext: &str, _size: u64) -> Result<b
         }
         _ => thumb.save_with_format(dst, format),
     };
-    result.map_err(|e| e.to_string())?;
+    result.map_err(|e| undecodable(e.to_string()))?;
     Ok(true)
 }
 
