@@ -40,3 +40,67 @@ fn indexes_seed_and_doctor_exit_cleanly() {
         assert!(!err.contains("panicked"), "{cmd}: {err}");
     }
 }
+
+/// Review #7: the request log of the real binary at `LOG=info` carries the
+/// requests (path, status) but none of the secrets sent in query strings,
+/// forms of Shiku clients, or headers: tokens, passwords, signatures, keys.
+#[test]
+fn the_request_log_never_holds_secrets() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let prefix = common::unique_prefix();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log_path = std::env::temp_dir().join(format!("shiku-log-{prefix}.txt"));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut env = common::test_env(&prefix, &[("BIND_ADDR", &format!("127.0.0.1:{port}"))]);
+    env.insert("LOG".into(), "info".into());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shiku-api"))
+        .arg("serve")
+        .env_clear()
+        .envs(env)
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(20), "service did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let secrets = [
+        "tok3nSecretValue77",
+        "e10adc3949ba59abbe56e057f20f883e",
+        "s1gnatureSecret99",
+        "pr1vateKeyMaterial",
+        "l0ginTokenValue55",
+    ];
+    let requests = [
+        format!("GET /user/get?access_token={}&userId=1 HTTP/1.1", secrets[0]),
+        format!("GET /user/login?telephone=18094152050&areaCode=86&password={} HTTP/1.1", secrets[1]),
+        format!("GET /room/noticesPage?access_token={}&secret={}&salt=1&roomId=x HTTP/1.1", secrets[0], secrets[2]),
+        format!("GET /authkeys/uploadLoginKey?userId=1&privateKey={}&publicKey=x HTTP/1.1", secrets[3]),
+        format!("GET /user/login/auto/v1?loginToken={}&salt=1&data=x HTTP/1.1", secrets[4]),
+    ];
+    for line in &requests {
+        let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(c, "{line}\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        let _ = c.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1"), "{answer}");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    let _ = std::fs::remove_file(&log_path);
+    assert!(text.contains("/user/login"), "requests are logged: {text}");
+    assert!(text.contains("***"), "redacted values are marked: {text}");
+    for s in secrets {
+        assert!(!text.contains(s), "{s} in the log:\n{text}");
+    }
+}
