@@ -647,6 +647,9 @@ fn resource(platform_id: i64) -> &'static str {
     }
 }
 
+/// The system account of the original's server messages (`10005/Server`).
+const SYSTEM_SENDER: i64 = 10005;
+
 fn shiku_user_id(id: &str) -> Option<i64> {
     id.parse::<i64>().ok().filter(|v| *v > 0)
 }
@@ -749,7 +752,19 @@ async fn send_msg(
                 Ok(None)
             }
         },)?;
+    // An admin sender that is no Shiku user (`openIMAdmin` in the seed, or a
+    // configured admin id) sends a single chat or a notification as the
+    // system account the original's server messages come from.
+    let as_system = sender_doc.is_none()
+        && r.session_type != 3
+        && (from_id.is_none()
+            || state
+                .cfg
+                .openim_admin_user_ids
+                .iter()
+                .any(|a| a == &r.send_id));
     let from_id = match (r.session_type, from_id) {
+        _ if as_system => SYSTEM_SENDER,
         (_, None) => return Err(OpenImError::not_found("record not found")),
         (1 | 3, Some(_)) if sender_doc.is_none() => {
             return Err(OpenImError::not_found("record not found"))
@@ -771,7 +786,7 @@ async fn send_msg(
     } else {
         r.send_time
     };
-    let platform = if r.session_type == 4 {
+    let platform = if r.session_type == 4 || as_system {
         0
     } else {
         r.sender_platform_id

@@ -52,7 +52,11 @@ fn the_request_log_never_holds_secrets() {
     use std::time::{Duration, Instant};
 
     let prefix = common::unique_prefix();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let log_path = std::env::temp_dir().join(format!("shiku-log-{prefix}.txt"));
     let log = std::fs::File::create(&log_path).unwrap();
     let mut env = common::test_env(&prefix, &[("BIND_ADDR", &format!("127.0.0.1:{port}"))]);
@@ -68,7 +72,10 @@ fn the_request_log_never_holds_secrets() {
         .unwrap();
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(20), "service did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "service did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let secrets = [
@@ -79,11 +86,26 @@ fn the_request_log_never_holds_secrets() {
         "l0ginTokenValue55",
     ];
     let requests = [
-        format!("GET /user/get?access_token={}&userId=1 HTTP/1.1", secrets[0]),
-        format!("GET /user/login?telephone=18094152050&areaCode=86&password={} HTTP/1.1", secrets[1]),
-        format!("GET /room/noticesPage?access_token={}&secret={}&salt=1&roomId=x HTTP/1.1", secrets[0], secrets[2]),
-        format!("GET /authkeys/uploadLoginKey?userId=1&privateKey={}&publicKey=x HTTP/1.1", secrets[3]),
-        format!("GET /user/login/auto/v1?loginToken={}&salt=1&data=x HTTP/1.1", secrets[4]),
+        format!(
+            "GET /user/get?access_token={}&userId=1 HTTP/1.1",
+            secrets[0]
+        ),
+        format!(
+            "GET /user/login?telephone=18094152050&areaCode=86&password={} HTTP/1.1",
+            secrets[1]
+        ),
+        format!(
+            "GET /room/noticesPage?access_token={}&secret={}&salt=1&roomId=x HTTP/1.1",
+            secrets[0], secrets[2]
+        ),
+        format!(
+            "GET /authkeys/uploadLoginKey?userId=1&privateKey={}&publicKey=x HTTP/1.1",
+            secrets[3]
+        ),
+        format!(
+            "GET /user/login/auto/v1?loginToken={}&salt=1&data=x HTTP/1.1",
+            secrets[4]
+        ),
     ];
     for line in &requests {
         let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -94,7 +116,9 @@ fn the_request_log_never_holds_secrets() {
         assert!(answer.starts_with("HTTP/1.1"), "{answer}");
     }
     std::thread::sleep(Duration::from_millis(300));
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     let _ = child.wait();
     let text = std::fs::read_to_string(&log_path).unwrap();
     let _ = std::fs::remove_file(&log_path);

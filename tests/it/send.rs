@@ -1034,3 +1034,47 @@ async fn openim_tokens_live_in_redis_like_openim() {
         .await;
     assert_eq!(b["errCode"], 1506);
 }
+
+/// Review #9: the seed's own example (`"sendID":"openIMAdmin"`, an admin
+/// that is no Shiku user) is sent as the system account of the original's
+/// server messages, `10005/Server`; a numeric sender that is nobody is
+/// still refused.
+#[actix_web::test]
+async fn an_admin_sender_sends_as_the_system_account() {
+    let app = start().await;
+    let tok = openim_admin_token(&app).await;
+    let mut body = text("openIMAdmin", "100102", "系统通知");
+    body["senderNickname"] = json!("任务系统");
+    let (s, b) = app
+        .post_json("/msg/send_msg", &[OP, ("token", &tok)], &body)
+        .await;
+    assert_eq!((s, &b["errCode"]), (200, &json!(0)), "{b}");
+    let imported = find(
+        &app,
+        &app.store().cfg.msgs,
+        "10",
+        doc! {"receiver": "10005", "sender": "100102"},
+    )
+    .await;
+    assert_eq!(imported.len(), 1, "the receiver's copy");
+    let m = message_json(&imported[0]);
+    assert_eq!(m["fromUserId"], "10005");
+    assert_eq!(m["fromUserName"], "任务系统");
+    assert_eq!(imported[0].get_str("sender_jid"), Ok("10005/Server"));
+    let (_, b) = app
+        .post_json(
+            "/msg/send_msg",
+            &[OP, ("token", &tok)],
+            &text("imAdmin", "100102", "x"),
+        )
+        .await;
+    assert_eq!(b["errCode"], 0, "a configured admin id too: {b}");
+    let (_, b) = app
+        .post_json(
+            "/msg/send_msg",
+            &[OP, ("token", &tok)],
+            &text("123456789", "100102", "x"),
+        )
+        .await;
+    assert_eq!(b["errCode"], 1004, "{b}");
+}
