@@ -30,6 +30,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub max_page_size: i64,
     pub login_per_minute: u32,
+    /// Reverse proxies in front of the service (`TRUSTED_PROXIES`): behind
+    /// them the client's address is taken from `X-Forwarded-For`.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// `userType` of users registered here (`NEW_USER_TYPE`): the deployment's
     /// 2 by default; `None` ("sent") stores what the client sends, as the
     /// original does (QZ sends 1, Android 0).
@@ -242,6 +245,16 @@ impl Config {
             max_body_bytes: positive(env, "MAX_BODY_BYTES", "1048576")?,
             max_page_size: positive(env, "MAX_PAGE_SIZE", "1000")?,
             login_per_minute: positive(env, "LOGIN_PER_MINUTE", "60")?,
+            trusted_proxies: list(env, "TRUSTED_PROXIES", "")
+                .iter()
+                .map(|a| {
+                    a.parse().map_err(|_| ConfigError {
+                        var: "TRUSTED_PROXIES",
+                        value: a.clone(),
+                        reason: "expected IP addresses, comma-separated".into(),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
             new_user_type: match get(env, "NEW_USER_TYPE", "2").trim() {
                 "sent" => None,
                 v => Some(v.parse().map_err(|_| ConfigError {

@@ -57,6 +57,16 @@ impl AppState {
         })
     }
 
+    /// Counts one login-like attempt (logins, registrations, token requests)
+    /// of the request's client (see [`ratelimit::client_ip`]); false beyond
+    /// `LOGIN_PER_MINUTE`.
+    pub fn allow_attempt(&self, req: &actix_web::HttpRequest) -> bool {
+        match ratelimit::client_ip(req, &self.cfg.trusted_proxies) {
+            Some(ip) => self.login_limiter.allow(ip),
+            None => true,
+        }
+    }
+
     /// The state an HTTP worker thread serves from: the same settings, limiter
     /// and (Redis) sessions, with a MongoDB client of the worker's own (see
     /// [`Store::on_this_thread`]).

@@ -36,6 +36,31 @@ impl RateLimiter {
     }
 }
 
+/// The client's address: the connection's peer, or, when that peer is one
+/// of the operator's `trusted` proxies, the last address of
+/// `X-Forwarded-For` that is not one of them (what a proxy appends cannot
+/// be forged by the client; what the client sends before it can).
+pub fn client_ip(req: &actix_web::HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !trusted.contains(ip))
+            .unwrap_or(peer),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -238,6 +238,7 @@ pub const AUTH_GET_ADMIN_TOKEN: Endpoint = Endpoint {
     dialect: Dialect::OpenIm,
     auth: false,
     params: &[string("secret").required(), string("userID").required()],
+    login_limited: true,
     ..Endpoint::shiku("", "")
 };
 
@@ -248,6 +249,12 @@ async fn get_admin_token(
     body: Result<web::Bytes, actix_web::Error>,
 ) -> OResult<HttpResponse> {
     secret(&state)?;
+    if !state.allow_attempt(&req) {
+        return Err(
+            OpenImError::new(1001, "ArgsError", "too many token requests")
+                .with_status(actix_web::http::StatusCode::TOO_MANY_REQUESTS),
+        );
+    }
     operation_id(&req)?;
     let b = json_body(&bytes(body)?, &req)?;
     let secret = str_field(&b, "GetAdminTokenReq", "secret")?;
@@ -277,6 +284,7 @@ pub const AUTH_USER_TOKEN: Endpoint = Endpoint {
         int("platformID").required(),
         string("userID").required(),
     ],
+    login_limited: true,
     ..Endpoint::shiku("", "")
 };
 
@@ -288,6 +296,12 @@ async fn user_token(
     body: Result<web::Bytes, actix_web::Error>,
 ) -> OResult<HttpResponse> {
     secret(&state)?;
+    if !state.allow_attempt(&req) {
+        return Err(
+            OpenImError::new(1001, "ArgsError", "too many token requests")
+                .with_status(actix_web::http::StatusCode::TOO_MANY_REQUESTS),
+        );
+    }
     operation_id(&req)?;
     let b = json_body(&bytes(body)?, &req)?;
     let secret = str_field(&b, "UserTokenReq", "secret")?;

@@ -31,10 +31,16 @@ pub const USER_REGISTER: Endpoint = Endpoint {
         string("deviceId"),
         string("language"),
     ],
+    login_limited: true,
     ..Endpoint::shiku("", "")
 };
 
-async fn register(state: web::Data<AppState>, p: Params) -> ShikuResult<HttpResponse> {
+async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    super::login::count_login_attempt(&state, &req)?;
     let phone = p.required("telephone")?;
     let area = p.str("areaCode").unwrap_or("86");
     let password = p.required("password")?;

@@ -59,9 +59,10 @@ fn no_account() -> ShikuError {
 
 /// One login attempt against the per-client login limit (HTTP 429 beyond).
 pub fn count_login_attempt(state: &AppState, req: &HttpRequest) -> ShikuResult<()> {
-    match req.peer_addr() {
-        Some(addr) if !state.login_limiter.allow(addr.ip()) => Err(ShikuError::RateLimited),
-        _ => Ok(()),
+    if state.allow_attempt(req) {
+        Ok(())
+    } else {
+        Err(ShikuError::RateLimited)
     }
 }
 

@@ -474,3 +474,49 @@ async fn openapi_describes_every_dialect() {
     }
     assert!(doc["paths"]["/tigase/shiku_msgs"].get("post").is_some());
 }
+
+/// Review #16: behind a trusted proxy each client (by `X-Forwarded-For`)
+/// has its own allowance; a client's own `X-Forwarded-For` changes nothing
+/// without one; registrations and OpenIM token requests count too.
+#[actix_web::test]
+async fn the_login_limit_is_per_client_behind_a_proxy_and_covers_registration() {
+    let login = |app: &TestApp, xff: &'static str| {
+        let req = app
+            .http
+            .get(format!("{}/user/login", app.base))
+            .query(&[("telephone", "13900000000"), ("password", "x")])
+            .header("X-Forwarded-For", xff);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    let app =
+        TestApp::start_with(&[("LOGIN_PER_MINUTE", "2"), ("TRUSTED_PROXIES", "127.0.0.1")]).await;
+    assert_eq!(login(&app, "1.2.3.4").await, 200);
+    assert_eq!(
+        login(&app, "9.9.9.9, 1.2.3.4").await,
+        200,
+        "the address the proxy appended counts"
+    );
+    assert_eq!(login(&app, "1.2.3.4").await, 429);
+    assert_eq!(login(&app, "5.6.7.8").await, 200, "another client");
+
+    // Without a trusted proxy the header is the client's word: ignored.
+    let app = TestApp::start_with(&[("LOGIN_PER_MINUTE", "2")]).await;
+    assert_eq!(login(&app, "1.1.1.1").await, 200);
+    assert_eq!(login(&app, "2.2.2.2").await, 200);
+    assert_eq!(login(&app, "3.3.3.3").await, 429);
+    let (s, _) = app
+        .get(
+            "/user/register",
+            &[("telephone", "13700000077"), ("password", &md5_hex(b"pw"))],
+        )
+        .await;
+    assert_eq!(s, 429, "registration counts too");
+    let (s, b) = app
+        .post_json(
+            "/auth/get_admin_token",
+            &[("operationID", "op-limit")],
+            &json!({"secret": common::OPENIM_SECRET, "userID": "imAdmin"}),
+        )
+        .await;
+    assert_eq!(s, 429, "{b}");
+}
