@@ -103,6 +103,8 @@ pub fn serve(state: web::Data<AppState>, listener: TcpListener) -> std::io::Resu
             .app_data(worker)
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::JsonConfig::default().limit(body_limit))
+            // Inside the CORS headers, so that the preflight's answer has them.
+            .wrap(middleware::from_fn(http::preflight))
             .wrap(
                 middleware::DefaultHeaders::new()
                     .add(("Access-Control-Allow-Origin", "*"))

@@ -34,6 +34,21 @@ pub fn endpoints() -> Vec<&'static Endpoint> {
     r.endpoints()
 }
 
+/// CORS preflights (`OPTIONS` from a browser client such as WX on another
+/// origin) are answered at once, 204 with the CORS headers every answer
+/// carries, whatever the path.
+pub async fn preflight(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::OPTIONS {
+        let (req, _) = req.into_parts();
+        let answer = actix_web::HttpResponse::NoContent().finish();
+        return Ok(actix_web::dev::ServiceResponse::new(req, answer));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 #[cfg(test)]
 mod tests {
     /// The README's endpoint list is the declarations', so it cannot drift.

@@ -731,6 +731,13 @@ async fn serve_rel(req: &HttpRequest, rel: &str, state: &AppState) -> HttpRespon
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // Uploaded files are the users' content on the API's origin: nothing in
+    // them may run (an SVG's or an XHTML file's scripts), though they still
+    // display and download.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox"),
+    );
     resp
 }
 

@@ -868,3 +868,80 @@ async fn an_image_bomb_is_refused_without_decoding_it() {
     assert!(stored.is_empty(), "{stored:?}");
     assert!(resources(&app).await.is_empty());
 }
+
+/// Review #13: an uploaded SVG with a script is served with a sandboxing
+/// `Content-Security-Policy` and `nosniff`, so the script never runs on the
+/// API's origin.
+#[actix_web::test]
+async fn uploaded_active_content_cannot_run() {
+    let app = TestApp::start().await;
+    let svg =
+        br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>"#
+            .to_vec();
+    let (_, _, v) = post(
+        &app,
+        Form::new()
+            .text("userId", "100164")
+            .part("file", file(svg, "x.svg", "image/svg+xml")),
+    )
+    .await;
+    let url = v["data"]["others"][0]["oUrl"]
+        .as_str()
+        .or(v["data"]["images"][0]["oUrl"].as_str())
+        .unwrap_or_else(|| panic!("{v}"))
+        .to_string();
+    let r = app
+        .http
+        .get(url.replace(BASE, &app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let csp = r
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("sandbox") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    assert_eq!(
+        r.headers().get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
+}
+
+/// Review #20: a browser's CORS preflight is answered 204 with the CORS
+/// headers, on any path.
+#[actix_web::test]
+async fn cors_preflight_is_answered() {
+    let app = TestApp::start().await;
+    for path in [
+        "/user/get",
+        "/msg/send_msg",
+        "/upload/UploadServlet",
+        "/api/im/sendMsg",
+    ] {
+        let r = app
+            .http
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", app.base))
+            .header("Origin", "http://web.example")
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "content-type")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 204, "{path}");
+        assert_eq!(r.headers().get("access-control-allow-origin").unwrap(), "*");
+        assert!(r
+            .headers()
+            .get("access-control-allow-methods")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("POST"));
+    }
+}
