@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: release service vs the same MongoDB queries issued directly.
 #   scripts/bench.sh [--messages N] [--scale] [--sizes "10000 100000 1000000"]
-# Uses MONGODB_URI when set (data is added to it!), otherwise a fresh embedded
+# Uses MONGODB_URI when set (in databases of its own, named shiku_bench_*), otherwise a fresh embedded
 # test database (scripts/test-db.sh, removed afterwards). Seeds the demo data
 # plus N synthetic messages (default 100000) with `shiku-api seed`, which also
 # creates the indexes, starts the release service on a free port and runs
@@ -33,6 +33,14 @@ if [ -z "${MONGODB_URI:-}" ]; then
   MONGODB_URI=$(scripts/test-db.sh start); OWN_DB=1
 fi
 # Sessions in MongoDB unless REDIS_URL is set explicitly for the bench.
+if [ "$OWN_DB" = 0 ]; then
+  # A given server: the bench's own databases on it, never the deployment's.
+  for v in IMAPI:imapi ROOM:room MSGS:msgs LASTCHAT:lastchat ROOM_MEMBER:room_member \
+           ROOM_JIDS:room_jids RESOURCES:resources ADDRESSBOOK:addressbook; do
+    export "DB_${v%%:*}=shiku_bench_${v#*:}"
+  done
+  export JH_DB=shiku_bench_jh
+fi
 export MONGODB_URI LOG=${LOG:-warn}
 # The bench's own private OpenIM secret unless one is given (the public default turns OpenIM off).
 export OPENIM_SECRET=${OPENIM_SECRET:-bench-openim-secret-$RANDOM$RANDOM}

@@ -1,4 +1,4 @@
-//! Subcommands: `serve` (default), `indexes`, `seed [--messages N]`, `doctor`.
+//! Subcommands: `serve` (default), `indexes`, `seed [--messages N] [--force]`, `doctor`.
 
 use std::net::TcpListener;
 use std::process::ExitCode;
@@ -8,7 +8,7 @@ use actix_web::web;
 use crate::config::Config;
 use crate::AppState;
 
-const USAGE: &str = "usage: shiku-api [serve | indexes | seed [--messages N] | doctor]";
+const USAGE: &str = "usage: shiku-api [serve | indexes | seed [--messages N] [--force] | doctor]";
 
 pub fn main() -> ExitCode {
     let cfg = match Config::from_env() {
@@ -21,21 +21,29 @@ pub fn main() -> ExitCode {
     crate::http::logging::init(&cfg.log);
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cmd = args.first().map(String::as_str).unwrap_or("serve");
-    let messages = match (cmd, args.get(1).map(String::as_str), args.get(2)) {
-        ("seed", Some("--messages"), Some(n)) => match n.parse::<u64>() {
-            Ok(n) => n,
-            Err(_) => {
-                eprintln!("shiku-api: --messages needs a number\n{USAGE}");
+    let mut messages = 0u64;
+    let mut force = false;
+    let mut rest = args.iter().skip(1);
+    while let Some(a) = rest.next() {
+        match (cmd, a.as_str()) {
+            ("seed", "--force") => force = true,
+            ("seed", "--messages") => match rest.next().and_then(|n| n.parse::<u64>().ok()) {
+                Some(n) => messages = n,
+                None => {
+                    eprintln!("shiku-api: --messages needs a number\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            _ => {
+                eprintln!("{USAGE}");
                 return ExitCode::from(2);
             }
-        },
-        ("seed", None, _) => 0,
-        ("serve" | "indexes" | "doctor", None, _) => 0,
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
         }
-    };
+    }
+    if !["serve", "indexes", "doctor", "seed"].contains(&cmd) {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -47,7 +55,7 @@ pub fn main() -> ExitCode {
         let state = AppState::new(cfg).await?;
         let result = match cmd {
             "indexes" => indexes(&state).await,
-            "seed" => crate::seed::run(&state.store, messages).await,
+            "seed" => crate::seed::run(&state.store, messages, force).await,
             "doctor" => doctor(&state).await,
             _ => unreachable!(),
         };

@@ -70,7 +70,16 @@ pub async fn load(store: &Store) -> Result<usize, String> {
     Ok(docs.len())
 }
 
-pub async fn run(store: &Store, messages: u64) -> Result<(), String> {
+pub async fn run(store: &Store, messages: u64, force: bool) -> Result<(), String> {
+    if !force {
+        let others = users_besides_the_demo(store).await?;
+        if others > 0 {
+            return Err(format!(
+                "the database holds {others} users besides the demo's: seeding would reset \
+                 the demo users' passwords and documents; use --force to seed it anyway"
+            ));
+        }
+    }
     let n = load(store).await?;
     println!("seed: {n} documents loaded");
     println!(
@@ -89,6 +98,21 @@ pub async fn run(store: &Store, messages: u64) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// Users that are neither the seed's nor synthetic: a real deployment's.
+async fn users_besides_the_demo(store: &Store) -> Result<u64, String> {
+    let demo: Vec<Bson> = seed_documents(store)?
+        .into_iter()
+        .filter(|(db, coll, _)| *db == store.cfg.imapi && coll == crate::store::names::USER)
+        .filter_map(|(_, _, d)| d.get("_id").cloned())
+        .collect();
+    let synthetic = doc! {"$gte": SYNTHETIC_FIRST_USER, "$lte": STEADY_USER + 1};
+    store
+        .users()
+        .count_documents(doc! {"$and": [{"_id": {"$nin": demo}}, {"_id": {"$not": synthetic}}]})
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Synthetic users 200000..=200999 (shard `"20"`).

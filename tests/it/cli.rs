@@ -128,3 +128,64 @@ fn the_request_log_never_holds_secrets() {
         assert!(!text.contains(s), "{s} in the log:\n{text}");
     }
 }
+
+/// Review #15: `seed` does not touch a database that holds real users
+/// (it would reset the demo users' passwords and documents) unless
+/// `--force` is given.
+#[test]
+fn seed_refuses_a_database_with_real_users() {
+    let prefix = common::unique_prefix();
+    let env = common::test_env(&prefix, &[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let real = bson::doc! {"_id": 100164, "nickname": "真人", "password": "real-hash", "telephone": "8618094152050"};
+    rt.block_on(async {
+        let client = mongodb::Client::with_uri_str(common::mongo_uri())
+            .await
+            .unwrap();
+        let users = client
+            .database(&format!("{prefix}_imapi"))
+            .collection::<bson::Document>("user");
+        users
+            .insert_many([
+                real.clone(),
+                bson::doc! {"_id": 123456, "nickname": "另一个"},
+            ])
+            .await
+            .unwrap();
+    });
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_shiku-api"))
+            .args(args)
+            .env_clear()
+            .envs(env.clone())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["seed"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--force"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stored = rt.block_on(async {
+        let client = mongodb::Client::with_uri_str(common::mongo_uri())
+            .await
+            .unwrap();
+        client
+            .database(&format!("{prefix}_imapi"))
+            .collection::<bson::Document>("user")
+            .find_one(bson::doc! {"_id": 100164})
+            .await
+            .unwrap()
+            .unwrap()
+    });
+    assert_eq!(stored, real, "untouched");
+    let out = run(&["seed", "--force"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
