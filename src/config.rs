@@ -61,6 +61,10 @@ pub struct Config {
     pub jh_db: String,
     pub jh_collection: String,
     pub jh_time_offset_hours: i64,
+    /// When not empty, only these client addresses reach `/api/im/*`.
+    pub jh_allowed_clients: Vec<std::net::IpAddr>,
+    /// When set, `/api/im/*` requests must carry it in `X-JH-Key`.
+    pub jh_key: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -144,6 +148,20 @@ fn list(env: Env, var: &'static str, default: &str) -> Vec<String> {
         .split(',')
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// A comma-separated list of IP addresses (empty by default).
+fn ips(env: Env, var: &'static str) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    list(env, var, "")
+        .iter()
+        .map(|a| {
+            a.parse().map_err(|_| ConfigError {
+                var,
+                value: a.clone(),
+                reason: "expected IP addresses, comma-separated".into(),
+            })
+        })
         .collect()
 }
 
@@ -245,16 +263,7 @@ impl Config {
             max_body_bytes: positive(env, "MAX_BODY_BYTES", "1048576")?,
             max_page_size: positive(env, "MAX_PAGE_SIZE", "1000")?,
             login_per_minute: positive(env, "LOGIN_PER_MINUTE", "60")?,
-            trusted_proxies: list(env, "TRUSTED_PROXIES", "")
-                .iter()
-                .map(|a| {
-                    a.parse().map_err(|_| ConfigError {
-                        var: "TRUSTED_PROXIES",
-                        value: a.clone(),
-                        reason: "expected IP addresses, comma-separated".into(),
-                    })
-                })
-                .collect::<Result<_, _>>()?,
+            trusted_proxies: ips(env, "TRUSTED_PROXIES")?,
             new_user_type: match get(env, "NEW_USER_TYPE", "2").trim() {
                 "sent" => None,
                 v => Some(v.parse().map_err(|_| ConfigError {
@@ -289,6 +298,10 @@ impl Config {
             jh_db: db_name(env, "JH_DB", "jhim")?,
             jh_collection: get(env, "JH_COLLECTION", "messages"),
             jh_time_offset_hours: parse(env, "JH_TIME_OFFSET_HOURS", "8")?,
+            jh_allowed_clients: ips(env, "JH_ALLOWED_CLIENTS")?,
+            jh_key: env("JH_KEY")
+                .map(|k| k.trim().to_string())
+                .filter(|k| !k.is_empty()),
         })
     }
 }

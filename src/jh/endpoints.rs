@@ -46,12 +46,14 @@ fn success(data: Value) -> HttpResponse {
     HttpResponse::Ok().json(json!({"success": true, "data": data}))
 }
 
-/// Query string plus form or JSON body, with body errors in this dialect's envelope.
+/// Query string plus form or JSON body, with body errors in this dialect's
+/// envelope; first, the client's admission (see [`admit`]).
 async fn params(
     req: &HttpRequest,
     payload: web::Payload,
     state: &AppState,
 ) -> Result<Params, JhError> {
+    admit(req, state)?;
     let mut payload = payload.into_inner();
     Params::read(req, &mut payload, state.cfg.max_body_bytes)
         .await
@@ -59,6 +61,26 @@ async fn params(
             BodyError::TooLarge => bad("request body too large"),
             BodyError::Malformed(m) => bad(format!("malformed request body: {m}")),
         })
+}
+
+/// The JH service has no authentication, like the original; an operator
+/// may restrict it to the addresses of `JH_ALLOWED_CLIENTS` and/or to
+/// requests carrying `JH_KEY` in the `X-JH-Key` header (both off by default).
+fn admit(req: &HttpRequest, state: &AppState) -> Result<(), JhError> {
+    let cfg = &state.cfg;
+    if !cfg.jh_allowed_clients.is_empty() {
+        let ip = crate::ratelimit::client_ip(req, &cfg.trusted_proxies);
+        if !ip.is_some_and(|ip| cfg.jh_allowed_clients.contains(&ip)) {
+            return Err(JhError::Forbidden);
+        }
+    }
+    if let Some(key) = &cfg.jh_key {
+        let sent = req.headers().get("x-jh-key").and_then(|v| v.to_str().ok());
+        if sent != Some(key.as_str()) {
+            return Err(JhError::Forbidden);
+        }
+    }
+    Ok(())
 }
 
 /// A required, non-blank parameter, as sent.

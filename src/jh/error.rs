@@ -16,6 +16,9 @@ pub enum JhError {
     /// The database did not answer in time: HTTP 503.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// A client outside `JH_ALLOWED_CLIENTS` or without `JH_KEY`: HTTP 403.
+    #[error("forbidden")]
+    Forbidden,
 }
 
 impl From<StoreError> for JhError {
@@ -42,6 +45,7 @@ impl ResponseError for JhError {
             JhError::Bad(_) => StatusCode::BAD_REQUEST,
             JhError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             JhError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            JhError::Forbidden => StatusCode::FORBIDDEN,
         }
     }
     fn error_response(&self) -> HttpResponse {
@@ -55,6 +59,7 @@ impl ResponseError for JhError {
                 tracing::error!(cause = %d, "jh request failed: database unavailable");
                 "service unavailable".to_string()
             }
+            JhError::Forbidden => "forbidden".to_string(),
         };
         HttpResponse::build(self.status_code()).json(json!({"success": false, "msg": msg}))
     }

@@ -927,3 +927,52 @@ async fn hot_queries_use_indexes() {
         assert!(text.contains("IXSCAN"), "{text}");
     }
 }
+
+/// Review #25: open by default like the original; an operator may restrict
+/// JH to client addresses and/or a shared key (403, nothing stored).
+#[actix_web::test]
+async fn jh_can_be_restricted_to_clients_and_a_key() {
+    let poll = [
+        ("appid", "JH"),
+        ("from", "200"),
+        ("to", "2"),
+        ("fromrole", "MEMBER"),
+        ("lasttime", "1502877054100"),
+    ];
+    let app = TestApp::start().await;
+    let (s, b) = app.get("/api/im/getNewestMsgListByLastTime", &poll).await;
+    assert_eq!((s, &b["success"]), (200, &serde_json::json!(true)), "{b}");
+
+    let app = TestApp::start_with(&[("JH_ALLOWED_CLIENTS", "10.0.0.7")]).await;
+    let (s, b) = app.get("/api/im/getNewestMsgListByLastTime", &poll).await;
+    assert_eq!(
+        (s, &b["success"], &b["msg"]),
+        (
+            403,
+            &serde_json::json!(false),
+            &serde_json::json!("forbidden")
+        ),
+        "{b}"
+    );
+    let before = app.snapshot().await;
+    let (s, _) = app.post_form("/api/im/sendMsg", &SEND).await;
+    assert_eq!(s, 403);
+    assert!(app.snapshot().await == before);
+
+    let app = TestApp::start_with(&[
+        ("JH_ALLOWED_CLIENTS", "127.0.0.1"),
+        ("JH_KEY", "jh-shared-key"),
+    ])
+    .await;
+    let (s, _) = app.get("/api/im/getNewestMsgListByLastTime", &poll).await;
+    assert_eq!(s, 403, "no key");
+    let r = app
+        .http
+        .get(format!("{}/api/im/getNewestMsgListByLastTime", app.base))
+        .query(&poll)
+        .header("X-JH-Key", "jh-shared-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}
