@@ -204,6 +204,17 @@ impl Params {
         self.number(name)?.ok_or_else(|| ShikuError::missing(name))
     }
 
+    /// [`Params::page`] with the number of records to skip (`pageIndex *
+    /// pageSize`; a product beyond any collection is a bad `pageIndex`).
+    pub fn page_skip(&self, default: i64, max: i64) -> Result<(i64, i64, u64), ShikuError> {
+        let (index, size) = self.page(default, max)?;
+        let skip = index
+            .checked_mul(size)
+            .and_then(|s| u64::try_from(s).ok())
+            .ok_or_else(|| ShikuError::invalid("pageIndex"))?;
+        Ok((index, size, skip))
+    }
+
     /// `pageIndex` (default 0, never negative) and `pageSize` (default `default`,
     /// at least 1, at most `max`).
     pub fn page(&self, default: i64, max: i64) -> Result<(i64, i64), ShikuError> {

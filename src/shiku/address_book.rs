@@ -41,11 +41,7 @@ async fn get_all(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let max = state.cfg.max_page_size;
-    let (index, size) = p.page(max, max)?;
-    let skip = u64::try_from(index)
-        .ok()
-        .and_then(|i| i.checked_mul(size as u64))
-        .ok_or_else(|| ShikuError::invalid("pageIndex"))?;
+    let (_, size, skip) = p.page_skip(max, max)?;
     let rows = state.store.registered_contacts(me, skip, size).await?;
     Ok(ok_data(Value::Array(
         rows.iter().map(entity_to_json).collect(),

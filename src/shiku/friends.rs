@@ -86,12 +86,8 @@ async fn page(
     // `@RequestParam Integer userId`: must be present and an integer.
     p.i32_required("userId")?;
     let status = p.i32_or("status", STATUS_FRIENDS)?;
-    let (index, size) = p.page(10, state.cfg.max_page_size)?;
+    let (index, size, skip) = p.page_skip(10, state.cfg.max_page_size)?;
     let keyword = p.search_text("keyword", crate::http::params::MAX_SEARCH_CHARS);
-    let skip = index
-        .checked_mul(size)
-        .filter(|s| *s >= 0)
-        .ok_or_else(|| ShikuError::invalid("pageIndex"))? as u64;
     let (docs, total) = state
         .store
         .friends_page(&PageQuery {

@@ -161,10 +161,7 @@ async fn new_friends_page(
     me: i64,
     p: &Params,
 ) -> ShikuResult<(Vec<Value>, i64, i64)> {
-    let (index, size) = p.page(10, state.cfg.max_page_size)?;
-    let skip = index
-        .checked_mul(size)
-        .ok_or_else(|| ShikuError::invalid("pageIndex"))? as u64;
+    let (index, size, skip) = p.page_skip(10, state.cfg.max_page_size)?;
     let docs = state.store.new_friends_page(me, skip, size).await?;
     Ok((new_friends_json(state, me, &docs).await?, index, size))
 }
@@ -237,10 +234,7 @@ async fn blacklist_page(
     me: i64,
     p: &Params,
 ) -> ShikuResult<(Vec<Value>, i64, i64)> {
-    let (index, size) = p.page(10, state.cfg.max_page_size)?;
-    let skip = index
-        .checked_mul(size)
-        .ok_or_else(|| ShikuError::invalid("pageIndex"))? as u64;
+    let (index, size, skip) = p.page_skip(10, state.cfg.max_page_size)?;
     let docs = state.store.blacklisted(me, skip, size).await?;
     Ok((docs.iter().map(friend_json).collect(), index, size))
 }

@@ -475,10 +475,7 @@ async fn find_people(
     me: i64,
     p: &Params,
 ) -> ShikuResult<(Vec<Document>, i64, i64)> {
-    let (index, size) = p.page(10, state.cfg.max_page_size)?;
-    let skip = index
-        .checked_mul(size)
-        .ok_or_else(|| ShikuError::invalid("pageIndex"))? as u64;
+    let (index, size, skip) = p.page_skip(10, state.cfg.max_page_size)?;
     let keyword = p.search_text("nickname", crate::http::params::MAX_SEARCH_CHARS);
     let point = match (p.str("longitude"), p.str("latitude")) {
         (Some(lng), Some(lat)) => {

@@ -574,14 +574,11 @@ async fn notices_page(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    let (index, size) = p.page(10, state.cfg.max_page_size)?;
+    let (index, size, skip) = p.page_skip(10, state.cfg.max_page_size)?;
     let room = load_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
     Seat::new(&room, me, member.as_ref()).may_read()?;
-    let (items, total) = state
-        .store
-        .room_notices_page(&id, (index * size) as u64, size)
-        .await?;
+    let (items, total) = state.store.room_notices_page(&id, skip, size).await?;
     Ok(ok_data(page_data(
         items.iter().map(entity_to_json).collect(),
         index,
@@ -961,7 +958,7 @@ async fn history_list(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let kind = p.i32_or("type", 0)?;
-    let (index, size) = p.page(10, state.cfg.max_page_size)?;
+    let (_, size, skip) = p.page_skip(10, state.cfg.max_page_size)?;
     let ids = state.store.user_room_ids(me).await?;
     if ids.is_empty() {
         return Ok(ok_data(json!([])));
@@ -971,10 +968,7 @@ async fn history_list(
         2 => Some((false, me)),
         _ => None,
     };
-    let rooms = state
-        .store
-        .rooms_page(&ids, owner, (index * size) as u64, size)
-        .await?;
+    let rooms = state.store.rooms_page(&ids, owner, skip, size).await?;
     let mut out = Vec::with_capacity(rooms.len());
     for room in rooms {
         let Ok(rid) = room.get_object_id("_id") else {

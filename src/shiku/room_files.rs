@@ -155,10 +155,7 @@ async fn find(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    let (index, size) = p.page(10, state.cfg.max_page_size)?;
-    let skip = index
-        .checked_mul(size)
-        .ok_or_else(|| ShikuError::invalid("pageIndex"))? as u64;
+    let (_, size, skip) = p.page_skip(10, state.cfg.max_page_size)?;
     let before = p.i64_opt("time")?.filter(|t| *t >= 1);
     let uploader = p.i64_opt("userId")?.filter(|u| *u != 0);
     as_member(&state, &id, me).await?;

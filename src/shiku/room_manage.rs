@@ -317,10 +317,7 @@ async fn list(
 ) -> ShikuResult<HttpResponse> {
     state.user(&req, &p).await?;
     p.i32_opt("isJoinGroup")?;
-    let (index, size) = p.page(10, state.cfg.max_page_size)?;
-    let skip = index
-        .checked_mul(size)
-        .ok_or_else(|| ShikuError::invalid("pageIndex"))? as u64;
+    let (_, size, skip) = p.page_skip(10, state.cfg.max_page_size)?;
     let name = p.search_text("roomName", crate::http::params::MAX_SEARCH_CHARS);
     let rooms = state.store.public_rooms(name, skip, size).await?;
     Ok(ok_data(Value::Array(

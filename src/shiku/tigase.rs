@@ -59,8 +59,8 @@ fn docs_json(docs: &[Document]) -> Value {
 
 /// `pageIndex` (default 0) and `pageSize` (default `default`, capped).
 fn paging(p: &Params, state: &AppState, default: i64) -> ShikuResult<(u64, i64)> {
-    let (index, size) = p.page(default, state.cfg.max_page_size)?;
-    Ok(((index.saturating_mul(size)) as u64, size))
+    let (_, size, skip) = p.page_skip(default, state.cfg.max_page_size)?;
+    Ok((skip, size))
 }
 
 /// `startTime`/`endTime` (ms, 0 or absent = unbounded) as a history window.
@@ -101,8 +101,12 @@ async fn shiku_msgs(
     let max_type = p.i32_or("maxType", 200)?;
     let (skip, limit) = paging(&p, &state, 20)?;
     let window = Window {
-        start: requested.start.map(|t| (t / 1000 - 1) * 1000),
-        end: requested.end.map(|t| (t / 1000 + 1) * 1000),
+        start: requested
+            .start
+            .map(|t| (t / 1000).saturating_sub(1).saturating_mul(1000)),
+        end: requested
+            .end
+            .map(|t| (t / 1000).saturating_add(1).saturating_mul(1000)),
     };
     let docs = state
         .store

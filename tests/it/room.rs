@@ -1347,3 +1347,76 @@ async fn concurrent_room_adds_with_one_jid_make_one_room() {
         .await;
     assert_eq!(b["resultCode"], 1, "{b}");
 }
+
+/// Review #17 and #18: a page or a time at the edge of i64 is a parameter
+/// error or an unbounded window, never a 500 (or a panic in a debug build).
+#[actix_web::test]
+async fn huge_pages_and_times_are_not_errors_of_the_service() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let t = app.token_for(100164).await;
+    for (path, extra) in [
+        (
+            "/room/noticesPage",
+            vec![
+                ("roomId", ROOM),
+                ("pageIndex", "9223372036854775807"),
+                ("pageSize", "2"),
+            ],
+        ),
+        (
+            "/room/list/his",
+            vec![("pageIndex", "4611686018427387904"), ("pageSize", "2")],
+        ),
+        (
+            "/friends/page",
+            vec![
+                ("userId", "100164"),
+                ("pageIndex", "9223372036854775807"),
+                ("pageSize", "50"),
+            ],
+        ),
+        (
+            "/tigase/shiku_msgs",
+            vec![
+                ("receiver", "100102"),
+                ("pageIndex", "9223372036854775807"),
+                ("pageSize", "20"),
+            ],
+        ),
+    ] {
+        let mut params = vec![("access_token", t.as_str())];
+        params.extend(extra);
+        let (s, b) = app.get(path, &params).await;
+        assert_eq!(
+            (s, b["resultCode"].as_i64()),
+            (200, Some(1010101)),
+            "{path}: {b}"
+        );
+    }
+    let all = |end: &'static str| {
+        let t = t.clone();
+        let app = &app;
+        async move {
+            let (s, b) = app
+                .get(
+                    "/tigase/shiku_msgs",
+                    &[
+                        ("access_token", t.as_str()),
+                        ("receiver", "100102"),
+                        ("endTime", end),
+                    ],
+                )
+                .await;
+            assert_eq!(s, 200, "{b}");
+            b["data"].as_array().map(Vec::len).unwrap_or(0)
+        }
+    };
+    let n = all("9223372036854770000").await;
+    assert!(n > 0);
+    assert_eq!(
+        all("9223372036854775807").await,
+        n,
+        "the widest window holds them all"
+    );
+}
