@@ -298,9 +298,13 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     // each invited member's 907 is also a group message.
     let mut joins = vec![(new_member_doc(id, me, &owner_name, Role::OWNER, now), None)];
     joins.extend(invited.iter().map(|(u, nick)| {
+        // The creation's notices have ids made from the room and the member,
+        // so a retry of a creation that failed half-way announces nobody twice.
+        let mut notice = new_member_message(&room, me, &owner_name, *u, nick);
+        notice.message_id = crate::secure::md5_hex(format!("907:{jid}:{u}").as_bytes());
         (
             new_member_doc(id, *u, nick, Role::MEMBER, now),
-            Some(new_member_message(&room, me, &owner_name, *u, nick)),
+            Some(notice),
         )
     }));
     if let Err(e) = state.store.create_room(room.clone(), &joins).await {

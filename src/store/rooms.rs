@@ -469,7 +469,11 @@ impl Store {
             let user_id = num(member, "userId").unwrap_or(0);
             self.add_user_room_jid(user_id, jid, room).await?;
             if let Some(m) = notice {
-                self.write_group(m, jid).await?;
+                match self.write_group(m, jid).await {
+                    // An earlier attempt's notice (another room name, say): kept.
+                    Ok(_) | Err(super::StoreError::Refused(super::Refusal::IdTaken)) => {}
+                    Err(e) => return Err(e),
+                }
             }
             self.add_room_member(room, member.clone()).await?;
         }

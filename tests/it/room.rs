@@ -1420,3 +1420,44 @@ async fn huge_pages_and_times_are_not_errors_of_the_service() {
         "the widest window holds them all"
     );
 }
+
+/// Review #11: a creation that failed half-way (its claim stale, some of its
+/// 907 notices written) is retried without announcing anyone twice.
+#[actix_web::test]
+async fn a_retried_creation_announces_nobody_twice() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let jid = "partial02";
+    let (rdb, _, _, _) = dbs(&app);
+    // What the failed attempt left: its claim and the 907 for 100102.
+    app.insert(
+        &app.store().cfg.imapi,
+        "shiku_api_claims",
+        vec![doc! {"_id": "roomJid:partial02", "createTime": 1_600_000_000i64}],
+    )
+    .await;
+    let earlier = shiku_api::secure::md5_hex(format!("907:{jid}:100102").as_bytes());
+    app.insert(&rdb, "mucmsg_partial02", vec![doc! {"messageId": &earlier, "sender": "100164", "contentType": 907,
+        "content": "partial", "room_jid": jid, "timeSend": 1_600_000_000_000i64, "message": "{}"}]).await;
+    let (_, b) = app
+        .get(
+            "/room/add",
+            &[
+                ("access_token", owner.as_str()),
+                ("jid", jid),
+                ("name", "partial"),
+                ("phones", "[15730107952,13112345611]"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let notices: Vec<String> = muc(&app, jid)
+        .await
+        .iter()
+        .filter(|m| int(m, "contentType") == 907)
+        .map(|m| m.get_str("messageId").unwrap().to_string())
+        .collect();
+    assert_eq!(notices.len(), 2, "one per invited member: {notices:?}");
+    assert!(notices.contains(&earlier));
+}
