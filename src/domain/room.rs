@@ -52,6 +52,8 @@ pub enum Denied {
     OwnerNotRemovable,
     /// The target of a member action is not in the room.
     TargetNotMember,
+    /// A member but the owner inviting a single user who is not a friend.
+    NotFriendInvite,
     /// The caller is muted personally.
     Muted,
     /// The room is muted for everyone but the owner and admins.
@@ -147,6 +149,18 @@ impl<'a> Seat<'a> {
         } else {
             Err(Denied::NoPermission)
         }
+    }
+
+    /// Inviting `count` users, of whom the caller befriended the only one or
+    /// not: besides [`Seat::may_invite`], a member but the owner may not
+    /// invite a single user who is not a friend (the original's
+    /// `NotFriendNoInvite`; a list is taken as it is).
+    pub fn may_invite_users(&self, count: usize, single_is_friend: bool) -> Result<(), Denied> {
+        self.may_invite()?;
+        if count == 1 && !single_is_friend && !self.is_owner() {
+            return Err(Denied::NotFriendInvite);
+        }
+        Ok(())
     }
 
     /// Handing the room over: the owner only.

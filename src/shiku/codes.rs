@@ -120,6 +120,8 @@ pub const DATA_GONE: Code = c(10102, "数据不存在");
 pub const NO_SMS: Code = c(FAILURE, "短信验证码服务未开通");
 /// `USER_KEYPAIR_NOTEXIST`.
 pub const NO_KEY_PAIR: Code = c(100220, "用户公私钥不存在");
+/// `NotFriendNoInvite`.
+pub const NOT_FRIEND_NO_INVITE: Code = c(100407, "不是好友不能邀请");
 /// `NotRoom`.
 pub const NOT_ROOM: Code = c(NOT_ROOM_CODE, "房间不存在");
 /// `InviteNeedOwner`.

@@ -121,6 +121,7 @@ impl From<Denied> for ShikuError {
             Denied::NotMember | Denied::TargetNotMember => code::NOT_MEMBER,
             Denied::Locked => code::ROOM_LOCKED,
             Denied::InviteNeedsOwner => code::INVITE_NEEDS_OWNER,
+            Denied::NotFriendInvite => code::NOT_FRIEND_NO_INVITE,
             Denied::OwnerNotRemovable => code::NOT_REMOVE_OWNER,
             Denied::NoPermission | Denied::Muted | Denied::RoomMuted => code::NO_PERMISSION,
         }

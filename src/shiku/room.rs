@@ -856,8 +856,12 @@ async fn member_update(
     }
     let room = open_room(&state, &id).await?;
     let my_member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, my_member.as_ref()).may_invite()?;
     let users = resolve_phones(&state, &phones).await?;
+    let single_is_friend = match users.as_slice() {
+        [(u, _)] => state.store.friend(me, *u).await?.is_some(),
+        _ => false,
+    };
+    Seat::new(&room, me, my_member.as_ref()).may_invite_users(users.len(), single_is_friend)?;
     let ids: Vec<i64> = users.iter().map(|(u, _)| *u).collect();
     let present = state.store.members_among(&id, &ids).await?;
     let new_users: Vec<(i64, String)> = users

@@ -700,3 +700,29 @@ async fn group_files() {
     )
     .await;
 }
+
+/// Review #21: a member but the owner may not invite one user who is not
+/// a friend (100407, nothing changes); the owner may, and a list is taken.
+#[actix_web::test]
+async fn a_member_invites_a_single_stranger_only_as_owner() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let member = app.token_for(100102).await;
+    let owner = app.token_for(100164).await;
+    // 100159 (15825511111) is no relation of 100102's.
+    refused(
+        &app,
+        "/room/member/update",
+        &qz(&member, &[("roomId", ROOM), ("phones", "[15825511111]")]),
+        100407,
+    )
+    .await;
+    let (_, b) = app
+        .post_pairs(
+            "/room/member/update",
+            &qz(&owner, &[("roomId", ROOM), ("phones", "[15825511111]")]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert!(members(&app).await.contains(&(100159, 3)));
+}
