@@ -66,6 +66,13 @@ pub enum DeleteKind {
     Recall,
 }
 
+/// Rooms a message search looks into: those with the latest messages.
+pub const SEARCH_ROOMS: i64 = 50;
+/// Rooms searched at once.
+const SEARCH_AT_ONCE: usize = 8;
+/// How long a message search may take; what is found by then is answered.
+const SEARCH_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn not_deleted() -> Document {
     doc! {"delayedTime": Bson::Null}
 }
@@ -744,7 +751,12 @@ impl Store {
         .await
     }
 
-    /// Text messages of the caller's rooms containing `pattern`, as each member sees them.
+    /// Text messages of the caller's rooms containing `pattern`, as the caller
+    /// sees them, newest first. Bounded whatever the number of rooms: only the
+    /// [`SEARCH_ROOMS`] rooms with the latest messages (`lastChats_muc`, one
+    /// query; a room without a record has no message), fetched in one query,
+    /// searched [`SEARCH_AT_ONCE`] at a time within [`SEARCH_DEADLINE`] (what
+    /// is found by then is answered).
     pub async fn search_group_msgs(
         &self,
         user_id: i64,
@@ -752,42 +764,73 @@ impl Store {
         pattern: &str,
         limit: i64,
     ) -> StoreResult<Vec<Document>> {
-        let mut out = Vec::new();
-        for jid in jids {
-            if out.len() as i64 >= limit {
-                break;
-            }
-            if !names::valid_room_jid(jid) {
-                continue;
-            }
-            let Some(room) = self.tigase_room(jid).await? else {
-                continue;
-            };
-            let Ok(oid) = room.get_object_id("_id") else {
-                continue;
-            };
-            let Some(member) = self.tigase_member(&oid, user_id).await? else {
-                continue;
-            };
-            let view = self.member_view(user_id, jid, &member).await?;
-            if view.blacklisted || self.room_emptied_for(jid, &view).await? {
-                continue;
-            }
-            let mut q = Self::visible_filter(&view);
-            q.insert("contentType", TEXT);
-            q.insert("timeSend", doc! {"$gte": view.visible_from});
-            q.insert("content", doc! {"$regex": pattern, "$options": "i"});
-            out.extend(
+        use futures::StreamExt;
+        let valid: Vec<&String> = jids.iter().filter(|j| names::valid_room_jid(j)).collect();
+        if valid.is_empty() || limit <= 0 {
+            return Ok(Vec::new());
+        }
+        let active: Vec<String> = collect(
+            self.muc_lastchats()
+                .find(doc! {"jid": {"$in": &valid}})
+                .sort(doc! {"timeSend": -1})
+                .projection(doc! {"jid": 1})
+                .limit(SEARCH_ROOMS)
+                .await?,
+        )
+        .await?
+        .iter()
+        .filter_map(|d| d.get_str("jid").ok().map(str::to_string))
+        .collect();
+        let rooms: HashMap<String, Document> =
+            collect(self.rooms().find(doc! {"jid": {"$in": &active}}).await?)
+                .await?
+                .into_iter()
+                .filter_map(|r| Some((r.get_str("jid").ok()?.to_string(), r)))
+                .collect();
+        let one_room = |jid: String| {
+            let room = rooms.get(&jid).cloned();
+            async move {
+                let Some(oid) = room.and_then(|r| r.get_object_id("_id").ok()) else {
+                    return StoreResult::Ok(Vec::new());
+                };
+                let Some(member) = self.tigase_member(&oid, user_id).await? else {
+                    return Ok(Vec::new());
+                };
+                let view = self.member_view(user_id, &jid, &member).await?;
+                if view.blacklisted || self.room_emptied_for(&jid, &view).await? {
+                    return Ok(Vec::new());
+                }
+                let mut q = Self::visible_filter(&view);
+                q.insert("contentType", TEXT);
+                q.insert("timeSend", doc! {"$gte": view.visible_from});
+                q.insert("content", doc! {"$regex": pattern, "$options": "i"});
                 collect(
-                    self.mucmsg(jid)
+                    self.mucmsg(&jid)
                         .find(q)
                         .sort(doc! {"timeSend": -1})
-                        .limit(limit - out.len() as i64)
+                        .limit(limit)
                         .await?,
                 )
-                .await?,
-            );
+                .await
+            }
+        };
+        let mut searches = futures::stream::iter(active)
+            .map(one_room)
+            .buffer_unordered(SEARCH_AT_ONCE);
+        let deadline = tokio::time::Instant::now() + SEARCH_DEADLINE;
+        let mut out = Vec::new();
+        loop {
+            match tokio::time::timeout_at(deadline, searches.next()).await {
+                Ok(Some(found)) => out.extend(found?),
+                Ok(None) => break,
+                Err(_) => {
+                    tracing::info!("group search cut at its deadline");
+                    break;
+                }
+            }
         }
+        out.sort_by_key(|m| std::cmp::Reverse(num(m, "timeSend").unwrap_or(0)));
+        out.truncate(limit as usize);
         Ok(out)
     }
 

@@ -922,3 +922,72 @@ async fn dialog_get_lists_the_callers_pins() {
     let (_, no_token) = app.post_form("/tigase/dialog/get", &[]).await;
     assert_eq!(no_token["resultCode"], 1030101);
 }
+
+/// Review #14: a user in many rooms: the search looks into the 50 rooms with
+/// the latest messages only (fetched in one query, searched a few at once),
+/// so its cost does not grow with the number of rooms.
+#[actix_web::test]
+async fn message_search_is_bounded_by_the_most_active_rooms() {
+    let app = TestApp::start().await;
+    let c = app.store().cfg.clone();
+    let base = 1_700_000_000_000i64;
+    let mut rooms = Vec::new();
+    let mut index = Vec::new();
+    let mut last = Vec::new();
+    for k in 0..55i64 {
+        let oid = bson::oid::ObjectId::new();
+        let jid = format!("searchroom{k:03}");
+        rooms.push(
+            bson::doc! {"_id": oid, "jid": &jid, "name": format!("r{k}"), "userId": 100900, "s": 1},
+        );
+        index
+            .push(bson::doc! {"userId": 100900, "jid": &jid, "roomId": oid, "offlineNoPushMsg": 0});
+        last.push(bson::doc! {"jid": &jid, "isRoom": 1, "timeSend": base + k, "type": 1, "content": "needle", "messageId": format!("m{k}")});
+        app.insert(&c.room_member, &shiku_api::store::names::member_shard(&oid), vec![bson::doc! {
+            "roomId": oid, "userId": 100900, "role": 1, "createTime": 1_600_000_000i64, "nickname": "n"}]).await;
+        app.insert(
+            &c.room,
+            &format!("mucmsg_{jid}"),
+            vec![bson::doc! {
+            "room_jid": &jid, "sender": "100900", "contentType": 1, "messageId": format!("m{k}"),
+            "timeSend": base + k, "content": format!("needle {k}"), "message": "{}"}],
+        )
+        .await;
+    }
+    app.insert(&c.room, "shiku_room", rooms).await;
+    app.insert(
+        &c.room_jids,
+        &shiku_api::store::names::user_shard(100900),
+        index,
+    )
+    .await;
+    app.insert(&c.lastchat, "lastChats_muc", last).await;
+    app.insert(
+        &c.imapi,
+        "user",
+        vec![bson::doc! {"_id": 100900, "nickname": "busy"}],
+    )
+    .await;
+    let t = app.token_for(100900).await;
+    let (s, b) = app
+        .get(
+            "/tigase/search",
+            &[("access_token", &t), ("content", "needle")],
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let found: Vec<String> = b["data"]["mucmsgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["messageId"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(found.len(), 50, "{found:?}");
+    assert_eq!(found[0], "m54", "newest first");
+    for old in ["m0", "m1", "m2", "m3", "m4"] {
+        assert!(
+            !found.contains(&old.to_string()),
+            "{old} is in a quiet room: {found:?}"
+        );
+    }
+}
