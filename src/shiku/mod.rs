@@ -20,6 +20,7 @@ pub mod profile;
 pub mod room;
 pub mod room_files;
 pub mod room_manage;
+pub mod secure_chat;
 pub mod tigase;
 pub mod upload;
 pub mod user;
@@ -42,6 +43,7 @@ pub fn routes(r: &mut Routes) {
     room::routes(r);
     room_manage::routes(r);
     room_files::routes(r);
+    secure_chat::routes(r);
     tigase::routes(r);
     chat_manage::routes(r);
     upload::routes(r);

@@ -108,19 +108,55 @@ impl Store {
         }
         let now = now_s();
         let mut set = doc! {"modifyTime": now};
+        let mut update = Document::new();
         for (field, public, private) in pairs {
+            if field == "msgDHKeyPair" {
+                // Every DH public key a user had stays listed (`dhMsgKeyList`),
+                // so that older messages still verify.
+                update.insert(
+                    "$push",
+                    doc! {"dhMsgKeyList": {"time": now, "key": &public}},
+                );
+            }
             set.insert(format!("{field}.publicKey"), public);
             set.insert(format!("{field}.privateKey"), private);
             set.insert(format!("{field}.createTime"), now);
         }
+        update.insert("$set", set);
+        update.insert("$setOnInsert", doc! {"createTime": now});
         self.auth_keys()
-            .update_one(
-                doc! {"_id": crate::util::int32_id(user_id)},
-                doc! {"$set": set, "$setOnInsert": {"createTime": now}},
-            )
+            .update_one(doc! {"_id": crate::util::int32_id(user_id)}, update)
             .upsert(true)
             .await?;
         Ok(())
+    }
+
+    /// The RSA message public keys of these users (`msgRsaKeyPair.publicKey`),
+    /// for those who have one.
+    pub async fn rsa_public_keys(&self, users: &[i64]) -> StoreResult<Vec<(i64, String)>> {
+        use futures::TryStreamExt;
+        let ids: Vec<Bson> = users
+            .iter()
+            .flat_map(|u| crate::util::int_variants(*u))
+            .collect();
+        let docs: Vec<Document> = self
+            .auth_keys()
+            .find(doc! {"_id": {"$in": ids}})
+            .projection(doc! {"msgRsaKeyPair.publicKey": 1})
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| {
+                let key = d
+                    .get_document("msgRsaKeyPair")
+                    .ok()?
+                    .get_str("publicKey")
+                    .ok()?;
+                Some((crate::util::num(d, "_id")?, key.to_string()))
+            })
+            .collect())
     }
 
     /// The previous login (`userLoginLog.loginLog`), if the user has one.

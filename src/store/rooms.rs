@@ -574,6 +574,14 @@ impl Store {
         .await
     }
 
+    /// Drops a room's group messages (`mucmsg_<jid>`), as a key reset does.
+    pub async fn drop_room_history(&self, jid: &str) -> StoreResult<()> {
+        if super::names::valid_room_jid(jid) {
+            self.mucmsg(jid).drop().await?;
+        }
+        Ok(())
+    }
+
     /// Dissolves a room: the members' room index entries, notices, group
     /// messages and last-chat record, the members, and the room itself last,
     /// so a retried dissolve finds the room and finishes the job.

@@ -726,3 +726,186 @@ async fn a_member_invites_a_single_stranger_only_as_owner() {
     assert_eq!(b["resultCode"], 1, "{b}");
     assert!(members(&app).await.contains(&(100159, 3)));
 }
+
+/// Android's secure groups: the owner reads every member's RSA key, resets
+/// the group key with one sealed copy per member (806; the history goes), a
+/// member stores a copy sent to it (805), another's key is read for a lost
+/// key; and a friend's past DH keys.
+#[actix_web::test]
+async fn secure_groups_keys_and_dh_key_lists() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let oid = ObjectId::parse_str(ROOM).unwrap();
+    let owner = app.token_for(100164).await;
+    let member = app.token_for(100102).await;
+    let outsider = app.token_for(100158).await;
+    for u in [100164i64, 100102] {
+        app.store()
+            .set_msg_keys(
+                u,
+                vec![("msgRsaKeyPair", format!("rsa-pub-{u}"), "sealed".into())],
+            )
+            .await
+            .unwrap();
+    }
+    let (_, b) = app
+        .get(
+            "/room/getAllMemberRsaPublicKey",
+            &[("access_token", &owner), ("roomId", ROOM)],
+        )
+        .await;
+    assert_eq!(
+        b["data"],
+        serde_json::json!({"100102": "rsa-pub-100102", "100164": "rsa-pub-100164"}),
+        "{b}"
+    );
+    let (_, b) = app
+        .get(
+            "/room/getMemberRsaPublicKey",
+            &[
+                ("access_token", &owner),
+                ("roomId", ROOM),
+                ("userId", "100102"),
+            ],
+        )
+        .await;
+    assert_eq!(b["data"]["rsaPublicKey"], "rsa-pub-100102", "{b}");
+    let (_, b) = app
+        .get(
+            "/room/getMemberRsaPublicKey",
+            &[
+                ("access_token", &owner),
+                ("roomId", ROOM),
+                ("userId", "100174"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (b["resultCode"].as_i64(), b["resultMsg"].as_str()),
+        (Some(0), Some("该成员不是端对端账号"))
+    );
+    refused(
+        &app,
+        "/room/getMemberRsaPublicKey",
+        &qz(&outsider, &[("roomId", ROOM), ("userId", "100102")]),
+        1030104,
+    )
+    .await;
+    refused(
+        &app,
+        "/room/getAllMemberRsaPublicKey",
+        &qz(&outsider, &[("roomId", ROOM)]),
+        1030104,
+    )
+    .await;
+
+    let keys = r#"{"100164":"sealed-for-164","100102":"sealed-for-102"}"#;
+    refused(
+        &app,
+        "/room/resetGroupChatKey",
+        &qz(&owner, &[("roomId", ROOM), ("keys", keys)]),
+        1010101,
+    )
+    .await;
+    app.store()
+        .set_room_fields(&oid, bson::doc! {"isSecretGroup": 1, "encryptType": 3})
+        .await
+        .unwrap();
+    refused(
+        &app,
+        "/room/resetGroupChatKey",
+        &qz(&member, &[("roomId", ROOM), ("keys", keys)]),
+        1030104,
+    )
+    .await;
+    refused(
+        &app,
+        "/room/resetGroupChatKey",
+        &qz(&owner, &[("roomId", ROOM), ("keys", "not json")]),
+        1010101,
+    )
+    .await;
+    let (_, b) = app
+        .post_pairs(
+            "/room/resetGroupChatKey",
+            &qz(&owner, &[("roomId", ROOM), ("keys", keys)]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let stored = app
+        .dump(&app.store().cfg.room, &format!("mucmsg_{JID}"))
+        .await;
+    assert_eq!(stored.len(), 1, "only the 806 is left: {stored:?}");
+    assert_eq!(stored[0].get_i32("contentType"), Ok(806));
+    let (_, b) = app
+        .get(
+            "/room/getRoom",
+            &[("access_token", &member), ("roomId", ROOM)],
+        )
+        .await;
+    assert_eq!(b["data"]["member"]["chatKeyGroup"], "sealed-for-102", "{b}");
+    assert_eq!(b["data"]["isSecretGroup"], 1);
+    let (_, b) = app
+        .get(
+            "/room/updateGroupChatKey",
+            &[
+                ("access_token", &member),
+                ("roomId", ROOM),
+                ("key", "a-new-copy"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let (_, b) = app
+        .get(
+            "/room/getRoom",
+            &[("access_token", &member), ("roomId", ROOM)],
+        )
+        .await;
+    assert_eq!(b["data"]["member"]["chatKeyGroup"], "a-new-copy");
+    refused(
+        &app,
+        "/room/updateGroupChatKey",
+        &qz(&outsider, &[("roomId", ROOM), ("key", "x")]),
+        1030104,
+    )
+    .await;
+
+    // DH keys: every one a user uploaded stays listed.
+    for k in ["dh-1", "dh-2"] {
+        app.store()
+            .set_msg_keys(100102, vec![("msgDHKeyPair", k.into(), "sealed".into())])
+            .await
+            .unwrap();
+    }
+    let (_, b) = app
+        .get(
+            "/authkeys/getDHMsgKeyList",
+            &[("access_token", &owner), ("userId", "100102")],
+        )
+        .await;
+    let list: Vec<&str> = b["data"]["publicKeyList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(list, ["dh-1", "dh-2"], "{b}");
+    assert!(b["data"]["publicKeyList"][0]["time"].is_i64());
+    assert_eq!(b["data"]["userId"], 100102);
+    let (_, b) = app
+        .get("/authkeys/getDHMsgKeyList", &[("access_token", &owner)])
+        .await;
+    assert_eq!(
+        b["data"],
+        serde_json::json!({"userId": 0, "publicKeyList": []})
+    );
+    let stranger = app.token_for(100174).await;
+    refused(
+        &app,
+        "/authkeys/getDHMsgKeyList",
+        &qz(&stranger, &[("userId", "100102")]),
+        1010101,
+    )
+    .await;
+}
