@@ -122,6 +122,14 @@ pub const NO_SMS: Code = c(FAILURE, "短信验证码服务未开通");
 pub const NO_KEY_PAIR: Code = c(100220, "用户公私钥不存在");
 /// `NotFriendNoInvite`.
 pub const NOT_FRIEND_NO_INVITE: Code = c(100407, "不是好友不能邀请");
+/// `NoBind`.
+pub const NOT_BOUND: Code = c(100208, "绑定关系不存在");
+/// `GroupHelperNotExist`.
+pub const HELPER_GONE: Code = c(100417, "群助手不存在");
+/// `KeyWordNotExist`.
+pub const KEYWORD_GONE: Code = c(100419, "关键字不存在");
+/// `DeleteFailure`.
+pub const DELETE_FAILED: Code = c(100420, "删除失败");
 /// `NotRoom`.
 pub const NOT_ROOM: Code = c(NOT_ROOM_CODE, "房间不存在");
 /// `InviteNeedOwner`.

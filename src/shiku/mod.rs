@@ -19,6 +19,7 @@ pub mod media;
 pub mod profile;
 pub mod room;
 pub mod room_files;
+pub mod room_helpers;
 pub mod room_manage;
 pub mod secure_chat;
 pub mod tigase;
@@ -43,6 +44,7 @@ pub fn routes(r: &mut Routes) {
     room::routes(r);
     room_manage::routes(r);
     room_files::routes(r);
+    room_helpers::routes(r);
     secure_chat::routes(r);
     tigase::routes(r);
     chat_manage::routes(r);

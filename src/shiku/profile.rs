@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Bson, Document};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::user::profile_json;
 use crate::http::endpoint::{int, string, Endpoint, Param, Routes, PAGE};
@@ -21,6 +21,9 @@ pub fn routes(r: &mut Routes) {
         .add(&USER_PASSWORD_UPDATE, password_update)
         .add(&USER_PASSWORD_RESET, password_reset)
         .add(&USER_OUTTIME, outtime)
+        .add(&USER_GET_ON_LINE_DEVICE, online_device)
+        .add(&USER_GET_BIND_INFO, bind_info)
+        .add(&USER_UNBIND, unbind)
         .add(&USER_GET_BY_ACCOUNT, get_by_account)
         .add(&NEARBY_USER, nearby_user)
         .add(&NEARBY_USER_WEB, nearby_user_web);
@@ -655,4 +658,80 @@ async fn get_by_account(
         }
     }
     Ok(ok_data(v))
+}
+
+pub const USER_GET_ON_LINE_DEVICE: Endpoint = Endpoint {
+    path: "/user/getOnLineDevice",
+    summary: "whether a user is online (WX's chat header): data names it, absent when offline",
+    params: &[int("userId")],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/user/getOnLineDevice` (the deployment's own, for WX's chat header,
+/// which shows `(<data>)在线` or 离线): the chat server keeps the devices; this
+/// service knows only the user's `onlinestate`, so `data` is `"online"` for
+/// 1 and absent otherwise.
+async fn online_device(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let uid = p
+        .i32_opt("userId")?
+        .map(i64::from)
+        .filter(|u| *u != 0)
+        .unwrap_or(me);
+    let online = state
+        .store
+        .user_by_id(uid)
+        .await?
+        .is_some_and(|u| num(&u, "onlinestate") == Some(1));
+    Ok(if online {
+        ok_data(json!("online"))
+    } else {
+        ok()
+    })
+}
+
+pub const USER_GET_BIND_INFO: Endpoint = Endpoint {
+    path: "/user/getBindInfo",
+    summary: "the caller's third-party accounts (sdkLoginInfo: type 1 QQ, 2 WeChat)",
+    ..Endpoint::shiku("", "")
+};
+
+/// `/user/getBindInfo` (Android's `//user/getBindInfo`).
+async fn bind_info(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let docs = state.store.sdk_logins(me).await?;
+    Ok(ok_data(Value::Array(
+        docs.iter().map(crate::util::entity_to_json).collect(),
+    )))
+}
+
+pub const USER_UNBIND: Endpoint = Endpoint {
+    path: "/user/unbind",
+    summary: "unbind a third-party account (type 1 QQ, 2 WeChat; 100208 when not bound)",
+    params: &[int("type").default(2).one_of(&["1", "2"])],
+    ..Endpoint::shiku("", "")
+};
+
+async fn unbind(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let kind = p.i32_or("type", 2)?;
+    if kind == 0 {
+        return Err(ShikuError::invalid("type"));
+    }
+    if !state.store.delete_sdk_login(me, kind).await? {
+        return Err(codes::NOT_BOUND.into());
+    }
+    Ok(ok())
 }

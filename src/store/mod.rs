@@ -14,6 +14,7 @@ pub mod sessions;
 pub mod users;
 // Areas (filled in by their issues).
 pub mod friends;
+pub mod helpers;
 pub mod jh;
 pub mod labels;
 pub mod resources;

@@ -29,6 +29,12 @@ pub const FRIEND_GROUP: &str = "friendGroup";
 pub const OFFLINE_OPERATION: &str = "offlineOperation";
 /// The original's userId counter: one document `{id: <last userId>}`.
 pub const IDX_USER: &str = "idx_user";
+/// The console's catalogue of group helpers (bots).
+pub const HELPER: &str = "helper";
+/// Helpers added to rooms, with their keywords.
+pub const GROUP_HELPER: &str = "groupHelper";
+/// Third-party (QQ, WeChat) accounts bound to users.
+pub const SDK_LOGIN_INFO: &str = "sdkLoginInfo";
 /// This service's claims on unique keys (`store/claims.rs`).
 pub const CLAIMS: &str = "shiku_api_claims";
 /// The original's promotion invite codes (`InviteCode`: `userId`, `inviteCode`, ...).

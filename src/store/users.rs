@@ -405,3 +405,29 @@ impl Store {
             .await?)
     }
 }
+
+impl Store {
+    fn sdk_login_info(&self) -> mongodb::Collection<Document> {
+        self.imapi().collection(super::names::SDK_LOGIN_INFO)
+    }
+
+    /// The user's third-party accounts (`sdkLoginInfo`).
+    pub async fn sdk_logins(&self, user_id: i64) -> StoreResult<Vec<Document>> {
+        use futures::TryStreamExt;
+        Ok(self
+            .sdk_login_info()
+            .find(doc! {"userId": int_in(user_id)})
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Removes the user's third-party account of `kind`; false when none.
+    pub async fn delete_sdk_login(&self, user_id: i64, kind: i32) -> StoreResult<bool> {
+        let r = self
+            .sdk_login_info()
+            .delete_many(doc! {"userId": int_in(user_id), "type": kind})
+            .await?;
+        Ok(r.deleted_count > 0)
+    }
+}

@@ -602,3 +602,49 @@ async fn going_offline_and_finding_by_account() {
     )
     .await;
 }
+
+/// WX's chat header (`/user/getOnLineDevice`) and Android's bound accounts
+/// (`//user/getBindInfo`, `//user/unbind`).
+#[actix_web::test]
+async fn online_state_and_third_party_accounts() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let t = app.token_for(100164).await;
+    let (_, b) = app
+        .get(
+            "/user/getOnLineDevice",
+            &[("access_token", &t), ("userId", "100102")],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1);
+    assert!(b.get("data").is_none(), "offline: {b}");
+    app.store()
+        .set_user_fields(100102, doc! {"onlinestate": 1})
+        .await
+        .unwrap();
+    let (_, b) = app
+        .get(
+            "/user/getOnLineDevice",
+            &[("access_token", &t), ("userId", "100102")],
+        )
+        .await;
+    assert_eq!(b["data"], "online");
+
+    app.insert(&imapi(&app), "sdkLoginInfo", vec![doc! {"userId": 100164, "type": 2, "loginInfo": "wx-open-id", "createTime": 1_600_000_000i64}]).await;
+    let (_, b) = app.get("//user/getBindInfo", &[("access_token", &t)]).await;
+    assert_eq!(b["data"][0]["type"], 2, "{b}");
+    assert_eq!(b["data"][0]["loginInfo"], "wx-open-id");
+    assert!(b["data"][0]["id"].is_string());
+    refused(
+        &app,
+        "//user/unbind",
+        &[("access_token", &t), ("type", "1")],
+        100208,
+    )
+    .await;
+    let (_, b) = app
+        .get("//user/unbind", &[("access_token", &t), ("type", "2")])
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert!(app.dump(&imapi(&app), "sdkLoginInfo").await.is_empty());
+}

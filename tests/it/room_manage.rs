@@ -909,3 +909,150 @@ async fn secure_groups_keys_and_dh_key_lists() {
     )
     .await;
 }
+
+/// Android's group assistants: the catalogue, a helper added to the room by
+/// its owner, keywords added, changed, removed, the helper removed.
+#[actix_web::test]
+async fn group_helpers_and_their_keywords() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let imapi = app.store().cfg.imapi.clone();
+    let helper = ObjectId::new();
+    app.insert(
+        &imapi,
+        "helper",
+        vec![
+            bson::doc! {"_id": helper, "name": "天气", "desc": "查天气", "type": 1,
+            "iconUrl": "http://x/i.png", "createTime": 1_600_000_000i64, "other": {"title": "t"}},
+        ],
+    )
+    .await;
+    let owner = app.token_for(100164).await;
+    let member = app.token_for(100102).await;
+    let (_, b) = app
+        .get(
+            "/open/getHelperList",
+            &[
+                ("access_token", &member),
+                ("pageIndex", "0"),
+                ("pageSize", "100"),
+            ],
+        )
+        .await;
+    assert_eq!(b["data"][0]["id"], helper.to_hex(), "{b}");
+    assert_eq!(b["data"][0]["name"], "天气");
+    let add = |t: &str| {
+        qz(
+            t,
+            &[
+                ("helperId", &helper.to_hex()),
+                ("roomId", ROOM),
+                ("roomJid", JID),
+            ],
+        )
+    };
+    refused(&app, "/room/addGroupHelper", &add(&member), 1030104).await;
+    let (_, b) = app.post_pairs("/room/addGroupHelper", &add(&owner)).await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let gh = b["data"]["id"].as_str().unwrap().to_string();
+    assert_eq!(b["data"]["helper"]["name"], "天气");
+    let stored = app.dump(&imapi, "groupHelper").await;
+    assert_eq!(
+        stored[0].get_str("roomId"),
+        Ok(ROOM),
+        "the hex string, as the original"
+    );
+    assert_eq!(stored[0].get("userId"), Some(&Bson::Int32(100164)));
+    let (_, b) = app.post_pairs("/room/addGroupHelper", &add(&owner)).await;
+    assert_eq!(
+        (b["resultCode"].as_i64(), b["resultMsg"].as_str()),
+        (Some(0), Some("已存在"))
+    );
+
+    let kw = |k: &str, v: &str| {
+        qz(
+            &owner,
+            &[
+                ("roomId", ROOM),
+                ("helperId", &helper.to_hex()),
+                ("keyword", k),
+                ("value", v),
+            ],
+        )
+    };
+    let (_, b) = app
+        .post_pairs("/room/addAutoResponse", &kw("天气", "晴"))
+        .await;
+    assert_eq!(b["data"]["keyWord"], "天气", "{b}");
+    let kw_id = b["data"]["id"].as_str().unwrap().to_string();
+    let (_, b) = app
+        .post_pairs("/room/addAutoResponse", &kw("天气", "雨"))
+        .await;
+    assert_eq!(b["resultMsg"], "关键字已存在");
+    let (_, b) = app
+        .post_pairs(
+            "/room/updateAutoResponse",
+            &qz(
+                &owner,
+                &[
+                    ("groupHelperId", &gh),
+                    ("keyWordId", &kw_id),
+                    ("keyword", "天气"),
+                    ("value", "多云"),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let (_, b) = app
+        .get(
+            "/room/queryGroupHelper",
+            &[
+                ("access_token", &member),
+                ("roomId", ROOM),
+                ("helperId", &helper.to_hex()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        b["data"][0]["keywords"],
+        serde_json::json!([{"id": kw_id, "keyWord": "天气", "value": "多云"}]),
+        "{b}"
+    );
+    refused(
+        &app,
+        "/room/deleteAutoResponse",
+        &qz(&member, &[("groupHelperId", &gh), ("keyWordId", &kw_id)]),
+        1030104,
+    )
+    .await;
+    let (_, b) = app
+        .post_pairs(
+            "/room/deleteAutoResponse",
+            &qz(&owner, &[("groupHelperId", &gh), ("keyWordId", &kw_id)]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    refused(
+        &app,
+        "/room/deleteAutoResponse",
+        &qz(&owner, &[("groupHelperId", &gh), ("keyWordId", &kw_id)]),
+        100419,
+    )
+    .await;
+    let (_, b) = app
+        .post_pairs(
+            "/room/deleteGroupHelper",
+            &qz(&owner, &[("groupHelperId", &gh)]),
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert!(app.dump(&imapi, "groupHelper").await.is_empty());
+    refused(
+        &app,
+        "/room/deleteGroupHelper",
+        &qz(&owner, &[("groupHelperId", &gh)]),
+        100417,
+    )
+    .await;
+}
