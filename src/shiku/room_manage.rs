@@ -34,7 +34,8 @@ pub fn routes(r: &mut Routes) {
         .add(&ROOM_LIST, list)
         .add(&ROOM_UPDATE_NOTICE, update_notice)
         .add(&ROOM_NOTICE_DELETE, delete_notice)
-        .add(&ROOM_SET_INVISIBLE_GUARDIAN, set_invisible_guardian);
+        .add(&ROOM_SET_INVISIBLE_GUARDIAN, set_invisible_guardian)
+        .add(&ROOM_COPY_ROOM, copy_room);
 }
 
 /// Ids one `room/member/deleteUsers` may name.
@@ -461,4 +462,91 @@ async fn set_invisible_guardian(
         .await?;
     note_room_change(&state, &id, &[me, target]).await;
     Ok(ok())
+}
+
+pub const ROOM_COPY_ROOM: Endpoint = Endpoint {
+    path: "/room/copyRoom",
+    summary: "a new room with the same members (the owner; name + \"-新群\")",
+    params: &[string("roomId").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/room/copyRoom` (Android's "copy this group"): the owner gets a new room
+/// (new id and jid, the name with "-新群", the description, secrecy and
+/// keeping time of the old one, settings as a new room's) holding every
+/// member of the old one as an ordinary member, each with their copy of a
+/// secret group's key, and each announced (907). Answers the room as
+/// `/room/add` does.
+async fn copy_room(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let id = room_id(&p)?;
+    let old = load_room(&state, &id).await?;
+    Seat::new(&old, me, None).may_act_as_owner()?;
+    let ids = state.store.room_member_ids(&id).await?;
+    let members = state.store.members_of(&id, &ids).await?;
+    let owner_name = nickname_of(&state, me).await?;
+    let now = now_s();
+    let new_id = ObjectId::new();
+    let jid = uuid::Uuid::new_v4().simple().to_string();
+    let name = format!("{}-新群", str_of(&old, "name"));
+    let mut room = crate::store::rooms::new_room_doc(
+        new_id,
+        &jid,
+        &name,
+        str_of(&old, "desc"),
+        me,
+        &owner_name,
+        now,
+    );
+    for k in ["isSecretGroup", "chatRecordTimeOut", "allowHostUpdate"] {
+        if let Some(v) = old.get(k) {
+            room.insert(k, v.clone());
+        }
+    }
+    if num(&old, "isSecretGroup") == Some(1) {
+        room.insert("encryptType", 3);
+    }
+    let key_of = |u: i64| {
+        members
+            .iter()
+            .find(|m| num(m, "userId") == Some(u))
+            .and_then(|m| m.get_str("chatKeyGroup").ok().map(str::to_string))
+    };
+    let with_key = |mut d: bson::Document, u: i64| {
+        if let Some(k) = key_of(u) {
+            d.insert("chatKeyGroup", k);
+        }
+        d
+    };
+    let mut joins = vec![(
+        with_key(
+            new_member_doc(new_id, me, &owner_name, Role::OWNER, now),
+            me,
+        ),
+        None,
+    )];
+    for (i, m) in members.iter().enumerate() {
+        let Some(u) = num(m, "userId").filter(|u| *u != me) else {
+            continue;
+        };
+        let nick = str_of(m, "nickname").to_string();
+        joins.push((
+            with_key(
+                new_member_doc(new_id, u, &nick, Role::MEMBER, now + 1 + i as i64),
+                u,
+            ),
+            Some(new_member_message(&room, me, &owner_name, u, &nick)),
+        ));
+    }
+    state.store.create_room(room.clone(), &joins).await?;
+    let users: Vec<i64> = joins.iter().filter_map(|(d, _)| num(d, "userId")).collect();
+    note_room_change(&state, &new_id, &users).await;
+    let mut out = room_json(&room);
+    out.insert("members".into(), json!([]));
+    out.insert("notices".into(), json!([]));
+    Ok(ok_data(sorted(out)))
 }

@@ -1056,3 +1056,77 @@ async fn group_helpers_and_their_keywords() {
     )
     .await;
 }
+
+/// Android's `RoomCopyActivity`: the owner copies a room; everyone is in the
+/// new one, announced, with their copy of the key.
+#[actix_web::test]
+async fn the_owner_copies_a_room() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let oid = ObjectId::parse_str(ROOM).unwrap();
+    app.store()
+        .set_member_fields(&oid, 100102, bson::doc! {"chatKeyGroup": "k-102"})
+        .await
+        .unwrap();
+    let owner = app.token_for(100164).await;
+    let member = app.token_for(100102).await;
+    refused(
+        &app,
+        "/room/copyRoom",
+        &qz(&member, &[("roomId", ROOM)]),
+        1030104,
+    )
+    .await;
+    refused(
+        &app,
+        "/room/copyRoom",
+        &qz(&owner, &[("roomId", "bad")]),
+        1010101,
+    )
+    .await;
+    let (_, b) = app
+        .post_pairs("/room/copyRoom", &qz(&owner, &[("roomId", ROOM)]))
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let d = &b["data"];
+    assert_eq!(d["name"], "006-新群");
+    assert_eq!(d["nickname"], "张益达");
+    assert_eq!(d["desc"], "005");
+    let (new_id, new_jid) = (
+        d["id"].as_str().unwrap().to_string(),
+        d["jid"].as_str().unwrap().to_string(),
+    );
+    assert_ne!(new_id, ROOM);
+    assert_eq!(new_jid.len(), 32);
+    let (_, r) = app
+        .get(
+            "/room/get",
+            &[("access_token", &member), ("roomId", &new_id)],
+        )
+        .await;
+    let mut ids: Vec<i64> = r["data"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["userId"].as_i64().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, [100102, 100164, 100174], "{r}");
+    assert_eq!(r["data"]["member"]["chatKeyGroup"], "k-102");
+    assert_eq!(r["data"]["member"]["role"], 3);
+    let notices = app
+        .dump(&app.store().cfg.room, &format!("mucmsg_{new_jid}"))
+        .await;
+    assert_eq!(
+        notices
+            .iter()
+            .filter(|n| n.get_i32("contentType") == Ok(907))
+            .count(),
+        2
+    );
+    // The old room is as it was.
+    assert_eq!(
+        members(&app).await,
+        vec![(100102, 3), (100164, 1), (100174, 3)]
+    );
+}
