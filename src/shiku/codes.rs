@@ -130,6 +130,8 @@ pub const HELPER_GONE: Code = c(100417, "群助手不存在");
 pub const KEYWORD_GONE: Code = c(100419, "关键字不存在");
 /// `DeleteFailure`.
 pub const DELETE_FAILED: Code = c(100420, "删除失败");
+/// `RoomTimeOut`.
+pub const ROOM_EXPIRED: Code = c(100415, "群组已过期失效");
 /// `NotRoom`.
 pub const NOT_ROOM: Code = c(NOT_ROOM_CODE, "房间不存在");
 /// `InviteNeedOwner`.

@@ -11,6 +11,7 @@ pub mod chat_manage;
 pub mod codes;
 pub mod console;
 pub mod error;
+pub mod face_to_face;
 pub mod friends;
 pub mod friends_manage;
 pub mod labels;
@@ -45,6 +46,7 @@ pub fn routes(r: &mut Routes) {
     room_manage::routes(r);
     room_files::routes(r);
     room_helpers::routes(r);
+    face_to_face::routes(r);
     secure_chat::routes(r);
     tigase::routes(r);
     chat_manage::routes(r);

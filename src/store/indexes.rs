@@ -149,6 +149,18 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
             ],
         ),
         (
+            store.imapi().collection::<Document>(names::LOCATION_ROOMS),
+            vec![
+                ix(doc! {"password": 1}),
+                ix_opts(
+                    doc! {"expireAt": 1},
+                    IndexOptions::builder()
+                        .expire_after(Duration::from_secs(0))
+                        .build(),
+                ),
+            ],
+        ),
+        (
             store.sessions(),
             vec![ix_opts(
                 doc! {"expireAt": 1},

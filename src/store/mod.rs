@@ -17,6 +17,7 @@ pub mod friends;
 pub mod helpers;
 pub mod jh;
 pub mod labels;
+pub mod location_rooms;
 pub mod resources;
 pub mod room_extras;
 pub mod rooms;

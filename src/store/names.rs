@@ -35,6 +35,8 @@ pub const HELPER: &str = "helper";
 pub const GROUP_HELPER: &str = "groupHelper";
 /// Third-party (QQ, WeChat) accounts bound to users.
 pub const SDK_LOGIN_INFO: &str = "sdkLoginInfo";
+/// Face-to-face groups waiting for their first member (TTL).
+pub const LOCATION_ROOMS: &str = "shiku_api_location_rooms";
 /// This service's claims on unique keys (`store/claims.rs`).
 pub const CLAIMS: &str = "shiku_api_claims";
 /// The original's promotion invite codes (`InviteCode`: `userId`, `inviteCode`, ...).

@@ -1130,3 +1130,93 @@ async fn the_owner_copies_a_room() {
         vec![(100102, 3), (100164, 1), (100174, 3)]
     );
 }
+
+/// Android's `FaceToFaceGroup`: two people nearby type the same digits and
+/// see each other; the first to join makes the room, the second joins it;
+/// someone far away with the same digits gets another group.
+#[actix_web::test]
+async fn face_to_face_groups() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let a = app.token_for(100102).await;
+    let b = app.token_for(100174).await;
+    let far = app.token_for(100158).await;
+    let q = |t: &str, lng: &str, lat: &str, is_query: &str| {
+        vec![
+            ("access_token", t.to_string()),
+            ("longitude", lng.to_string()),
+            ("latitude", lat.to_string()),
+            ("password", "4321".to_string()),
+            ("isQuery", is_query.to_string()),
+        ]
+    };
+    let (_, r) = app
+        .get_pairs("/room/location/query", &q(&a, "116.400", "39.900", "0"))
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    let jid = r["data"]["jid"].as_str().unwrap().to_string();
+    assert_eq!(r["data"]["name"], "A9gz0");
+    assert_eq!(r["data"]["localRoomKey"], "4321");
+    let (_, r) = app
+        .get_pairs("/room/location/query", &q(&b, "116.410", "39.905", "0"))
+        .await;
+    assert_eq!(
+        r["data"]["jid"],
+        jid.as_str(),
+        "within 5 km: the same group"
+    );
+    let ids: Vec<i64> = r["data"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["userId"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [100102, 100174]);
+    let (_, r) = app
+        .get_pairs("/room/location/query", &q(&far, "121.47", "31.23", "0"))
+        .await;
+    assert_ne!(r["data"]["jid"], jid.as_str(), "Shanghai is too far");
+    refused(
+        &app,
+        "/room/location/query",
+        &q(&a, "500", "39.9", "0"),
+        1010101,
+    )
+    .await;
+
+    let (_, r) = app
+        .get(
+            "/room/location/join",
+            &[("access_token", &a), ("jid", &jid)],
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    assert_eq!(r["data"]["userId"], 100102, "the first joiner owns it");
+    assert_eq!(r["data"]["localRoomKey"], "4321");
+    let room_id = r["data"]["id"].as_str().unwrap().to_string();
+    let (_, r) = app
+        .get(
+            "/room/location/join",
+            &[("access_token", &b), ("jid", &jid)],
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    let (_, r) = app
+        .get("/room/get", &[("access_token", &b), ("roomId", &room_id)])
+        .await;
+    assert_eq!(r["data"]["userSize"], 2, "{r}");
+    let (_, r) = app
+        .get(
+            "/room/location/exit",
+            &[("access_token", &far), ("jid", &jid)],
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1);
+    refused(
+        &app,
+        "/room/location/join",
+        &qz(&far, &[("jid", "expiredjid0000000000000000000000")]),
+        100415,
+    )
+    .await;
+}
