@@ -57,9 +57,10 @@ async fn register(
     if nickname.chars().count() > 64 {
         return Err(ShikuError::invalid("nickname"));
     }
-    // Stored as the newer server stores it; clients send md5(password).
+    // Clients send md5(password); it is stored as the newer server stores
+    // it, never as sent (a password in clear would be kept in clear).
     let stored = crate::secure::login_password_from_md5(&password.to_ascii_lowercase())
-        .unwrap_or_else(|| password.to_string());
+        .ok_or_else(|| ShikuError::invalid("password"))?;
     let (user_id, now) = create_account(
         &state,
         &NewAccount {
@@ -144,6 +145,11 @@ pub(super) async fn create_account(
             return Err(e);
         }
     };
+    // The login password in the newer form, where the login reads it.
+    state
+        .store
+        .set_login_password(user_id as i64, a.password)
+        .await?;
     if a.user_type == 2 {
         state
             .store

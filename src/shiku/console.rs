@@ -65,7 +65,8 @@ async fn login(
     }
     let keys = state.store.auth_keys_of(uid).await?;
     let stored = crate::store::Store::login_password_of(keys.as_ref(), &user);
-    if !crate::store::users::password_matches(password, &stored) {
+    let legacy = crate::store::users::legacy_password(keys.as_ref());
+    if !crate::store::users::password_matches(password, &stored, legacy) {
         return Err(ShikuError::Failure("帐号或密码错误！".into()));
     }
     let token = match state.sessions.token_of(Kind::Admin, uid).await? {

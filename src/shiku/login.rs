@@ -418,10 +418,6 @@ async fn register_v1(
     let uid = i64::from(uid);
     state
         .store
-        .set_login_password(uid, &password.to_ascii_lowercase())
-        .await?;
-    state
-        .store
         .set_msg_keys(
             uid,
             [
@@ -582,14 +578,15 @@ async fn login(
         return Err(ShikuError::Failure("帐号不存在, 请注册!".into()));
     };
     let sent = p.required("password")?;
-    if !password_matches(sent, user.get_str("password").unwrap_or("")) {
+    let uid = user_id_of(&user)?;
+    let keys = state.store.auth_keys_of(uid).await?;
+    let legacy = crate::store::users::legacy_password(keys.as_ref());
+    if !password_matches(sent, user.get_str("password").unwrap_or(""), legacy) {
         return Err(ShikuError::Failure("帐号或密码错误".into()));
     }
     if num(&user, "status") == Some(-1) {
         return Err(ShikuError::Failure("您的账号已被锁定".into()));
     }
-    let uid = user_id_of(&user)?;
-    let keys = state.store.auth_keys_of(uid).await?;
     let device = p
         .str("deviceId")
         .filter(|d| DEVICES.contains(d))

@@ -8,17 +8,26 @@ use crate::secure::{login_password_from_md5, md5_hex};
 use crate::util::int_in;
 
 /// Whether `sent` (what the client posts as `password`) matches `stored`, under
-/// every scheme the original servers used: the older one stores what the client
-/// sent (md5 of the password), the newer one stores `encodeFromOldPassword` of it,
-/// and the legacy path accepts md5(sent).
-pub fn password_matches(sent: &str, stored: &str) -> bool {
+/// every scheme the original servers used: the newer one stores
+/// `encodeFromOldPassword` of what the client sends (md5 of the password),
+/// the legacy path accepts md5(sent), and the older one stores what the
+/// client sent. That last one (`sent == stored`) is only `legacy`: for a
+/// user whose login password is known in the newer form (`auth_keys`), it
+/// would let a copy of the database log in with the stored value itself.
+pub fn password_matches(sent: &str, stored: &str, legacy: bool) -> bool {
     if sent.is_empty() || stored.is_empty() {
         return false;
     }
     let sent_lc = sent.to_ascii_lowercase();
-    sent == stored
+    (legacy && sent == stored)
         || login_password_from_md5(&sent_lc).is_some_and(|e| e.eq_ignore_ascii_case(stored))
         || md5_hex(sent.as_bytes()).eq_ignore_ascii_case(stored)
+}
+
+/// Whether a user's stored password may be of the older scheme: no login
+/// password in the newer form is kept for them in `auth_keys`.
+pub fn legacy_password(keys: Option<&Document>) -> bool {
+    !keys.is_some_and(|k| k.get_str("password").is_ok_and(|p| !p.is_empty()))
 }
 
 /// `_id` of the `idx_user` counter this service creates (when the original's
@@ -210,17 +219,27 @@ mod tests {
         // Verified against the Java `LoginPassword.encodeMd5("123456")`.
         assert!(password_matches(
             "e10adc3949ba59abbe56e057f20f883e",
-            "7ba1bd982b33ac731c2c3bca90e77be9"
+            "7ba1bd982b33ac731c2c3bca90e77be9",
+            false
         ));
+        // The older scheme: the stored value is what the client sends...
         assert!(password_matches(
             "e10adc3949ba59abbe56e057f20f883e",
-            "e10adc3949ba59abbe56e057f20f883e"
+            "e10adc3949ba59abbe56e057f20f883e",
+            true
+        ));
+        // ...which for a newer-scheme user would be the stored value itself.
+        assert!(!password_matches(
+            "7ba1bd982b33ac731c2c3bca90e77be9",
+            "7ba1bd982b33ac731c2c3bca90e77be9",
+            false
         ));
         assert!(!password_matches(
             "wrong",
-            "7ba1bd982b33ac731c2c3bca90e77be9"
+            "7ba1bd982b33ac731c2c3bca90e77be9",
+            true
         ));
-        assert!(!password_matches("", ""));
+        assert!(!password_matches("", "", true));
     }
 
     #[test]
