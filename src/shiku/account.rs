@@ -161,12 +161,7 @@ pub(super) async fn create_account(
     }
     let system = crate::store::friends::SYSTEM_USER_ID;
     if let Some(sys) = state.store.user_by_id(system).await? {
-        let (mine, theirs) = futures::try_join!(
-            state.store.roles_of(user_id as i64),
-            state.store.roles_of(system)
-        )?;
-        state.store.make_friend(&user, &sys, &theirs, now).await?;
-        state.store.make_friend(&sys, &user, &mine, now).await?;
+        state.store.befriend(&user, &sys, now).await?;
     }
     Ok((user_id, now))
 }

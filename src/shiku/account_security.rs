@@ -253,13 +253,7 @@ pub const PASSWORD_RESET_V1: Endpoint = Endpoint {
 /// `/user/password/reset/v1`: like `/user/password/reset`, only an SMS code
 /// authorises it, and this service sends none.
 async fn password_reset_v1(p: Params) -> ShikuResult<HttpResponse> {
-    for name in ["telephone", "randcode", "newPassword"] {
-        if p.str(name).is_none() {
-            return Err(codes::PARAMS_LACK.into());
-        }
-    }
-    for k in ["areaCode", "mac", "salt"] {
-        p.str(k);
-    }
-    Err(codes::SMS_CODE_WRONG.into())
+    p.str("mac");
+    p.str("salt");
+    Err(super::profile::sms_reset_refused(&p))
 }

@@ -185,17 +185,7 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     let Some(me_user) = state.store.user_by_id(me).await? else {
         return Err(codes::NO_USER.into());
     };
-    let (my_roles, to_roles) =
-        futures::try_join!(state.store.roles_of(me), state.store.roles_of(to))?;
-    let now = now_s();
-    state
-        .store
-        .make_friend(&me_user, &to_user, &to_roles, now)
-        .await?;
-    state
-        .store
-        .make_friend(&to_user, &me_user, &my_roles, now)
-        .await?;
+    state.store.befriend(&me_user, &to_user, now_s()).await?;
     let key = to.to_string();
     super::note_for_other_devices(
         "friend",

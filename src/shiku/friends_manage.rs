@@ -558,16 +558,7 @@ async fn attention_add(
         }
         1
     } else {
-        let (my_roles, to_roles) =
-            futures::try_join!(state.store.roles_of(me), state.store.roles_of(to))?;
-        state
-            .store
-            .make_friend(&me_user, &to_user, &to_roles, now)
-            .await?;
-        state
-            .store
-            .make_friend(&to_user, &me_user, &my_roles, now)
-            .await?;
+        state.store.befriend(&me_user, &to_user, now).await?;
         2
     };
     note_friend_change(&state, me, to).await;
@@ -637,7 +628,6 @@ async fn attention_batch_add(
         return Err(ShikuError::invalid("toUserIds"));
     }
     let me_user = user(&state, me).await?;
-    let my_roles = state.store.roles_of(me).await?;
     let now = now_s();
     for to in ids {
         if to == me || to == crate::store::friends::SYSTEM_USER_ID {
@@ -653,15 +643,7 @@ async fn attention_batch_add(
         if skip {
             continue;
         }
-        let to_roles = state.store.roles_of(to).await?;
-        state
-            .store
-            .make_friend(&me_user, &to_user, &to_roles, now)
-            .await?;
-        state
-            .store
-            .make_friend(&to_user, &me_user, &my_roles, now)
-            .await?;
+        state.store.befriend(&me_user, &to_user, now).await?;
         note_friend_change(&state, me, to).await;
     }
     Ok(ok())

@@ -433,14 +433,20 @@ pub const USER_PASSWORD_RESET: Endpoint = Endpoint {
 /// original's code for a wrong or expired code) and nothing changes;
 /// 1010102 when a parameter is missing.
 async fn password_reset(p: Params) -> ShikuResult<HttpResponse> {
+    p.str("serial");
+    Err(sms_reset_refused(&p))
+}
+
+/// The answer to a password reset (both forms): 1010102 when a parameter is
+/// missing, else 1040104, as for a wrong SMS code (none is ever sent here).
+pub(super) fn sms_reset_refused(p: &Params) -> ShikuError {
+    p.str("areaCode");
     for name in ["telephone", "randcode", "newPassword"] {
         if p.str(name).is_none() {
-            return Err(codes::PARAMS_LACK.into());
+            return codes::PARAMS_LACK.into();
         }
     }
-    p.str("areaCode");
-    p.str("serial");
-    Err(codes::SMS_CODE_WRONG.into())
+    codes::SMS_CODE_WRONG.into()
 }
 
 // --- finding people ---------------------------------------------------------------

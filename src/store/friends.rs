@@ -99,7 +99,7 @@ impl Store {
     /// exists, otherwise `status`, `toUserType`, `toFriendsRole` and
     /// `modifyTime` are updated (other fields, e.g. `blacklist`, are kept).
     /// `to_roles` are the other user's `userRoles`.
-    pub async fn make_friend(
+    async fn make_friend(
         &self,
         owner: &Document,
         to: &Document,
@@ -131,6 +131,20 @@ impl Store {
                 .await?;
         }
         Ok(())
+    }
+}
+
+impl Store {
+    /// Makes `a` and `b` friends both ways (`addFriends`), each relation
+    /// carrying the other user's roles.
+    pub async fn befriend(&self, a: &Document, b: &Document, now_s: i64) -> StoreResult<()> {
+        let id = |u: &Document| {
+            num(u, "_id").ok_or_else(|| StoreError::Corrupt("user without _id".into()))
+        };
+        let (a_id, b_id) = (id(a)?, id(b)?);
+        let (a_roles, b_roles) = futures::try_join!(self.roles_of(a_id), self.roles_of(b_id))?;
+        self.make_friend(a, b, &b_roles, now_s).await?;
+        self.make_friend(b, a, &a_roles, now_s).await
     }
 }
 
