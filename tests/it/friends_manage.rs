@@ -3,21 +3,11 @@
 //! per-friend switches, new-friend records.
 
 use crate::common;
+use common::{qz, refused};
 
 use bson::{doc, Bson, Document};
 use common::TestApp;
 use serde_json::{json, Value};
-
-fn qz(token: &str, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
-    let mut p = vec![
-        ("access_token", token.to_string()),
-        ("token", "task-system-token".to_string()),
-        ("salt", "1700000000000".to_string()),
-        ("secret", "c2lnbmVkLWJ5LXF6".to_string()),
-    ];
-    p.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
-    p
-}
 
 fn imapi(app: &TestApp) -> String {
     app.store().cfg.imapi.clone()
@@ -28,21 +18,6 @@ async fn relation(app: &TestApp, a: i32, b: i32) -> Option<Document> {
         .await
         .into_iter()
         .find(|d| d.get_i32("userId") == Ok(a) && d.get_i32("toUserId") == Ok(b))
-}
-
-async fn refused(app: &TestApp, path: &str, params: &[(&'static str, String)], code: i64) {
-    let before = app.snapshot().await;
-    let (s, b) = app.post_pairs(path, params).await;
-    assert_eq!(
-        (s, b["resultCode"].as_i64()),
-        (200, Some(code)),
-        "{path} {params:?}: {b}"
-    );
-    assert!(
-        b["resultMsg"].as_str().is_some_and(|m| !m.is_empty()),
-        "{b}"
-    );
-    assert!(app.snapshot().await == before, "{path} changed something");
 }
 
 async fn friend_ops(app: &TestApp, user: i32) -> Vec<String> {

@@ -3,6 +3,7 @@
 //! (POST forms with its signing parameters) and WX's `/room/set/admin`.
 
 use crate::common;
+use common::{qz, refused};
 
 use bson::{oid::ObjectId, Bson, Document};
 use common::TestApp;
@@ -14,16 +15,6 @@ const JID: &str = "f6c9eb95fc1048b7bba4b3c7e9249de1";
 
 /// QZ's request: a POST form with the caller's token and its signing
 /// parameters (`token` of the task system, `salt`, `secret`).
-fn qz(token: &str, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
-    let mut p = vec![
-        ("access_token", token.to_string()),
-        ("token", "task-system-token".to_string()),
-        ("salt", "1700000000000".to_string()),
-        ("secret", "c2lnbmVkLWJ5LXF6".to_string()),
-    ];
-    p.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
-    p
-}
 
 async fn room(app: &TestApp) -> Option<Document> {
     let oid = ObjectId::parse_str(ROOM).unwrap();
@@ -57,21 +48,6 @@ async fn notices(app: &TestApp, msg_type: i32) -> Vec<(Document, Value)> {
             (d, m)
         })
         .collect()
-}
-
-async fn refused(app: &TestApp, path: &str, params: &[(&'static str, String)], code: i64) {
-    let before = app.snapshot().await;
-    let (s, b) = app.post_pairs(path, params).await;
-    assert_eq!(
-        (s, b["resultCode"].as_i64()),
-        (200, Some(code)),
-        "{path} {params:?}: {b}"
-    );
-    assert!(
-        b["resultMsg"].as_str().is_some_and(|m| !m.is_empty()),
-        "{b}"
-    );
-    assert!(app.snapshot().await == before, "{path} changed something");
 }
 
 #[actix_web::test]

@@ -261,3 +261,34 @@ impl TestApp {
         shiku_api::seed::load(self.store()).await.unwrap();
     }
 }
+
+/// The deployment's PC client's request: a POST form with the caller's token
+/// and its signing parameters (`token` of the task system, `salt`, `secret`;
+/// not verified unless `AUTH_API` is on) beside `extra`.
+pub fn qz(token: &str, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    let mut p = vec![
+        ("access_token", token.to_string()),
+        ("token", "task-system-token".to_string()),
+        ("salt", "1700000000000".to_string()),
+        ("secret", "c2lnbmVkLWJ5LXF6".to_string()),
+    ];
+    p.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    p
+}
+
+/// POSTs `params` to `path` and asserts the Shiku refusal `code` with a
+/// message, and that no test database changed.
+pub async fn refused(app: &TestApp, path: &str, params: &[(&'static str, String)], code: i64) {
+    let before = app.snapshot().await;
+    let (s, b) = app.post_pairs(path, params).await;
+    assert_eq!(
+        (s, b["resultCode"].as_i64()),
+        (200, Some(code)),
+        "{path} {params:?}: {b}"
+    );
+    assert!(
+        b["resultMsg"].as_str().is_some_and(|m| !m.is_empty()),
+        "{b}"
+    );
+    assert!(app.snapshot().await == before, "{path} changed something");
+}
