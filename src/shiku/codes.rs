@@ -132,6 +132,8 @@ pub const KEYWORD_GONE: Code = c(100419, "关键字不存在");
 pub const DELETE_FAILED: Code = c(100420, "删除失败");
 /// `RoomTimeOut`.
 pub const ROOM_EXPIRED: Code = c(100415, "群组已过期失效");
+/// `MaxUserSizeLessThanNow`.
+pub const MAX_BELOW_MEMBERS: Code = c(100402, "群成员上限不能低于当前群成员人数");
 /// `NotRoom`.
 pub const NOT_ROOM: Code = c(NOT_ROOM_CODE, "房间不存在");
 /// `InviteNeedOwner`.

@@ -449,25 +449,7 @@ async fn update(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    // Parse everything before any write.
-    let mut toggles: Vec<(&str, i32, i32)> = Vec::new();
-    for (k, t) in TOGGLES {
-        let v = p.i32_or(k, -1)?;
-        if v != -1 {
-            if !(0..=1).contains(&v) {
-                return Err(ShikuError::invalid(k));
-            }
-            toggles.push((k, *t, v));
-        }
-    }
-    // Mute everyone until this time (s; 0 ends it), as `RoomVO.talkTime` (-2 = not given).
-    let talk_time = p.i64_or("talkTime", -2)?;
-    if !(-2..=MAX_TALK_TIME).contains(&talk_time) {
-        return Err(ShikuError::invalid("talkTime"));
-    }
-    let max_user_size = p.i32_opt("maxUserSize")?;
-    let allow_host_update = p.i32_or("allowHostUpdate", -1)?;
-    let attrition = p.i32_or("isAttritionNotice", -1)?;
+    let changes = RoomChange::read(&p)?;
     let room = open_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
     Seat::new(&room, me, member.as_ref()).may_manage()?;
@@ -475,92 +457,159 @@ async fn update(
         .as_ref()
         .map(|m| str_of(m, "nickname").to_string())
         .unwrap_or_default();
-    let jid = str_of(&room, "jid").to_string();
-
-    if let Some(new_name) = p.str("roomName") {
-        if new_name != str_of(&room, "name") {
-            if new_name.chars().count() > 100 {
-                return Err(ShikuError::invalid("roomName"));
-            }
-            let m = notice_message(902, me, &my_name, &jid, None, new_name, BTreeMap::new());
-            state
-                .store
-                .change_room(&id, &jid, doc! {"name": new_name}, &m)
-                .await?;
+    for change in changes {
+        if let Some(answer) = change.apply(&state, &room, &id, me, &my_name).await? {
             note_room_change(&state, &id, &[me]).await;
-            return Ok(ok());
+            return Ok(answer);
         }
     }
-    if talk_time > -2 {
-        // 920: the room and, like the original, every member record.
-        let m = notice_message(
-            920,
-            me,
-            &my_name,
-            &jid,
-            None,
-            &talk_time.to_string(),
-            BTreeMap::new(),
-        );
-        state.store.mute_room(&id, &jid, talk_time, &m).await?;
-        note_room_change(&state, &id, &[me]).await;
-        return Ok(ok());
-    }
-    if let Some(text) = p.str("notice") {
-        if text.chars().count() > 10000 {
+    Ok(ok())
+}
+
+/// What one `/room/update` changes: the first of these that the request
+/// carries and that changes something (the original's order), each with the
+/// notice that announces it.
+enum RoomChange {
+    /// `roomName` (902).
+    Rename(String),
+    /// `talkTime` (920): everyone but the managers muted until then (s; 0 ends it).
+    Mute(i64),
+    /// `notice` (905): a new notice, which becomes the room's latest.
+    Notice(String),
+    /// One of [`TOGGLES`] (its own notice type).
+    Toggle(&'static str, i32, i32),
+    /// The silent settings: `desc`, `subject`, `maxUserSize`,
+    /// `allowHostUpdate`, `isAttritionNotice`.
+    Settings(Document),
+}
+
+impl RoomChange {
+    /// Reads and checks the request before anything is written: the changes
+    /// it carries, in the order they are tried ([`RoomChange::Settings`] last).
+    fn read(p: &Params) -> ShikuResult<Vec<RoomChange>> {
+        let mut toggles = Vec::new();
+        for (k, t) in TOGGLES {
+            let v = p.i32_or(k, -1)?;
+            if v != -1 {
+                if !(0..=1).contains(&v) {
+                    return Err(ShikuError::invalid(k));
+                }
+                toggles.push((*k, *t, v));
+            }
+        }
+        // `RoomVO.talkTime`; -2 = not given.
+        let talk_time = p.i64_or("talkTime", -2)?;
+        if !(-2..=MAX_TALK_TIME).contains(&talk_time) {
+            return Err(ShikuError::invalid("talkTime"));
+        }
+        let mut settings = Document::new();
+        for k in ["desc", "subject"] {
+            if let Some(v) = p.str(k) {
+                settings.insert(k, v);
+            }
+        }
+        if let Some(n) = p.i32_opt("maxUserSize")?.filter(|n| *n >= 0) {
+            if n > 10000 {
+                return Err(codes::MAX_USER_SIZE.into());
+            }
+            settings.insert("maxUserSize", n);
+        }
+        for k in ["allowHostUpdate", "isAttritionNotice"] {
+            let v = p.i32_or(k, -1)?;
+            if v != -1 {
+                settings.insert(k, v);
+            }
+        }
+        let notice = p.str("notice");
+        if notice.is_some_and(|t| t.chars().count() > 10000) {
             return Err(ShikuError::invalid("notice"));
         }
-        let user_nick = nickname_of(&state, me).await?;
-        let notice = new_notice_doc(id, text, me, &user_nick, now_s());
-        let notice_id = notice
-            .get_object_id("_id")
-            .map(|o| o.to_hex())
-            .unwrap_or_default();
-        state.store.add_room_notice(&id, notice).await?;
-        let m = notice_message(905, me, &my_name, &jid, None, text, BTreeMap::new());
-        state.store.write_group(&m, &jid).await?;
-        return Ok(ok_data(json!({ "noticeId": notice_id })));
-    }
-    for (k, t, v) in toggles {
-        if k == "showRead" && num(&room, "showRead") == Some(v as i64) {
-            continue;
-        }
-        let m = notice_message(t, me, &my_name, &jid, None, &v.to_string(), BTreeMap::new());
-        state.store.change_room(&id, &jid, doc! {k: v}, &m).await?;
-        note_room_change(&state, &id, &[me]).await;
-        return Ok(ok());
-    }
-    let mut set = Document::new();
-    if let Some(d) = p.str("desc") {
-        set.insert("desc", d);
-    }
-    if let Some(s) = p.str("subject") {
-        set.insert("subject", s);
-    }
-    if let Some(n) = max_user_size {
-        if n >= 0 {
-            if (n as i64) < num(&room, "userSize").unwrap_or(0) {
-                return Err(ShikuError::coded(
-                    100402,
-                    "群成员上限不能低于当前群成员人数",
-                ));
+        let mut changes = Vec::new();
+        if let Some(name) = p.str("roomName") {
+            if name.chars().count() > 100 {
+                return Err(ShikuError::invalid("roomName"));
             }
-            if n > 10000 {
-                return Err(ShikuError::from(codes::MAX_USER_SIZE));
-            }
-            set.insert("maxUserSize", n);
+            changes.push(RoomChange::Rename(name.to_string()));
         }
+        if talk_time > -2 {
+            changes.push(RoomChange::Mute(talk_time));
+        }
+        if let Some(text) = notice {
+            changes.push(RoomChange::Notice(text.to_string()));
+        }
+        changes.extend(
+            toggles
+                .into_iter()
+                .map(|(k, t, v)| RoomChange::Toggle(k, t, v)),
+        );
+        changes.push(RoomChange::Settings(settings));
+        Ok(changes)
     }
-    if allow_host_update != -1 {
-        set.insert("allowHostUpdate", allow_host_update);
+
+    /// Makes the change; `None` when it would change nothing (the next one
+    /// of the request is tried then).
+    async fn apply(
+        self,
+        state: &AppState,
+        room: &Document,
+        id: &ObjectId,
+        me: i64,
+        my_name: &str,
+    ) -> ShikuResult<Option<HttpResponse>> {
+        let jid = str_of(room, "jid");
+        let notice = |t: i32, content: &str| {
+            notice_message(t, me, my_name, jid, None, content, BTreeMap::new())
+        };
+        match self {
+            // The same name again changes nothing (the original announces no rename).
+            RoomChange::Rename(name) if name == str_of(room, "name") => return Ok(None),
+            RoomChange::Rename(name) => {
+                state
+                    .store
+                    .change_room(id, jid, doc! {"name": &name}, &notice(902, &name))
+                    .await?;
+            }
+            RoomChange::Mute(until) => {
+                // The room and, like the original, every member record.
+                state
+                    .store
+                    .mute_room(id, jid, until, &notice(920, &until.to_string()))
+                    .await?;
+            }
+            RoomChange::Notice(text) => {
+                let user_nick = nickname_of(state, me).await?;
+                let doc = new_notice_doc(*id, &text, me, &user_nick, now_s());
+                let notice_id = doc
+                    .get_object_id("_id")
+                    .map(|o| o.to_hex())
+                    .unwrap_or_default();
+                state.store.add_room_notice(id, doc).await?;
+                state.store.write_group(&notice(905, &text), jid).await?;
+                return Ok(Some(ok_data(json!({ "noticeId": notice_id }))));
+            }
+            RoomChange::Toggle(k, _, v)
+                if k == "showRead" && num(room, "showRead") == Some(v as i64) =>
+            {
+                return Ok(None)
+            }
+            RoomChange::Toggle(k, t, v) => {
+                state
+                    .store
+                    .change_room(id, jid, doc! {k: v}, &notice(t, &v.to_string()))
+                    .await?;
+            }
+            RoomChange::Settings(mut set) => {
+                if let Some(n) = set.get("maxUserSize").and_then(crate::util::bson_i64) {
+                    if n < num(room, "userSize").unwrap_or(0) {
+                        return Err(codes::MAX_BELOW_MEMBERS.into());
+                    }
+                }
+                set.insert("modifyTime", now_s());
+                state.store.set_room_fields(id, set).await?;
+            }
+        }
+        Ok(Some(ok()))
     }
-    if attrition != -1 {
-        set.insert("isAttritionNotice", attrition);
-    }
-    set.insert("modifyTime", now_s());
-    state.store.set_room_fields(&id, set).await?;
-    note_room_change(&state, &id, &[me]).await;
-    Ok(ok())
 }
 
 pub const ROOM_NOTICES_PAGE: Endpoint = Endpoint {
