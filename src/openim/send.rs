@@ -661,6 +661,95 @@ fn resource(platform_id: i64) -> &'static str {
     }
 }
 
+/// Who sends: the Shiku user of `sendID` (its nickname unless
+/// `senderNickname` is given), or, for an admin sender that is no Shiku user
+/// (`openIMAdmin` in the seed, or a configured admin id), the system account
+/// of the original's server messages (single chats and notifications only).
+/// Answers the userId, the name and the platform of the sender's resource.
+fn sender(
+    state: &AppState,
+    r: &SendReq,
+    from_id: Option<i64>,
+    sender_doc: Option<&Document>,
+) -> OResult<(i64, String, i64)> {
+    let admin = state
+        .cfg
+        .openim_admin_user_ids
+        .iter()
+        .any(|a| a == &r.send_id);
+    let as_system = sender_doc.is_none() && r.session_type != 3 && (from_id.is_none() || admin);
+    let from_id = match (r.session_type, from_id) {
+        _ if as_system => SYSTEM_SENDER,
+        (_, None) => return Err(OpenImError::not_found("record not found")),
+        (1 | 3, Some(_)) if sender_doc.is_none() => {
+            return Err(OpenImError::not_found("record not found"))
+        }
+        (_, Some(id)) => id,
+    };
+    let name = if r.sender_nickname.is_empty() {
+        nickname(sender_doc).unwrap_or_else(|| r.send_id.clone())
+    } else {
+        r.sender_nickname.clone()
+    };
+    let platform = if r.session_type == 4 || as_system {
+        0
+    } else {
+        r.sender_platform_id
+    };
+    Ok((from_id, name, platform))
+}
+
+/// A group message: OpenIM's checks on the room and the sender, then the
+/// record (none for `isOnlineOnly`); the time stored.
+async fn to_room(
+    state: &AppState,
+    r: &SendReq,
+    room: Option<Document>,
+    m: &mut NewMessage,
+) -> OResult<i64> {
+    let jid = r.group_id.as_str();
+    let room = room.ok_or_else(|| OpenImError::not_found("record not found"))?;
+    if is_locked(&room) {
+        return Err(OpenImError::new(1204, "DismissedAlreadyError", ""));
+    }
+    if num(&room, "userId") != Some(m.from_user_id) {
+        let room_oid = room.get_object_id("_id").map_err(OpenImError::internal)?;
+        let member = state.store.room_member(&room_oid, m.from_user_id).await?;
+        group_sender_may_speak(&room, m.from_user_id, member.as_ref())?;
+    }
+    m.to = jid.to_string();
+    m.to_user_id = jid.to_string();
+    m.to_user_name = room.get_str("name").unwrap_or("").to_string();
+    if r.is_online_only {
+        return Ok(m.time_send);
+    }
+    Ok(state.store.write_group(m, jid).await?.time_send)
+}
+
+/// A single chat: the receiver must be a Shiku user other than the sender;
+/// then both sides' records (none for `isOnlineOnly`); the time stored.
+async fn to_user(
+    state: &AppState,
+    r: &SendReq,
+    recv_id: Option<i64>,
+    recv_doc: Option<Document>,
+    m: &mut NewMessage,
+) -> OResult<i64> {
+    let (Some(recv), Some(recv_doc)) = (recv_id, recv_doc) else {
+        return Err(OpenImError::not_found("userID not found"));
+    };
+    if recv == m.from_user_id {
+        return Err(OpenImError::args("sendID and recvID are the same user"));
+    }
+    m.to = recv.to_string();
+    m.to_user_id = recv.to_string();
+    m.to_user_name = nickname(Some(&recv_doc)).unwrap_or_default();
+    if r.is_online_only {
+        return Ok(m.time_send);
+    }
+    Ok(state.store.write_single(m, recv).await?.time_send)
+}
+
 /// The system account of the original's server messages (`10005/Server`).
 const SYSTEM_SENDER: i64 = 10005;
 
@@ -766,30 +855,7 @@ async fn send_msg(
                 Ok(None)
             }
         },)?;
-    // An admin sender that is no Shiku user (`openIMAdmin` in the seed, or a
-    // configured admin id) sends a single chat or a notification as the
-    // system account the original's server messages come from.
-    let as_system = sender_doc.is_none()
-        && r.session_type != 3
-        && (from_id.is_none()
-            || state
-                .cfg
-                .openim_admin_user_ids
-                .iter()
-                .any(|a| a == &r.send_id));
-    let from_id = match (r.session_type, from_id) {
-        _ if as_system => SYSTEM_SENDER,
-        (_, None) => return Err(OpenImError::not_found("record not found")),
-        (1 | 3, Some(_)) if sender_doc.is_none() => {
-            return Err(OpenImError::not_found("record not found"))
-        }
-        (_, Some(id)) => id,
-    };
-    let from_name = if r.sender_nickname.is_empty() {
-        nickname(sender_doc.as_ref()).unwrap_or_else(|| r.send_id.clone())
-    } else {
-        r.sender_nickname.clone()
-    };
+    let (from_id, from_name, platform) = sender(&state, &r, from_id, sender_doc.as_ref())?;
     let message_id = r
         .client_msg_id
         .clone()
@@ -799,11 +865,6 @@ async fn send_msg(
         now_ms()
     } else {
         r.send_time
-    };
-    let platform = if r.session_type == 4 || as_system {
-        0
-    } else {
-        r.sender_platform_id
     };
     let mut m = NewMessage {
         message_id,
@@ -819,43 +880,9 @@ async fn send_msg(
         extra: mapped.extra,
     };
     let stored_time = if group {
-        let jid = r.group_id.as_str();
-        let room = room.ok_or_else(|| OpenImError::not_found("record not found"))?;
-        if is_locked(&room) {
-            return Err(OpenImError::new(1204, "DismissedAlreadyError", ""));
-        }
-        if num(&room, "userId") != Some(from_id) {
-            let room_oid = room.get_object_id("_id").map_err(OpenImError::internal)?;
-            let member = state
-                .store
-                .room_member(&room_oid, from_id)
-                .await
-                .map_err(OpenImError::internal)?;
-            group_sender_may_speak(&room, from_id, member.as_ref())?;
-        }
-        m.to = jid.to_string();
-        m.to_user_id = jid.to_string();
-        m.to_user_name = room.get_str("name").unwrap_or("").to_string();
-        if r.is_online_only {
-            time_send
-        } else {
-            state.store.write_group(&m, jid).await?.time_send
-        }
+        to_room(&state, &r, room, &mut m).await?
     } else {
-        let (Some(recv), Some(recv_doc)) = (recv_id, recv_doc) else {
-            return Err(OpenImError::not_found("userID not found"));
-        };
-        if recv == from_id {
-            return Err(OpenImError::args("sendID and recvID are the same user"));
-        }
-        m.to = recv.to_string();
-        m.to_user_id = recv.to_string();
-        m.to_user_name = nickname(Some(&recv_doc)).unwrap_or_default();
-        if r.is_online_only {
-            time_send
-        } else {
-            state.store.write_single(&m, recv).await?.time_send
-        }
+        to_user(&state, &r, recv_id, recv_doc, &mut m).await?
     };
     Ok(ok_resp(json!({
         "serverMsgID": server_id,
