@@ -204,6 +204,22 @@ impl Params {
         self.number(name)?.ok_or_else(|| ShikuError::missing(name))
     }
 
+    /// `longitude` and `latitude` (degrees) when both are sent; a value that
+    /// is no coordinate is refused.
+    pub fn point(&self) -> Result<Option<(f64, f64)>, ShikuError> {
+        let coordinate = |name: &str, limit: f64| -> Result<Option<f64>, ShikuError> {
+            self.str(name)
+                .map(|v| {
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|c| c.is_finite() && c.abs() <= limit)
+                        .ok_or_else(|| ShikuError::invalid(name))
+                })
+                .transpose()
+        };
+        Ok(coordinate("longitude", 180.0)?.zip(coordinate("latitude", 90.0)?))
+    }
+
     /// [`Params::page`] with the number of records to skip (`pageIndex *
     /// pageSize`; a product beyond any collection is a bad `pageIndex`).
     pub fn page_skip(&self, default: i64, max: i64) -> Result<(i64, i64, u64), ShikuError> {

@@ -48,12 +48,7 @@ async fn register(
     let sex = p.i32_or("sex", 0)?;
     let sent_type = p.i32_or("userType", 0)?;
     let user_type = state.cfg.new_user_type.unwrap_or(sent_type);
-    if !phone.chars().all(|c| c.is_ascii_digit())
-        || phone.len() > 20
-        || !area.chars().all(|c| c.is_ascii_digit())
-    {
-        return Err(ShikuError::invalid("telephone"));
-    }
+    telephone_of(area, phone)?;
     if nickname.chars().count() > 64 {
         return Err(ShikuError::invalid("nickname"));
     }
@@ -88,6 +83,16 @@ async fn register(
         "nickname": nickname,
         "userId": user_id,
     })))
+}
+
+/// `areaCode` + `telephone` as the users' `telephone` holds it: digits only
+/// (a number of at most 20, an area code of at most 6), else 1010101.
+pub(super) fn telephone_of(area: &str, phone: &str) -> ShikuResult<String> {
+    let digits = |s: &str, max: usize| s.len() <= max && s.chars().all(|c| c.is_ascii_digit());
+    if !digits(phone, 20) || !digits(area, 6) {
+        return Err(ShikuError::invalid("telephone"));
+    }
+    Ok(format!("{area}{phone}"))
 }
 
 /// What a registration stores.

@@ -28,15 +28,7 @@ pub fn routes(r: &mut Routes) {
 /// `areaCode` (default 86) + `telephone`, digits only.
 fn telephone(p: &Params) -> ShikuResult<String> {
     let phone = p.required("telephone")?;
-    let area = p.str("areaCode").unwrap_or("86");
-    if !phone.chars().all(|c| c.is_ascii_digit())
-        || phone.len() > 20
-        || !area.chars().all(|c| c.is_ascii_digit())
-        || area.len() > 6
-    {
-        return Err(ShikuError::invalid("telephone"));
-    }
-    Ok(format!("{area}{phone}"))
+    super::account::telephone_of(p.str("areaCode").unwrap_or("86"), phone)
 }
 
 pub const VERIFY_TELEPHONE: Endpoint = Endpoint {

@@ -36,14 +36,6 @@ fn km_between((lng1, lat1): (f64, f64), (lng2, lat2): (f64, f64)) -> f64 {
     6371.0 * 2.0 * a.sqrt().asin()
 }
 
-fn coordinate(p: &Params, name: &str, limit: f64) -> ShikuResult<f64> {
-    p.required(name)?
-        .parse::<f64>()
-        .ok()
-        .filter(|c| c.is_finite() && c.abs() <= limit)
-        .ok_or_else(|| ShikuError::invalid(name))
-}
-
 fn loc_of(d: &Document) -> Option<(f64, f64)> {
     let l = d.get_document("loc").ok()?;
     Some((l.get_f64("lng").ok()?, l.get_f64("lat").ok()?))
@@ -90,10 +82,9 @@ async fn query(
     p: Params,
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
-    let here = (
-        coordinate(&p, "longitude", 180.0)?,
-        coordinate(&p, "latitude", 90.0)?,
-    );
+    p.required("longitude")?;
+    p.required("latitude")?;
+    let here = p.point()?.ok_or_else(|| ShikuError::missing("latitude"))?;
     let password = p.required("password")?;
     if password.len() > 16 {
         return Err(ShikuError::invalid("password"));

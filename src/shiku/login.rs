@@ -388,13 +388,7 @@ async fn register_v1(
     if nickname.is_empty() {
         return Err(codes::FILL_IN_NICKNAME.into());
     }
-    if !phone.chars().all(|c| c.is_ascii_digit())
-        || phone.len() > 20
-        || !area.chars().all(|c| c.is_ascii_digit())
-        || area.len() > 6
-    {
-        return Err(ShikuError::invalid("telephone"));
-    }
+    super::account::telephone_of(&area, &phone)?;
     if nickname.chars().count() > 64 {
         return Err(codes::NICKNAME_WRONGFUL.into());
     }

@@ -145,21 +145,7 @@ async fn update(
         }
         set.insert("settings.multipleDevices", m);
     }
-    let coordinate = |name: &str, limit: f64| -> ShikuResult<Option<f64>> {
-        match p.str(name) {
-            None => Ok(None),
-            Some(v) => v
-                .parse::<f64>()
-                .ok()
-                .filter(|c| c.is_finite() && c.abs() <= limit)
-                .map(Some)
-                .ok_or_else(|| ShikuError::invalid(name)),
-        }
-    };
-    if let (Some(lng), Some(lat)) = (
-        coordinate("longitude", 180.0)?,
-        coordinate("latitude", 90.0)?,
-    ) {
+    if let Some((lng, lat)) = p.point()? {
         if lng != 0.0 || lat != 0.0 {
             set.insert("loc", doc! {"lng": lng, "lat": lat});
         }
@@ -487,22 +473,7 @@ async fn find_people(
 ) -> ShikuResult<(Vec<Document>, i64, i64)> {
     let (index, size, skip) = p.page_skip(10, state.cfg.max_page_size)?;
     let keyword = p.search_text("nickname", crate::http::params::MAX_SEARCH_CHARS);
-    let point = match (p.str("longitude"), p.str("latitude")) {
-        (Some(lng), Some(lat)) => {
-            let parse = |v: &str, limit: f64, name: &str| {
-                v.parse::<f64>()
-                    .ok()
-                    .filter(|c| c.is_finite() && c.abs() <= limit)
-                    .ok_or_else(|| ShikuError::invalid(name))
-            };
-            let (lng, lat) = (
-                parse(lng, 180.0, "longitude")?,
-                parse(lat, 90.0, "latitude")?,
-            );
-            (lng != 0.0 || lat != 0.0).then_some((lng, lat))
-        }
-        _ => None,
-    };
+    let point = p.point()?.filter(|(lng, lat)| *lng != 0.0 || *lat != 0.0);
     let mut and = vec![doc! {"_id": {"$gt": FIRST_FINDABLE_ID}}];
     match (keyword, point) {
         (None, None) => return Ok((Vec::new(), index, size)),
