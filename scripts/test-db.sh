@@ -3,6 +3,7 @@
 # PyPI) in a project-local venv. No mocks of MongoDB anywhere.
 #   scripts/test-db.sh start   install if needed, start on a free loopback port, print the URI
 #   scripts/test-db.sh stop    stop exactly the process `start` started, remove its storage
+#                              (kept when it was started with TEST_DB_DATA=<folder>)
 #   scripts/test-db.sh uri     print the URI of the running instance
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,11 +27,15 @@ start() {
   mkdir -p "$STATE"
   local port dir
   port=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/shiku-test-db.XXXXXX")
+  if [ -n "${TEST_DB_DATA:-}" ]; then
+    dir=$TEST_DB_DATA; mkdir -p "$dir"   # kept across restarts
+  else
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/shiku-test-db.XXXXXX")
+    echo "$dir" >"$STATE/dir"             # removed by stop
+  fi
   nohup "$VENV/bin/secantusd-py" --host 127.0.0.1 --port "$port" --storage-path "$dir" --log-level WARNING \
     >"$STATE/log" 2>&1 &
   echo $! >"$STATE/pid"
-  echo "$dir" >"$STATE/dir"
   local uri="mongodb://127.0.0.1:$port/?directConnection=true"
   for _ in $(seq 1 150); do
     if "$VENV/bin/python" - "$port" <<'PY' 2>/dev/null

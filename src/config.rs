@@ -26,7 +26,11 @@ pub struct Config {
     /// request answers 503.
     pub redis_timeout: Duration,
     pub mongo_timeout: Duration,
+    /// MongoDB connections of the whole instance (`MONGO_POOL_SIZE`), shared
+    /// out among the HTTP workers' clients.
     pub mongo_pool_size: u32,
+    /// HTTP worker threads (`WORKERS`, default one per core).
+    pub workers: usize,
     pub max_body_bytes: usize,
     pub max_page_size: i64,
     pub login_per_minute: u32,
@@ -166,6 +170,14 @@ fn ips(env: Env, var: &'static str) -> Result<Vec<std::net::IpAddr>, ConfigError
 }
 
 impl Config {
+    /// The connection pool of each MongoDB client: the instance's
+    /// `MONGO_POOL_SIZE` shared among the workers' clients, at least 2 each,
+    /// so an instance opens about `MONGO_POOL_SIZE` connections whatever its
+    /// core count.
+    pub fn pool_per_client(&self) -> u32 {
+        (self.mongo_pool_size / self.workers.max(1) as u32).max(2)
+    }
+
     /// Why the OpenIM endpoints are off, or `None` when they are served.
     pub fn openim_off_reason(&self) -> Option<String> {
         self.openim_secret.is_none().then(|| {
@@ -260,6 +272,10 @@ impl Config {
             redis_timeout: Duration::from_millis(positive(env, "REDIS_TIMEOUT_MS", "2000")?),
             mongo_timeout: Duration::from_millis(positive(env, "MONGO_TIMEOUT_MS", "5000")?),
             mongo_pool_size: positive(env, "MONGO_POOL_SIZE", "32")?,
+            workers: match get(env, "WORKERS", "").trim() {
+                "" => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                _ => positive(env, "WORKERS", "1")?,
+            },
             max_body_bytes: positive(env, "MAX_BODY_BYTES", "1048576")?,
             max_page_size: positive(env, "MAX_PAGE_SIZE", "1000")?,
             login_per_minute: positive(env, "LOGIN_PER_MINUTE", "60")?,

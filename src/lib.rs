@@ -60,10 +60,17 @@ impl AppState {
     /// Counts one login-like attempt (logins, registrations, token requests)
     /// of the request's client (see [`ratelimit::client_ip`]); false beyond
     /// `LOGIN_PER_MINUTE`.
-    pub fn allow_attempt(&self, req: &actix_web::HttpRequest) -> bool {
-        match ratelimit::client_ip(req, &self.cfg.trusted_proxies) {
-            Some(ip) => self.login_limiter.allow(ip),
-            None => true,
+    ///
+    /// With Redis the count is shared by every instance on it (a fixed
+    /// one-minute window per address); when Redis does not answer, each
+    /// instance counts for itself meanwhile.
+    pub async fn allow_attempt(&self, req: &actix_web::HttpRequest) -> bool {
+        let Some(ip) = ratelimit::client_ip(req, &self.cfg.trusted_proxies) else {
+            return true;
+        };
+        match self.sessions.count_attempt(&ip.to_string()).await {
+            Some(n) => n <= u64::from(self.cfg.login_per_minute),
+            None => self.login_limiter.allow(ip),
         }
     }
 
@@ -90,6 +97,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Starts the HTTP server on an already bound listener (tests bind port 0).
 pub fn serve(state: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
     let body_limit = state.cfg.max_body_bytes;
+    let workers = state.cfg.workers;
     let server = HttpServer::new(move || {
         // Called once on each worker thread.
         let worker = match state.for_worker() {
@@ -123,6 +131,7 @@ pub fn serve(state: web::Data<AppState>, listener: TcpListener) -> std::io::Resu
             ))
             .configure(configure)
     })
+    .workers(workers)
     .listen(listener)?
     .shutdown_timeout(30)
     .run();

@@ -249,7 +249,7 @@ async fn get_admin_token(
     body: Result<web::Bytes, actix_web::Error>,
 ) -> OResult<HttpResponse> {
     secret(&state)?;
-    if !state.allow_attempt(&req) {
+    if !state.allow_attempt(&req).await {
         return Err(
             OpenImError::new(1001, "ArgsError", "too many token requests")
                 .with_status(actix_web::http::StatusCode::TOO_MANY_REQUESTS),
@@ -296,7 +296,7 @@ async fn user_token(
     body: Result<web::Bytes, actix_web::Error>,
 ) -> OResult<HttpResponse> {
     secret(&state)?;
-    if !state.allow_attempt(&req) {
+    if !state.allow_attempt(&req).await {
         return Err(
             OpenImError::new(1001, "ArgsError", "too many token requests")
                 .with_status(actix_web::http::StatusCode::TOO_MANY_REQUESTS),

@@ -40,7 +40,7 @@ async fn register(
     req: HttpRequest,
     p: Params,
 ) -> ShikuResult<HttpResponse> {
-    super::login::count_login_attempt(&state, &req)?;
+    super::login::count_login_attempt(&state, &req).await?;
     let phone = p.required("telephone")?;
     let area = p.str("areaCode").unwrap_or("86");
     let password = p.required("password")?;

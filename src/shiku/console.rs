@@ -45,7 +45,7 @@ async fn login(
     req: HttpRequest,
     p: Params,
 ) -> ShikuResult<HttpResponse> {
-    super::login::count_login_attempt(&state, &req)?;
+    super::login::count_login_attempt(&state, &req).await?;
     let account = p.required("account")?;
     let password = p.required("password")?;
     let area = p.str("areaCode").unwrap_or("86");

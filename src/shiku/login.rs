@@ -58,8 +58,8 @@ fn no_account() -> ShikuError {
 }
 
 /// One login attempt against the per-client login limit (HTTP 429 beyond).
-pub fn count_login_attempt(state: &AppState, req: &HttpRequest) -> ShikuResult<()> {
-    if state.allow_attempt(req) {
+pub async fn count_login_attempt(state: &AppState, req: &HttpRequest) -> ShikuResult<()> {
+    if state.allow_attempt(req).await {
         Ok(())
     } else {
         Err(ShikuError::RateLimited)
@@ -68,8 +68,8 @@ pub fn count_login_attempt(state: &AppState, req: &HttpRequest) -> ShikuResult<(
 
 /// Every login step counts against the per-client login limit, and is
 /// signed like any open endpoint.
-fn admit(state: &AppState, req: &HttpRequest, p: &Params) -> ShikuResult<()> {
-    count_login_attempt(state, req)?;
+async fn admit(state: &AppState, req: &HttpRequest, p: &Params) -> ShikuResult<()> {
+    count_login_attempt(state, req).await?;
     state.check_open_signature(p)
 }
 
@@ -147,7 +147,7 @@ async fn get_login_code(
     req: HttpRequest,
     p: Params,
 ) -> ShikuResult<HttpResponse> {
-    admit(&state, &req, &p)?;
+    admit(&state, &req, &p).await?;
     let device = device(&p)?;
     let area = p.str("areaCode").unwrap_or("86");
     let account = p.required("account")?;
@@ -210,7 +210,7 @@ async fn upload_login_key(
     req: HttpRequest,
     p: Params,
 ) -> ShikuResult<HttpResponse> {
-    admit(&state, &req, &p)?;
+    admit(&state, &req, &p).await?;
     let uid = i64::from(p.i32_required("userId")?);
     let public = p.required("publicKey")?;
     let private = p.required("privateKey")?;
@@ -245,7 +245,7 @@ async fn get_login_private_key(
     req: HttpRequest,
     p: Params,
 ) -> ShikuResult<HttpResponse> {
-    admit(&state, &req, &p)?;
+    admit(&state, &req, &p).await?;
     let uid = p.i64_or("userId", 0)?;
     let mac = p.required("mac")?;
     let salt = p.str("salt").unwrap_or("");
@@ -302,7 +302,7 @@ async fn login_v1(
     req: HttpRequest,
     p: Params,
 ) -> ShikuResult<HttpResponse> {
-    admit(&state, &req, &p)?;
+    admit(&state, &req, &p).await?;
     let uid = i64::from(p.i32_required("userId")?);
     let data = p.required("data")?;
     let device = device(&p)?;
@@ -357,7 +357,7 @@ async fn register_v1(
     req: HttpRequest,
     p: Params,
 ) -> ShikuResult<HttpResponse> {
-    admit(&state, &req, &p)?;
+    admit(&state, &req, &p).await?;
     let api_key = api_key(&state)?;
     let key = secure::md5(api_key.as_bytes());
     let salt = p.required("salt")?;
@@ -457,7 +457,7 @@ async fn login_auto_v1(
     req: HttpRequest,
     p: Params,
 ) -> ShikuResult<HttpResponse> {
-    admit(&state, &req, &p)?;
+    admit(&state, &req, &p).await?;
     let login_token = p.required("loginToken")?;
     let data = p.required("data")?;
     let salt = p.str("salt").unwrap_or("");
@@ -554,7 +554,7 @@ async fn login(
     req: HttpRequest,
     p: Params,
 ) -> ShikuResult<HttpResponse> {
-    admit(&state, &req, &p)?;
+    admit(&state, &req, &p).await?;
     let user_id = p.i64_or("userId", 0)?;
     let user = if user_id != 0 {
         state.store.user_by_id(user_id).await?

@@ -46,7 +46,7 @@ impl Store {
         opts.app_name.get_or_insert_with(|| "shiku-api".to_string());
         opts.server_selection_timeout = Some(cfg.mongo_timeout);
         opts.connect_timeout = Some(cfg.mongo_timeout);
-        opts.max_pool_size = Some(cfg.mongo_pool_size);
+        opts.max_pool_size = Some(cfg.pool_per_client());
         let client = Client::with_options(opts.clone())?;
         Ok(Store {
             client,

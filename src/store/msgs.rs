@@ -154,6 +154,7 @@ impl Store {
         // the database at once.
         let record = |owner: &str, peer: &str, direction: i32, is_read: i32| {
             doc! {
+                "_id": record_oid(owner, &m.message_id, direction),
                 // Field order as the chat server archives it (seed 2.5).
                 "message": &message,
                 "direction": direction,
@@ -197,7 +198,7 @@ impl Store {
                 let missing = copy.is_none();
                 async move {
                     if missing {
-                        coll.insert_one(doc).await?;
+                        insert_once(&coll, doc).await?;
                     }
                     StoreResult::Ok(())
                 }
@@ -264,19 +265,23 @@ impl Store {
                 false,
             ),
             None => {
-                coll.insert_one(doc! {
-                    "message": m.message_json(2),
-                    "room_jid": room_jid,
-                    "sender_jid": &m.from_jid,
-                    "sender": m.from_user_id.to_string(),
-                    "ts": crate::util::now_ms(),
-                    "contentType": m.msg_type,
-                    "messageId": &m.message_id,
-                    "timeSend": m.time_send,
-                    "deleteTime": 0i64,
-                    "content": &m.content,
-                    "readCount": 0,
-                })
+                insert_once(
+                    &coll,
+                    doc! {
+                        "_id": record_oid(room_jid, &m.message_id, 2),
+                        "message": m.message_json(2),
+                        "room_jid": room_jid,
+                        "sender_jid": &m.from_jid,
+                        "sender": m.from_user_id.to_string(),
+                        "ts": crate::util::now_ms(),
+                        "contentType": m.msg_type,
+                        "messageId": &m.message_id,
+                        "timeSend": m.time_send,
+                        "deleteTime": 0i64,
+                        "content": &m.content,
+                        "readCount": 0,
+                    },
+                )
                 .await?;
                 (m.time_send, true)
             }
@@ -300,6 +305,25 @@ impl Store {
             time_send: first_time,
             created,
         })
+    }
+}
+
+/// The `_id` of a message record stored here: made from its owner (user or
+/// room), message id and direction, so that an instance sending the same
+/// message at the same moment as another (a client retrying through a load
+/// balancer) finds the record made and stores nothing twice. (Records of
+/// the original keep their own ids.)
+fn record_oid(owner: &str, message_id: &str, direction: i32) -> bson::oid::ObjectId {
+    key_oid(&doc! {"owner": owner, "messageId": message_id, "direction": direction})
+}
+
+/// Inserts a record whose `_id` is derived from its key: already there (a
+/// concurrent send of another instance) counts as done.
+async fn insert_once(coll: &Collection<Document>, record: Document) -> StoreResult<()> {
+    match coll.insert_one(record).await {
+        Ok(_) => Ok(()),
+        Err(e) if super::is_duplicate_key(&e) => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 

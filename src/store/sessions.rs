@@ -226,6 +226,29 @@ impl Sessions {
         }
     }
 
+    /// Counts one login-like attempt of `client` in Redis, shared by every
+    /// instance: the attempts of the current minute, or `None` without Redis
+    /// or when it does not answer (the caller then counts in memory).
+    pub async fn count_attempt(&self, client: &str) -> Option<u64> {
+        let Sessions::Redis(r) = self else {
+            return None;
+        };
+        let minute = crate::util::now_ms() / 60_000;
+        let key = format!("shiku_api:attempts:{client}:{minute}");
+        let mut p = redis::pipe();
+        p.atomic().incr(&key, 1u64).expire(&key, 120).ignore();
+        match r
+            .run(|mut cm| async move { p.query_async::<(u64,)>(&mut cm).await })
+            .await
+        {
+            Ok((n,)) => Some(n),
+            Err(e) => {
+                tracing::warn!("attempt counter in Redis: {e}; counting in this instance");
+                None
+            }
+        }
+    }
+
     /// These sessions as seen through `store`'s client (Mongo); Redis sessions
     /// are shared as they are.
     pub fn with_store(&self, store: &super::Store) -> Self {

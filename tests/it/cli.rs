@@ -189,3 +189,86 @@ fn seed_refuses_a_database_with_real_users() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `scripts/run.sh` without `MONGODB_URI` keeps its embedded database in
+/// its data folder: seeded on the first run only, kept across a restart,
+/// started afresh with `--reset`.
+#[test]
+fn run_sh_keeps_the_embedded_database_across_restarts() {
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
+    let data = std::env::temp_dir().join(format!("shiku-run-{}", common::unique_prefix()));
+    let run = |args: &[&str]| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("scripts/run.sh")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", std::env::var("HOME").unwrap_or_default())
+            .env("SHIKU_API_BIN", env!("CARGO_BIN_EXE_shiku-api"))
+            .env("SHIKU_DATA", &data)
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("LOG", "warn")
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "run.sh did not serve"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let uri = std::fs::read_to_string(data.join("server/uri")).unwrap();
+        (child, uri.trim().to_string())
+    };
+    let stop = |mut child: std::process::Child| {
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let status = child.wait().unwrap();
+        assert!(status.success(), "run.sh ends cleanly on SIGTERM: {status}");
+        assert!(!data.join("server/pid").exists(), "the database is stopped");
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let marker = |uri: String, insert: bool| {
+        rt.block_on(async move {
+            let c = mongodb::Client::with_uri_str(&uri).await.unwrap();
+            let coll = c
+                .database("imapi")
+                .collection::<bson::Document>("run_sh_marker");
+            if insert {
+                coll.insert_one(bson::doc! {"_id": 1}).await.unwrap();
+            }
+            let users = c.database("imapi").collection::<bson::Document>("user");
+            let seeded = users
+                .count_documents(bson::doc! {"_id": 100164})
+                .await
+                .unwrap();
+            let kept = coll.count_documents(bson::doc! {}).await.unwrap();
+            c.shutdown().await;
+            (seeded, kept)
+        })
+    };
+
+    let (child, uri) = run(&[]);
+    assert_eq!(marker(uri, true), (1, 1), "seeded on the first run");
+    stop(child);
+    let (child, uri) = run(&[]);
+    assert_eq!(marker(uri, false), (1, 1), "kept across the restart");
+    stop(child);
+    let (child, uri) = run(&["--reset"]);
+    assert_eq!(
+        marker(uri, false),
+        (1, 0),
+        "--reset starts afresh, seeded again"
+    );
+    stop(child);
+    let _ = std::fs::remove_dir_all(&data);
+}

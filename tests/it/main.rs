@@ -17,6 +17,7 @@ mod login;
 mod profile;
 mod room;
 mod room_manage;
+mod scale;
 mod send;
 mod shutdown;
 mod sweep;

@@ -79,8 +79,18 @@ impl TestApp {
 
     /// Starts the app with extra settings (e.g. `("REDIS_URL", ...)`).
     pub async fn start_with(extra: &[(&str, &str)]) -> Self {
+        Self::start_on(&unique_prefix(), extra).await
+    }
+
+    /// A second instance of the service on this one's databases (and, with
+    /// the same `REDIS_URL`, its Redis): what a load balancer spreads over.
+    pub async fn another_instance(&self, extra: &[(&str, &str)]) -> Self {
+        Self::start_on(&self.prefix, extra).await
+    }
+
+    async fn start_on(prefix: &str, extra: &[(&str, &str)]) -> Self {
         shiku_api::http::logging::init_for_tests("warn");
-        let prefix = unique_prefix();
+        let prefix = prefix.to_string();
         let env = test_env(&prefix, extra);
         let cfg = Config::from_lookup(&|k| env.get(k).cloned()).expect("test config");
         let upload_dir = cfg.upload_dir.clone();
