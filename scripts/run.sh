@@ -20,6 +20,10 @@ if [ "${1:-}" = "--reset" ]; then rm -rf "$DATA"; fi
 export TEST_DB_STATE=$DATA/server   # its own instance, never the tests'
 export TEST_DB_DATA=$DATA/mongo
 trap 'scripts/test-db.sh stop' EXIT
+# A stop asked for before the service runs (during the seeding) ends here.
+server=""
+trap 'stopping=1; if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; fi' INT TERM
+stopping=""
 MONGODB_URI=$(scripts/test-db.sh start)
 export MONGODB_URI
 # The demo accepts the deployment's own PC client (QZ) as it ships.
@@ -29,9 +33,9 @@ if [ ! -f "$DATA/seeded" ]; then
   "$BIN" seed
   touch "$DATA/seeded"
 fi
+if [ -n "$stopping" ]; then exit 0; fi
 "$BIN" serve &
 server=$!
-trap 'kill -TERM "$server" 2>/dev/null || true' INT TERM
 # `wait` returns early when a signal is trapped: wait again for the exit.
 status=0
 wait "$server" || { wait "$server" || status=$?; }

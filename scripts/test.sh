@@ -8,12 +8,18 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 FULL=""
 if [ "${1:-}" = "--full" ]; then export SHIKU_FULL_SWEEP=1; FULL=1; shift; fi
-export TEST_DB_STATE=$PWD/.test-db/test REDIS_STATE=$PWD/.test-db/test-redis
-cleanup() { scripts/test-db.sh stop >/dev/null 2>&1; scripts/redis.sh stop >/dev/null 2>&1; }
+export TEST_DB_STATE=$PWD/.test-db/test REDIS_STATE=$PWD/.test-db/test-redis ROCKETMQ_STATE=$PWD/.test-db/test-rocketmq
+cleanup() {
+  scripts/test-db.sh stop >/dev/null 2>&1; scripts/redis.sh stop >/dev/null 2>&1
+  scripts/rocketmq.sh stop >/dev/null 2>&1
+}
 trap cleanup EXIT INT TERM
 TEST_MONGODB_URI=$(scripts/test-db.sh start) || exit 1
 export TEST_MONGODB_URI
 if REDIS=$(scripts/redis.sh start 2>/dev/null); then export TEST_REDIS_URL=$REDIS; else echo "redis-server unavailable: Redis session tests will fail" >&2; fi
+# A real RocketMQ name server and broker for the push tests (built once into
+# ~/.cache/shiku-api: 25-50 min on a fresh machine).
+if NS=$(scripts/rocketmq.sh start); then export TEST_ROCKETMQ_NAMESRV=$NS; else echo "RocketMQ unavailable: the push tests will fail" >&2; fi
 # ffmpeg (Debian's package) converts AMR voice to MP3 for /upload/amrToMp3.
 if ! command -v ffmpeg >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive

@@ -111,6 +111,11 @@ async fn doctor(state: &AppState) -> Result<(), String> {
         return Err("MongoDB does not answer".into());
     }
     println!("mongodb: up");
+    match state.delivery.publisher() {
+        None => println!("delivery: archive (no message queue: messages are stored here)"),
+        Some(p) if p.reachable().await => println!("delivery: push (RocketMQ name server up)"),
+        Some(_) => println!("delivery: push: WARNING no RocketMQ name server answers"),
+    }
     match state.cfg.openim_off_reason() {
         Some(reason) => println!("openim: WARNING {reason}"),
         None => println!("openim: on (private secret)"),

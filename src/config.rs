@@ -69,6 +69,12 @@ pub struct Config {
     pub jh_allowed_clients: Vec<std::net::IpAddr>,
     /// When set, `/api/im/*` requests must carry it in `X-JH-Key`.
     pub jh_key: Option<String>,
+    /// Push mode (`ROCKETMQ_NAMESRV` set, `PUSH_MODE` not `archive`): the
+    /// message queue the original imapi published to.
+    pub mq: Option<crate::delivery::mq::MqConfig>,
+    /// `ROCKETMQ_REQUIRED=1`: in push mode, refuse to start while no name
+    /// server answers.
+    pub mq_required: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -318,8 +324,51 @@ impl Config {
             jh_key: env("JH_KEY")
                 .map(|k| k.trim().to_string())
                 .filter(|k| !k.is_empty()),
+            mq: mq_config(env)?,
+            mq_required: get(env, "ROCKETMQ_REQUIRED", "0").trim() == "1",
         })
     }
+}
+
+/// `PUSH_MODE` (`push` or `archive`; default `push` when a name server is
+/// set) and the `ROCKETMQ_*` settings of push mode.
+fn mq_config(env: Env) -> Result<Option<crate::delivery::mq::MqConfig>, ConfigError> {
+    let namesrv = get(env, "ROCKETMQ_NAMESRV", "").trim().to_string();
+    let mode = get(env, "PUSH_MODE", "").trim().to_string();
+    let push = match mode.as_str() {
+        "" => !namesrv.is_empty(),
+        "push" => true,
+        "archive" => false,
+        _ => {
+            return Err(ConfigError {
+                var: "PUSH_MODE",
+                value: mode,
+                reason: "expected push or archive".into(),
+            })
+        }
+    };
+    if !push {
+        return Ok(None);
+    }
+    let valid = !namesrv.is_empty()
+        && namesrv.split(';').all(|a| {
+            a.trim()
+                .rsplit_once(':')
+                .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
+        });
+    if !valid {
+        return Err(ConfigError {
+            var: "ROCKETMQ_NAMESRV",
+            value: namesrv,
+            reason: "push mode needs the name servers as host:port[;host:port]".into(),
+        });
+    }
+    Ok(Some(crate::delivery::mq::MqConfig {
+        namesrv,
+        topic: get(env, "ROCKETMQ_TOPIC", "xmppMessage"),
+        producer_group: get(env, "ROCKETMQ_PRODUCER_GROUP", "group-xmpppush"),
+        send_timeout: Duration::from_millis(positive(env, "ROCKETMQ_SEND_TIMEOUT_MS", "3000")?),
+    }))
 }
 
 #[cfg(test)]

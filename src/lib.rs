@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod delivery;
 pub mod domain;
 pub mod http;
 pub mod jh;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub sessions: Sessions,
     /// Shared by all workers: the limit is per client address, not per thread.
     pub login_limiter: Arc<ratelimit::RateLimiter>,
+    /// How sent messages reach their receivers (push or archive).
+    pub delivery: delivery::Delivery,
 }
 
 impl AppState {
@@ -49,11 +52,31 @@ impl AppState {
             cfg.login_per_minute,
             std::time::Duration::from_secs(60),
         ));
+        let delivery = match &cfg.mq {
+            None => delivery::Delivery::archive(),
+            Some(mq) => {
+                let publisher = delivery::mq::Publisher::start(mq.clone()).await?;
+                if !publisher.reachable().await {
+                    if cfg.mq_required {
+                        return Err(format!(
+                            "RocketMQ: no name server of {} answers (ROCKETMQ_REQUIRED=1)",
+                            mq.namesrv
+                        ));
+                    }
+                    tracing::warn!(
+                        "RocketMQ: no name server of {} answers yet; pushes are retried, then counted as failed (/health)",
+                        mq.namesrv
+                    );
+                }
+                delivery::Delivery::push(publisher)
+            }
+        };
         Ok(AppState {
             cfg: Arc::new(cfg),
             store,
             sessions,
             login_limiter,
+            delivery,
         })
     }
 
@@ -85,6 +108,7 @@ impl AppState {
             store,
             sessions,
             login_limiter: self.login_limiter.clone(),
+            delivery: self.delivery.clone(),
         })
     }
 }

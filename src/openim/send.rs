@@ -723,7 +723,7 @@ async fn to_room(
     if r.is_online_only {
         return Ok(m.time_send);
     }
-    Ok(state.store.write_group(m, jid).await?.time_send)
+    Ok(state.delivery.to_room(&state.store, m, jid).await?)
 }
 
 /// A single chat: the receiver must be a Shiku user other than the sender;
@@ -747,7 +747,7 @@ async fn to_user(
     if r.is_online_only {
         return Ok(m.time_send);
     }
-    Ok(state.store.write_single(m, recv).await?.time_send)
+    Ok(state.delivery.to_user(&state.store, m, recv).await?)
 }
 
 /// The system account of the original's server messages (`10005/Server`).

@@ -271,6 +271,17 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
     if let Some(r) = redis {
         body["redis"] = json!(word(r));
     }
+    // Push mode: the message queue is reported, not required (a failed
+    // publish does not fail its request, as in the original).
+    body["delivery"] = json!(state.delivery.mode());
+    if let Some(p) = state.delivery.publisher() {
+        let (published, failed) = p.counts();
+        body["rocketmq"] = json!({
+            "nameServer": word(p.reachable().await),
+            "published": published,
+            "failedPublishes": failed,
+        });
+    }
     if mongo && redis != Some(false) {
         body["status"] = json!("ok");
         HttpResponse::Ok().json(body)

@@ -137,7 +137,7 @@ async fn system_to_user(
     p: Params,
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
-    p.i32_required("type")?;
+    let kind = p.i32_required("type")?;
     let body = p.required("body")?;
     if body.len() > MAX_SIGNAL_BYTES || serde_json::from_str::<Value>(body).is_err() {
         return Err(ShikuError::invalid("body"));
@@ -145,5 +145,7 @@ async fn system_to_user(
     if p.i32_required("toUserId")? as i64 != me {
         return Err(codes::NO_PERMISSION.into());
     }
+    let signal = crate::delivery::user_notice(kind, (0, ""), (me, ""), body);
+    state.delivery.notify(&signal, me)?;
     Ok(ok())
 }

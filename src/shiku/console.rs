@@ -162,6 +162,6 @@ async fn one_send_one(
         time_send: crate::util::now_ms(),
         extra: Default::default(),
     };
-    state.store.write_single(&m, to_id).await?;
+    state.delivery.to_user(&state.store, &m, to_id).await?;
     Ok(ok())
 }

@@ -153,7 +153,10 @@ async fn join(
                 new_member_doc(id, me, &nickname, Role::MEMBER, now),
                 Some(new_member_message(&room, me, &nickname, me, &nickname)),
             );
-            state.store.add_room_members(&id, jid, &[join]).await?;
+            state
+                .delivery
+                .add_members(&state.store, &id, jid, &[join])
+                .await?;
             note_room_change(&state, &id, &[me]).await;
         }
         return Ok(ok_data(sorted(room_json(&room))));
@@ -173,7 +176,11 @@ async fn join(
     }
     room.insert("localRoomKey", waiting.get_str("password").unwrap_or(""));
     let joins = vec![(new_member_doc(id, me, &nickname, Role::OWNER, now), None)];
-    if let Err(e) = state.store.create_room(room.clone(), &joins).await {
+    if let Err(e) = state
+        .delivery
+        .create_room(&state.store, room.clone(), &joins)
+        .await
+    {
         let _ = state.store.release(Claim::RoomJid, jid).await;
         return Err(e.into());
     }

@@ -645,6 +645,15 @@ async fn attention_batch_add(
         }
         state.store.befriend(&me_user, &to_user, now).await?;
         note_friend_change(&state, me, to).await;
+        // The original's `notify`: 510 to the user added, content their id.
+        let name = |u: &bson::Document| u.get_str("nickname").unwrap_or("").to_string();
+        let notice = crate::delivery::user_notice(
+            510,
+            (me, &name(&me_user)),
+            (to, &name(&to_user)),
+            &to.to_string(),
+        );
+        state.delivery.notify(&notice, to)?;
     }
     Ok(ok())
 }

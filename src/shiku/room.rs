@@ -307,7 +307,11 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
             Some(notice),
         )
     }));
-    if let Err(e) = state.store.create_room(room.clone(), &joins).await {
+    if let Err(e) = state
+        .delivery
+        .create_room(&state.store, room.clone(), &joins)
+        .await
+    {
         let _ = state.store.release(Claim::RoomJid, jid).await;
         return Err(e.into());
     }
@@ -564,16 +568,18 @@ impl RoomChange {
             // The same name again changes nothing (the original announces no rename).
             RoomChange::Rename(name) if name == str_of(room, "name") => return Ok(None),
             RoomChange::Rename(name) => {
+                state.store.change_room(id, doc! {"name": &name}).await?;
                 state
-                    .store
-                    .change_room(id, jid, doc! {"name": &name}, &notice(902, &name))
+                    .delivery
+                    .to_room(&state.store, &notice(902, &name), jid)
                     .await?;
             }
             RoomChange::Mute(until) => {
                 // The room and, like the original, every member record.
+                state.store.mute_room(id, until).await?;
                 state
-                    .store
-                    .mute_room(id, jid, until, &notice(920, &until.to_string()))
+                    .delivery
+                    .to_room(&state.store, &notice(920, &until.to_string()), jid)
                     .await?;
             }
             RoomChange::Notice(text) => {
@@ -584,7 +590,10 @@ impl RoomChange {
                     .map(|o| o.to_hex())
                     .unwrap_or_default();
                 state.store.add_room_notice(id, doc).await?;
-                state.store.write_group(&notice(905, &text), jid).await?;
+                state
+                    .delivery
+                    .to_room(&state.store, &notice(905, &text), jid)
+                    .await?;
                 return Ok(Some(ok_data(json!({ "noticeId": notice_id }))));
             }
             RoomChange::Toggle(k, _, v)
@@ -593,9 +602,10 @@ impl RoomChange {
                 return Ok(None)
             }
             RoomChange::Toggle(k, t, v) => {
+                state.store.change_room(id, doc! {k: v}).await?;
                 state
-                    .store
-                    .change_room(id, jid, doc! {k: v}, &notice(t, &v.to_string()))
+                    .delivery
+                    .to_room(&state.store, &notice(t, &v.to_string()), jid)
                     .await?;
             }
             RoomChange::Settings(mut set) => {
@@ -790,7 +800,10 @@ async fn transfer(
         "",
         BTreeMap::new(),
     );
-    state.store.write_group(&m, &jid).await?;
+    state
+        .delivery
+        .to_room_and_member(&state.store, &m, &jid, to)
+        .await?;
     state.store.transfer_room(&id, me, to, &to_name).await?;
     note_room_change(&state, &id, &[me, to]).await;
     Ok(ok())
@@ -842,13 +855,33 @@ pub(super) async fn dissolve(state: &AppState, room: &Document, me: i64) -> Shik
     let id = room
         .get_object_id("_id")
         .map_err(|_| crate::store::StoreError::Corrupt("room without _id".into()))?;
-    state.store.dissolve_room(&id, str_of(room, "jid")).await?;
+    let jid = str_of(room, "jid");
+    let members = state.store.room_member_ids(&id).await?;
+    // From the owner, whoever dissolves it (the original's `destroyRoom`).
+    let owner = num(room, "userId").unwrap_or(me);
+    let owner_name = match state.store.room_member(&id, owner).await? {
+        Some(m) => str_of(&m, "nickname").to_string(),
+        None => str_of(room, "nickname").to_string(),
+    };
+    state.store.dissolve_room(&id, jid).await?;
     note_room_change(state, &id, &[me]).await;
+    if !members.is_empty() {
+        let m = notice_message(
+            903,
+            owner,
+            &owner_name,
+            jid,
+            None,
+            str_of(room, "name"),
+            BTreeMap::new(),
+        );
+        state.delivery.room_dissolved(&m, jid, &members)?;
+    }
     Ok(())
 }
 
-/// Removes a member (a removal `Seat::may_remove` allowed): the 904 notice
-/// to the group when the room announces departures, then the member.
+/// Removes a member (a removal `Seat::may_remove` allowed): the 904 notice,
+/// then the member.
 pub(super) async fn remove_member(
     state: &AppState,
     room: &Document,
@@ -866,17 +899,25 @@ pub(super) async fn remove_member(
     if to_name.is_empty() {
         to_name = str_of(target_member, "nickname").to_string();
     }
+    // The removed member is always told; the group only when the room
+    // announces departures (the original's `sendChatToOneGroupMsg` or
+    // `sendGroupOne`).
+    let m = notice_message(
+        904,
+        me,
+        my_name,
+        jid,
+        Some((target, &to_name)),
+        str_of(room, "name"),
+        BTreeMap::new(),
+    );
     if num(room, "isAttritionNotice") == Some(1) {
-        let m = notice_message(
-            904,
-            me,
-            my_name,
-            jid,
-            Some((target, &to_name)),
-            str_of(room, "name"),
-            BTreeMap::new(),
-        );
-        state.store.write_group(&m, jid).await?;
+        state
+            .delivery
+            .to_room_and_member(&state.store, &m, jid, target)
+            .await?;
+    } else if target != me {
+        state.delivery.to_user(&state.store, &m, target).await?;
     }
     state.store.leave_room(&id, jid, target).await?;
     note_room_change(state, &id, &[me, target]).await;
@@ -934,7 +975,10 @@ async fn member_update(
             )
         })
         .collect();
-    state.store.add_room_members(&id, &jid, &joins).await?;
+    state
+        .delivery
+        .add_members(&state.store, &id, &jid, &joins)
+        .await?;
     let users: Vec<i64> = std::iter::once(me)
         .chain(new_users.iter().map(|(u, _)| *u))
         .collect();

@@ -128,7 +128,7 @@ async fn add_share(
         extra,
     );
     state.store.add_room_share(share.clone()).await?;
-    state.store.write_group(&m, jid).await?;
+    state.delivery.to_room(&state.store, &m, jid).await?;
     note_room_change(&state, &id, &[me]).await;
     Ok(ok_data(share_json(&share)))
 }
@@ -236,7 +236,7 @@ async fn delete(
         extra,
     );
     state.store.delete_room_share(&id, jid, &share_oid).await?;
-    state.store.write_group(&m, jid).await?;
+    state.delivery.to_room(&state.store, &m, jid).await?;
     note_room_change(&state, &id, &[me]).await;
     Ok(ok())
 }

@@ -102,8 +102,9 @@ async fn update_encrypt_type(
     notice.to_user_id = jid.to_string();
     state
         .store
-        .change_room(&id, jid, doc! {"encryptType": encrypt}, &notice)
+        .change_room(&id, doc! {"encryptType": encrypt})
         .await?;
+    state.delivery.to_room(&state.store, &notice, jid).await?;
     note_room_change(&state, &id, &[me]).await;
     Ok(ok())
 }
@@ -187,7 +188,10 @@ async fn set_admin(
         .store
         .set_member_fields(&id, target, doc! {"role": role})
         .await?;
-    state.store.write_group(&notice, jid).await?;
+    state
+        .delivery
+        .to_room_and_member(&state.store, &notice, jid, target)
+        .await?;
     note_room_change(&state, &id, &[me, target]).await;
     Ok(ok())
 }
@@ -295,8 +299,8 @@ async fn join(
         Some(new_member_message(&room, me, &name, me, &name)),
     );
     state
-        .store
-        .add_room_members(&id, str_of(&room, "jid"), &[join])
+        .delivery
+        .add_members(&state.store, &id, str_of(&room, "jid"), &[join])
         .await?;
     note_room_change(&state, &id, &[me]).await;
     Ok(ok())
@@ -373,7 +377,7 @@ async fn update_notice(
         .map(|m| str_of(m, "nickname").to_string())
         .unwrap_or_default();
     let m = notice_message(934, me, &my_name, jid, None, text, BTreeMap::new());
-    state.store.write_group(&m, jid).await?;
+    state.delivery.to_room(&state.store, &m, jid).await?;
     note_room_change(&state, &id, &[me]).await;
     Ok(ok_data(entity_to_json(&edited)))
 }
@@ -542,7 +546,10 @@ async fn copy_room(
             Some(new_member_message(&room, me, &owner_name, u, &nick)),
         ));
     }
-    state.store.create_room(room.clone(), &joins).await?;
+    state
+        .delivery
+        .create_room(&state.store, room.clone(), &joins)
+        .await?;
     let users: Vec<i64> = joins.iter().filter_map(|(d, _)| num(d, "userId")).collect();
     note_room_change(&state, &new_id, &users).await;
     let mut out = room_json(&room);

@@ -177,7 +177,7 @@ async fn reset_group_chat_key(
         BTreeMap::new(),
     );
     notice.to_user_id = jid.to_string();
-    state.store.write_group(&notice, jid).await?;
+    state.delivery.to_room(&state.store, &notice, jid).await?;
     Ok(ok())
 }
 

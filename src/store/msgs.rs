@@ -154,7 +154,7 @@ impl Store {
         // the database at once.
         let record = |owner: &str, peer: &str, direction: i32, is_read: i32| {
             doc! {
-                "_id": record_oid(owner, &m.message_id, direction),
+                "_id": record_oid(&format!("{owner}:{peer}"), &m.message_id, direction),
                 // Field order as the chat server archives it (seed 2.5).
                 "message": &message,
                 "direction": direction,
@@ -308,8 +308,9 @@ impl Store {
     }
 }
 
-/// The `_id` of a message record stored here: made from its owner (user or
-/// room), message id and direction, so that an instance sending the same
+/// The `_id` of a message record stored here: made from its owner (the
+/// owner and peer of a single-chat copy, or the room), message id and
+/// direction, so that an instance sending the same
 /// message at the same moment as another (a client retrying through a load
 /// balancer) finds the record made and stores nothing twice. (Records of
 /// the original keep their own ids.)

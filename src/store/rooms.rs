@@ -521,37 +521,22 @@ impl Store {
         Ok(docs.iter().filter_map(|d| num(d, "userId")).collect())
     }
 
-    /// Saves a change of the room's settings, then the notice that announces
-    /// it to the group.
-    pub async fn change_room(
-        &self,
-        room: &ObjectId,
-        jid: &str,
-        set: Document,
-        notice: &NewMessage,
-    ) -> StoreResult<()> {
-        self.set_room_fields(room, set).await?;
-        self.write_group(notice, jid).await?;
-        Ok(())
+    /// Saves a change of the room's settings (the caller then delivers the
+    /// notice that announces it).
+    pub async fn change_room(&self, room: &ObjectId, set: Document) -> StoreResult<()> {
+        self.set_room_fields(room, set).await
     }
 
     /// Mutes the room until `talk_time` (0 ends it): like the original, the
-    /// time goes on every member record too, then the 920 notice to the group.
-    pub async fn mute_room(
-        &self,
-        room: &ObjectId,
-        jid: &str,
-        talk_time: i64,
-        notice: &NewMessage,
-    ) -> StoreResult<()> {
+    /// time goes on every member record too (the caller then delivers the 920).
+    pub async fn mute_room(&self, room: &ObjectId, talk_time: i64) -> StoreResult<()> {
         self.room_members(room)
             .update_many(
                 doc! {"roomId": room},
                 doc! {"$set": {"talkTime": talk_time}},
             )
             .await?;
-        self.change_room(room, jid, doc! {"talkTime": talk_time}, notice)
-            .await
+        self.change_room(room, doc! {"talkTime": talk_time}).await
     }
 
     /// Transfers ownership: new owner's role first, then the old owner's, the

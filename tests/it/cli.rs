@@ -217,13 +217,28 @@ fn run_sh_keeps_the_embedded_database_across_restarts() {
             .env("LOG", "warn")
             .spawn()
             .unwrap();
+        // Serving: its /health answers (a port alone could be another test's).
         let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        let healthy = || {
+            use std::io::{Read, Write};
+            let Ok(mut c) = TcpStream::connect(("127.0.0.1", port)) else {
+                return false;
+            };
+            let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = write!(
+                c,
+                "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            );
+            let mut answer = String::new();
+            let _ = c.read_to_string(&mut answer);
+            answer.starts_with("HTTP/1.1 200") && answer.contains("\"delivery\"")
+        };
+        while !healthy() {
             assert!(
-                start.elapsed() < Duration::from_secs(60),
+                start.elapsed() < Duration::from_secs(90),
                 "run.sh did not serve"
             );
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(200));
         }
         let uri = std::fs::read_to_string(data.join("server/uri")).unwrap();
         (child, uri.trim().to_string())

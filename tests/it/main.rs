@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The integration tests: one test crate (one link), one module per area,
 //! sharing the helpers of `common` (the real app against the real test
 //! database and Redis, and a client that speaks like the real ones).
@@ -15,6 +16,7 @@ mod isolation;
 mod jh;
 mod login;
 mod profile;
+mod push;
 mod room;
 mod room_manage;
 mod scale;

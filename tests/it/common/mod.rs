@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod client;
+pub mod mq;
 
 use std::collections::HashMap;
 use std::net::TcpListener;

@@ -1,0 +1,314 @@
+//! Delivery through the real RocketMQ (`scripts/rocketmq.sh`): in push mode
+//! each sender publishes the original imapi's `MessageBean` to the topic
+//! and archives nothing; in archive mode the records are written as before,
+//! with the new member's single-chat copy of a 907; a broker that cannot be
+//! reached is counted, and the requests still succeed.
+
+use std::time::Duration;
+
+use bson::{doc, Document};
+use serde_json::{json, Value};
+use shiku_api::store::sessions::Kind;
+
+use crate::common::{self, mq, TestApp};
+
+const OP: (&str, &str) = ("operationID", "op-push");
+const JID: &str = "0a1b2c3d4e5f40718293a4b5c6d7e8f1";
+
+async fn push_app(topic: &str) -> TestApp {
+    let app = TestApp::start_with(&[
+        ("ROCKETMQ_NAMESRV", &mq::namesrv()),
+        ("ROCKETMQ_TOPIC", topic),
+    ])
+    .await;
+    app.load_seed().await;
+    app
+}
+
+async fn openim_token(app: &TestApp) -> String {
+    let (_, b) = app
+        .post_json(
+            "/auth/get_admin_token",
+            &[OP],
+            &json!({"secret": common::OPENIM_SECRET, "userID": "imAdmin"}),
+        )
+        .await;
+    b["data"]["token"].as_str().expect("a token").to_string()
+}
+
+/// Every message record of the single-chat shards and of the room's group
+/// collection: what push mode must leave alone.
+async fn message_records(app: &TestApp) -> Vec<Document> {
+    let c = &app.store().cfg;
+    let mut all = app.dump(&c.msgs, "10").await;
+    all.extend(app.dump(&c.room, &format!("mucmsg_{JID}")).await);
+    all.extend(app.dump(&c.lastchat, "10").await);
+    all.extend(app.dump(&c.lastchat, "lastChats_muc").await);
+    all
+}
+
+/// The bean without what differs per run (a new id, the clock).
+fn golden(bean: &Value) -> Value {
+    let mut b = bean.clone();
+    let id = b["messageId"].as_str().unwrap_or_default();
+    assert!(
+        id.len() == 32 && id.bytes().all(|c| c.is_ascii_hexdigit()) || id == "push-text-0001",
+        "a 32-hex message id: {bean}"
+    );
+    assert!(
+        b["timeSend"].as_i64().unwrap() > 1_700_000_000_000,
+        "ms: {bean}"
+    );
+    b["messageId"] = json!("<id>");
+    b["timeSend"] = json!("<ms>");
+    b
+}
+
+#[actix_web::test]
+async fn push_mode_publishes_the_originals_beans_and_archives_nothing() {
+    let topic = format!("xmppMessage_{}", common::unique_prefix());
+    let app = push_app(&topic).await;
+    let before = message_records(&app).await;
+
+    // 1. An OpenIM text (chat type 1): a single-chat bean.
+    let tok = openim_token(&app).await;
+    let (_, b) = app
+        .post_json(
+            "/msg/send_msg",
+            &[OP, ("token", &tok)],
+            &json!({"sendID": "100164", "recvID": "100102", "clientMsgID": "push-text-0001",
+                "content": {"content": "你好"}, "contentType": 101, "sessionType": 1,
+                "senderPlatformID": 5}),
+        )
+        .await;
+    assert_eq!(b["errCode"], 0, "{b}");
+    // 2. A console task push.
+    let admin = format!("adm{}", rand::random::<u32>());
+    app.state
+        .sessions
+        .save(Kind::Admin, 100164, &admin)
+        .await
+        .unwrap();
+    let (_, b) = app
+        .post_form(
+            "/console/oneSendOne",
+            &[
+                ("access_token", &admin),
+                ("type", "1"),
+                ("content", "控制台任务"),
+                ("sendPhone", "18094152050"),
+                ("toUserPhone", "15730107952"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    // 3. A room created with one invitee: the 907 to the invitee and the group.
+    let owner = app.token_for(100164).await;
+    let (_, b) = app
+        .post_form(
+            "/room/add",
+            &[
+                ("access_token", &owner),
+                ("jid", JID),
+                ("name", "推送群"),
+                ("desc", ""),
+                ("phones", "[15730107952]"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let room_id = b["data"]["id"].as_str().unwrap().to_string();
+    // 4. A batch follow (Android's contacts screen): a 510.
+    let me = app.token_for(100174).await;
+    let (_, b) = app
+        .get(
+            "/friends/attention/batchAdd",
+            &[("access_token", &me), ("toUserIds", "100102")],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    // 5. QZ's device signal: a 10086 to oneself.
+    let signal = r#"{"seeMessageUserId":"100102","seeEquipment":"app"}"#;
+    let (_, b) = app
+        .post_form(
+            "/tigase/systemToUser/sendMessage",
+            &[
+                ("access_token", &owner),
+                ("type", "10086"),
+                ("body", signal),
+                ("toUserId", "100164"),
+                ("salt", "1700000000000"),
+                ("secret", "c2lnbmVkLWJ5LXF6"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+
+    let beans = mq::read_topic(&topic, Duration::from_secs(30), |b| b.len() >= 6).await;
+    assert_eq!(beans.len(), 6, "{beans:#?}");
+    let of_type = |t: i64| {
+        beans
+            .iter()
+            .filter(move |b| b["type"] == t)
+            .collect::<Vec<_>>()
+    };
+
+    assert_eq!(
+        golden(of_type(1)[0]),
+        json!({"content": "你好", "fileSize": 0, "fromUserId": "100164", "fromUserName": "张益达",
+            "messageId": "<id>", "msgType": 0, "timeSend": "<ms>", "toUserId": "100102",
+            "toUserName": "A9gz0", "type": 1}),
+        "the OpenIM text"
+    );
+    assert_eq!(of_type(1)[0]["messageId"], "push-text-0001");
+    let task = beans.iter().find(|b| b["content"] == "控制台任务").unwrap();
+    assert_eq!(
+        golden(task),
+        json!({"content": "控制台任务", "fileSize": 0, "fromUserId": "100164", "fromUserName": "张益达",
+            "messageId": "<id>", "msgType": 0, "timeSend": "<ms>", "toUserId": "100102",
+            "toUserName": "A9gz0", "type": 1}),
+        "the console task push"
+    );
+    // The 907: the single-chat copy to the new member, then the group copy,
+    // with one message id; the room switches in `other` as the seed's.
+    let new_member = of_type(907);
+    assert_eq!(new_member.len(), 2, "{new_member:#?}");
+    let (single, group) = (new_member[0], new_member[1]);
+    assert_eq!(single["messageId"], group["messageId"]);
+    let other = group["other"].as_str().unwrap().to_string();
+    assert!(other.starts_with("{\"lsLook\":"), "{other}");
+    let expected = |msg_type: i64| {
+        let mut b = json!({"content": "推送群", "fileName": room_id, "fileSize": 0,
+            "fromUserId": "100164", "fromUserName": "张益达", "messageId": "<id>", "msgType": msg_type,
+            "objectId": JID, "other": other, "timeSend": "<ms>", "toUserId": "100102",
+            "toUserName": "A9gz0", "type": 907});
+        if msg_type == 1 {
+            b["roomJid"] = json!(JID);
+        }
+        b
+    };
+    assert_eq!(golden(single), expected(0), "the member's single-chat copy");
+    assert_eq!(golden(group), expected(1), "the group copy");
+    // The keys as fastjson writes them: alphabetical.
+    let keys: Vec<&String> = group.as_object().unwrap().keys().collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    assert_eq!(
+        golden(of_type(510)[0]),
+        json!({"content": 100102, "fileSize": 0, "fromUserId": "100174", "fromUserName": "周仕彦",
+            "messageId": "<id>", "msgType": 0, "timeSend": "<ms>", "toUserId": "100102",
+            "toUserName": "A9gz0", "type": 510}),
+        "the batch follow's 510"
+    );
+    assert_eq!(
+        golden(of_type(10086)[0]),
+        json!({"content": signal, "fileSize": 0, "fromUserId": "10005", "fromUserName": "10005",
+            "messageId": "<id>", "msgType": 0, "timeSend": "<ms>", "toUserId": "100164", "type": 10086}),
+        "QZ's device signal"
+    );
+
+    // The IM server archives what message-push hands it: nothing here.
+    assert_eq!(message_records(&app).await, before);
+    let (_, h) = app.get("/health", &[]).await;
+    assert_eq!(h["delivery"], "push");
+    assert_eq!(h["rocketmq"]["nameServer"], "up");
+    assert_eq!(h["rocketmq"]["published"], 6);
+    assert_eq!(h["rocketmq"]["failedPublishes"], 0);
+}
+
+/// Archive mode (no message queue): the records are written as before, and
+/// the new member's single-chat copy of the 907 too (one message id).
+#[actix_web::test]
+async fn archive_mode_stores_the_members_copy_of_a_907() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let (_, b) = app
+        .post_form(
+            "/room/add",
+            &[
+                ("access_token", &owner),
+                ("jid", JID),
+                ("name", "存档群"),
+                ("phones", "[15730107952]"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let c = &app.store().cfg;
+    let group: Vec<Document> = app
+        .dump(&c.room, &format!("mucmsg_{JID}"))
+        .await
+        .into_iter()
+        .filter(|d| d.get_i32("contentType") == Ok(907))
+        .collect();
+    assert_eq!(group.len(), 1);
+    let id = group[0].get_str("messageId").unwrap();
+    let copies: Vec<Document> = app
+        .dump(&c.msgs, "10")
+        .await
+        .into_iter()
+        .filter(|d| d.get_str("messageId") == Ok(id))
+        .collect();
+    let sides: Vec<(&str, i32)> = copies
+        .iter()
+        .map(|d| {
+            (
+                d.get_str("sender").unwrap(),
+                d.get_i32("direction").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(sides.len(), 2, "{copies:?}");
+    assert!(
+        sides.contains(&("100164", 0)) && sides.contains(&("100102", 1)),
+        "{sides:?}"
+    );
+    let (_, h) = app.get("/health", &[]).await;
+    assert_eq!(h["delivery"], "archive");
+    assert!(h.get("rocketmq").is_none());
+}
+
+/// A name server nobody answers on: the service starts, sends succeed as
+/// in the original (which swallows a failed publish), nothing is stored,
+/// and each lost bean is counted on `/health` after its retries.
+#[actix_web::test]
+async fn an_unreachable_broker_is_counted_not_fatal() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = dead.local_addr().unwrap().to_string();
+    drop(dead);
+    let app = TestApp::start_with(&[
+        ("ROCKETMQ_NAMESRV", &addr),
+        ("ROCKETMQ_SEND_TIMEOUT_MS", "300"),
+    ])
+    .await;
+    app.load_seed().await;
+    let before = message_records(&app).await;
+    let tok = openim_token(&app).await;
+    let (s, b) = app
+        .post_json(
+            "/msg/send_msg",
+            &[OP, ("token", &tok)],
+            &json!({"sendID": "100164", "recvID": "100102", "content": {"content": "丢了"},
+                "contentType": 101, "sessionType": 1, "senderPlatformID": 5}),
+        )
+        .await;
+    assert_eq!((s, &b["errCode"]), (200, &json!(0)), "{b}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, h) = app.get("/health", &[]).await;
+        assert_eq!(h["rocketmq"]["nameServer"], "down", "{h}");
+        if h["rocketmq"]["failedPublishes"] == 1 {
+            assert_eq!(h["rocketmq"]["published"], 0);
+            assert_eq!(
+                h["status"], "ok",
+                "a message queue outage is reported, not fatal"
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not counted: {h}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(message_records(&app).await, before);
+}
