@@ -37,7 +37,7 @@ wait_for() { # port, log, what
 
 start() {
   install
-  if running; then cat "$STATE/namesrv"; return; fi
+  if running; then cat "$STATE/address"; return; fi
   rm -rf "$STATE"; mkdir -p "$STATE"/{conf,store,namesrv,logs}
   local ns broker ha
   ns=$(free_port)
@@ -89,7 +89,7 @@ EOF
     >"$STATE/logs/broker.out" 2>&1 &
   echo $! >"$STATE/broker.pid"
   wait_for "$broker" "$STATE/logs/broker.out" "the RocketMQ broker"
-  echo "127.0.0.1:$ns" | tee "$STATE/namesrv"
+  echo "127.0.0.1:$ns" | tee "$STATE/address"
 }
 
 stop_one() {

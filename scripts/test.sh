@@ -28,8 +28,14 @@ if ! command -v ffmpeg >/dev/null; then
     || echo "ffmpeg unavailable: the amrToMp3 test will fail" >&2
 fi
 cargo build --bins --quiet || exit 1
+# Every query's shape is recorded, then checked against the indexes.
+export QUERY_LOG=$PWD/target/query-shapes.jsonl
+rm -f "$QUERY_LOG"
 cargo test --no-fail-fast "$@" -- --test-threads "${TEST_THREADS:-8}"
 status=$?
+if [ $# -eq 0 ]; then
+  cargo test --test it indexes:: -- --ignored || status=1
+fi
 if [ -n "$FULL" ]; then
   scripts/schemathesis.sh || status=1
 fi

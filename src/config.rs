@@ -75,6 +75,9 @@ pub struct Config {
     /// `ROCKETMQ_REQUIRED=1`: in push mode, refuse to start while no name
     /// server answers.
     pub mq_required: bool,
+    /// `QUERY_LOG=<file>`: every query's shape is appended there (the
+    /// index-coverage check of the test suite).
+    pub query_log: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -326,6 +329,9 @@ impl Config {
                 .filter(|k| !k.is_empty()),
             mq: mq_config(env)?,
             mq_required: get(env, "ROCKETMQ_REQUIRED", "0").trim() == "1",
+            query_log: env("QUERY_LOG")
+                .filter(|p| !p.trim().is_empty())
+                .map(PathBuf::from),
         })
     }
 }

@@ -204,6 +204,48 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
     ]
 }
 
+/// Every index `shiku-api indexes` makes, as (database role, collection or
+/// shard family as [`super::queries::Shape`] names it, keys), `_id` included:
+/// what the index-coverage check holds every query against.
+pub fn planned(store: &Store) -> Vec<(String, String, Vec<(String, i32)>)> {
+    let roles = super::queries::roles(&store.cfg, &store.jh_db);
+    let role = |db: &str| {
+        roles
+            .iter()
+            .find(|(n, _)| n == db)
+            .map(|(_, r)| r.to_string())
+            .unwrap_or_default()
+    };
+    let keys = |m: &IndexModel| {
+        m.keys
+            .iter()
+            .map(|(k, v)| (k.clone(), crate::util::bson_i64(v).unwrap_or(1) as i32))
+            .collect::<Vec<_>>()
+    };
+    let mut out = vec![];
+    let mut add = |db: String, coll: String, models: Vec<IndexModel>| {
+        out.push((db.clone(), coll.clone(), vec![("_id".to_string(), 1)]));
+        for m in &models {
+            out.push((db.clone(), coll.clone(), keys(m)));
+        }
+    };
+    for (coll, models) in fixed(store) {
+        let ns = coll.namespace();
+        add(role(&ns.db), ns.coll, models);
+    }
+    for (db, coll, family) in [
+        ("msgs", "*", Family::SingleMsgs),
+        ("lastchat", "*", Family::SingleLastChats),
+        ("room", "mucmsg_*", Family::MucMsgs),
+        ("room_member", "*", Family::RoomMembers),
+        ("room_jids", "*", Family::UserRoomJids),
+        ("addressbook", "*", Family::AddressBook),
+    ] {
+        add(db.into(), coll.into(), family_indexes(family));
+    }
+    out
+}
+
 fn created() -> &'static Mutex<HashSet<String>> {
     static CREATED: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
     CREATED.get_or_init(|| Mutex::new(HashSet::new()))

@@ -10,6 +10,7 @@ pub mod indexes;
 pub mod msgs;
 pub mod names;
 pub mod openim;
+pub mod queries;
 pub mod sessions;
 pub mod users;
 // Areas (filled in by their issues).
@@ -38,6 +39,8 @@ pub struct Store {
     pub jh_collection: String,
     /// What `client` was made from, for [`Store::on_this_thread`].
     options: ClientOptions,
+    /// `QUERY_LOG`: the recorder of the query shapes the workers send.
+    recorder: Option<mongodb::event::EventHandler<mongodb::event::command::CommandEvent>>,
 }
 
 impl Store {
@@ -54,6 +57,10 @@ impl Store {
             jh_db: cfg.jh_db.clone(),
             jh_collection: cfg.jh_collection.clone(),
             options: opts,
+            recorder: cfg
+                .query_log
+                .as_ref()
+                .map(|path| queries::recorder(path.clone(), queries::roles(&cfg.db, &cfg.jh_db))),
         })
     }
 
@@ -62,8 +69,12 @@ impl Store {
     /// HTTP worker thread uses one, so that a query does not hop to another
     /// thread's runtime and back (measured: 30–45 % less service CPU per request).
     pub fn on_this_thread(&self) -> mongodb::error::Result<Store> {
+        // The queries of the HTTP workers are the service's (the main
+        // client also serves the tests' own reads): only theirs are recorded.
+        let mut options = self.options.clone();
+        options.command_event_handler = self.recorder.clone();
         Ok(Store {
-            client: Client::with_options(self.options.clone())?,
+            client: Client::with_options(options)?,
             ..self.clone()
         })
     }

@@ -12,6 +12,7 @@ mod faults;
 mod foundation;
 mod friends;
 mod friends_manage;
+mod indexes;
 mod isolation;
 mod jh;
 mod login;

@@ -67,6 +67,10 @@ pub fn test_env(prefix: &str, extra: &[(&str, &str)]) -> HashMap<String, String>
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
+    // scripts/test.sh records the shape of every query of the suite.
+    if let Ok(log) = std::env::var("QUERY_LOG") {
+        m.insert("QUERY_LOG".into(), log);
+    }
     for (k, v) in extra {
         m.insert(k.to_string(), v.to_string());
     }
