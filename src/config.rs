@@ -78,6 +78,8 @@ pub struct Config {
     /// `QUERY_LOG=<file>`: every query's shape is appended there (the
     /// index-coverage check of the test suite).
     pub query_log: Option<PathBuf>,
+    /// The longest a `/tigase/search` looks through group messages.
+    pub search_deadline: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -329,6 +331,7 @@ impl Config {
                 .filter(|k| !k.is_empty()),
             mq: mq_config(env)?,
             mq_required: get(env, "ROCKETMQ_REQUIRED", "0").trim() == "1",
+            search_deadline: Duration::from_millis(positive(env, "SEARCH_DEADLINE_MS", "2000")?),
             query_log: env("QUERY_LOG")
                 .filter(|p| !p.trim().is_empty())
                 .map(PathBuf::from),

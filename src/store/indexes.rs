@@ -61,10 +61,14 @@ pub fn family_indexes(f: Family) -> Vec<IndexModel> {
             ix(doc! {"messageId": 1}),
             ix(doc! {"room_jid": 1, "seqNo": 1, "timeSend": 1}),
             ix(doc! {"timeSend": -1}),
+            // History without the deleted and recalled records, newest first.
+            ix(doc! {"delayedTime": 1, "timeSend": -1}),
         ],
         Family::RoomMembers => vec![
             ix(doc! {"roomId": 1, "userId": 1}),
             ix(doc! {"roomId": 1, "role": 1, "createTime": 1}),
+            // Members by join time, whatever their role.
+            ix(doc! {"roomId": 1, "createTime": 1}),
         ],
         Family::UserRoomJids => vec![
             ix(doc! {"userId": 1, "jid": 1}),
@@ -99,6 +103,10 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
                 ix(doc! {"telephone": 1}),
                 ix(doc! {"phone": 1}),
                 ix(doc! {"account": 1}),
+                // /nearby/user by position (`$geoWithin` on the stored `{lng, lat}`).
+                ix(doc! {"loc": "2d"}),
+                // /nearby/user by nickname (when the deployment allows it).
+                ix(doc! {"nickname": 1}),
             ],
         ),
         (
@@ -119,12 +127,34 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
             vec![ix(doc! {"userId": 1, "createTime": 1})],
         ),
         (
+            store.imapi().collection::<Document>(names::SDK_LOGIN_INFO),
+            vec![ix(doc! {"userId": 1, "type": 1})],
+        ),
+        (
+            store.imapi().collection::<Document>(names::GROUP_HELPER),
+            vec![ix(doc! {"roomId": 1, "helperId": 1})],
+        ),
+        (
+            store.imapi().collection::<Document>(names::INVITE_CODE),
+            vec![ix(doc! {"userId": 1})],
+        ),
+        (
+            // New-friend records, newest first: a user's, and per friend.
+            store.imapi().collection::<Document>(super::friends::NEW_FRIENDS),
+            vec![
+                ix(doc! {"userId": 1, "modifyTime": -1, "_id": -1}),
+                ix(doc! {"userId": 1, "toUserId": 1, "modifyTime": -1, "_id": -1}),
+            ],
+        ),
+        (
             store.friends(),
             vec![
                 ix(doc! {"userId": 1, "toUserId": 1}),
                 ix(doc! {"toUserId": 1}),
                 // /friends/page: a user's relations by status, in stored order.
                 ix(doc! {"userId": 1, "status": 1, "_id": 1}),
+                // The blacklist and all relations, in stored order.
+                ix(doc! {"userId": 1, "_id": 1}),
             ],
         ),
         (
@@ -175,11 +205,16 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
                 ix(doc! {"jid": 1}),
                 ix(doc! {"userId": 1}),
                 ix(doc! {"name": 1}),
+                // /room/list: the public rooms, newest first.
+                ix(doc! {"isLook": 1, "_id": -1}),
             ],
         ),
         (
             store.room_db().collection::<Document>(names::ROOM_SHARE),
-            vec![ix(doc! {"roomId": 1, "time": -1})],
+            vec![
+                ix(doc! {"roomId": 1, "time": -1}),
+                ix(doc! {"roomId": 1, "time": -1, "_id": -1}),
+            ],
         ),
         (
             store.room_notices(),
@@ -246,6 +281,32 @@ pub fn planned(store: &Store) -> Vec<(String, String, Vec<(String, i32)>)> {
     out
 }
 
+/// Creates `models` one by one; an index the deployment already has under
+/// another name or with other options (the original's Spring-named ones,
+/// MongoDB's codes 85 and 86) is kept as it is and serves the same queries.
+async fn create_beside_existing(
+    coll: &Collection<Document>,
+    models: Vec<IndexModel>,
+) -> mongodb::error::Result<()> {
+    for m in models {
+        let keys = m.keys.clone();
+        if let Err(e) = coll.create_index(m).await {
+            let code = match &*e.kind {
+                mongodb::error::ErrorKind::Command(c) => Some(c.code),
+                _ => None,
+            };
+            match code {
+                Some(85) | Some(86) => tracing::info!(
+                    "{}: an equivalent index of {keys} exists already; kept",
+                    coll.namespace()
+                ),
+                _ => return Err(e),
+            }
+        }
+    }
+    Ok(())
+}
+
 fn created() -> &'static Mutex<HashSet<String>> {
     static CREATED: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
     CREATED.get_or_init(|| Mutex::new(HashSet::new()))
@@ -292,7 +353,7 @@ impl Store {
         let mut n = 0;
         for (coll, models) in fixed(self) {
             if !models.is_empty() {
-                coll.create_indexes(models).await?;
+                create_beside_existing(&coll, models).await?;
                 n += 1;
             }
         }

@@ -42,7 +42,11 @@ pub fn status_indexes() -> Vec<IndexModel> {
     vec![IndexModel::builder()
         .keys(doc! {"appid": 1, "userid": 1, "userrole": 1})
         .options(IndexOptions::builder().unique(true).build())
-        .build()]
+        .build(),
+        // A user's statuses (every role), in stored order.
+        IndexModel::builder()
+            .keys(doc! {"appid": 1, "userid": 1, "_id": 1})
+            .build()]
 }
 
 /// The pair of users a conversation query is about, seen from the querier.

@@ -37,6 +37,8 @@ pub struct Store {
     pub cfg: crate::config::DbNames,
     pub jh_db: String,
     pub jh_collection: String,
+    /// How long a message search may take (`SEARCH_DEADLINE_MS`).
+    pub search_deadline: std::time::Duration,
     /// What `client` was made from, for [`Store::on_this_thread`].
     options: ClientOptions,
     /// `QUERY_LOG`: the recorder of the query shapes the workers send.
@@ -56,6 +58,7 @@ impl Store {
             cfg: cfg.db.clone(),
             jh_db: cfg.jh_db.clone(),
             jh_collection: cfg.jh_collection.clone(),
+            search_deadline: cfg.search_deadline,
             options: opts,
             recorder: cfg
                 .query_log

@@ -73,16 +73,15 @@ pub fn shapes(ev: &CommandStartedEvent, roles: &[(String, &'static str)]) -> Vec
         }
         _ => return vec![],
     }
-    found
-        .into_iter()
-        .map(|(filter, sort)| {
-            let (mut eq, mut range) = (vec![], vec![]);
-            classify(&filter, &mut eq, &mut range);
+    let mut out = vec![];
+    for (filter, sort) in found {
+        // Each branch of an `$or` is a query of its own (MongoDB plans each).
+        for (mut eq, mut range) in alternatives(&filter) {
             eq.sort();
             eq.dedup();
             range.sort();
             range.dedup();
-            Shape {
+            out.push(Shape {
                 command: name.to_string(),
                 db: role.to_string(),
                 collection: family_name(role, coll),
@@ -92,42 +91,61 @@ pub fn shapes(ev: &CommandStartedEvent, roles: &[(String, &'static str)]) -> Vec
                     .iter()
                     .map(|(k, v)| (k.clone(), crate::util::bson_i64(v).unwrap_or(1) as i32))
                     .collect(),
-            }
-        })
-        .collect()
-}
-
-/// Equality fields (a value, `$eq`, `$in`) and range fields (any other
-/// operator); `$and` is looked into, `$or`/`$nor`/`$expr` are not.
-fn classify(filter: &Document, eq: &mut Vec<String>, range: &mut Vec<String>) {
-    for (k, v) in filter {
-        if k == "$and" {
-            for part in v
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Bson::as_document)
-            {
-                classify(part, eq, range);
-            }
-            continue;
-        }
-        if k.starts_with('$') {
-            continue;
-        }
-        let is_eq = match v {
-            Bson::Document(d) => match d.keys().next() {
-                Some(op) if op.starts_with('$') => d.keys().all(|o| o == "$eq" || o == "$in"),
-                _ => true,
-            },
-            _ => true,
-        };
-        if is_eq {
-            eq.push(k.clone());
-        } else {
-            range.push(k.clone());
+            });
         }
     }
+    out
+}
+
+type Fields = (Vec<String>, Vec<String>);
+
+/// The (equality, range) fields of each alternative a filter selects by:
+/// a value, `$eq` or `$in` is an equality, any other operator a range;
+/// `$and` adds its parts, `$or` makes one alternative per branch (`$nor`
+/// and `$expr` are not looked into).
+fn alternatives(filter: &Document) -> Vec<Fields> {
+    let mut alts: Vec<Fields> = vec![(vec![], vec![])];
+    let cross = |alts: Vec<Fields>, with: Vec<Fields>| -> Vec<Fields> {
+        let mut out = vec![];
+        for (e, r) in &alts {
+            for (e2, r2) in &with {
+                out.push(([e.clone(), e2.clone()].concat(), [r.clone(), r2.clone()].concat()));
+            }
+        }
+        out
+    };
+    for (k, v) in filter {
+        let parts = || v.as_array().into_iter().flatten().filter_map(Bson::as_document);
+        match k.as_str() {
+            "$and" => {
+                for part in parts() {
+                    alts = cross(alts, alternatives(part));
+                }
+            }
+            "$or" => {
+                let branches: Vec<Fields> = parts().flat_map(alternatives).collect();
+                if !branches.is_empty() {
+                    alts = cross(alts, branches);
+                }
+            }
+            k if k.starts_with('$') => {}
+            _ => {
+                let is_eq = match v {
+                    Bson::Document(d) => match d.keys().next() {
+                        Some(op) if op.starts_with('$') => {
+                            d.keys().all(|o| o == "$eq" || o == "$in")
+                        }
+                        _ => true,
+                    },
+                    _ => true,
+                };
+                for (e, r) in alts.iter_mut() {
+                    if is_eq { e } else { r }.push(k.clone());
+                }
+            }
+        }
+    }
+    alts
 }
 
 fn family_name(role: &str, coll: &str) -> String {
@@ -178,19 +196,18 @@ pub fn recorder(path: PathBuf, roles: Vec<(String, &'static str)>) -> EventHandl
 }
 
 /// Whether an index with `keys` serves `q`: its leading keys are equality
-/// fields of the query (or, for a query without any, its first key is the
-/// query's first range or sort field), and the query's sort comes from the
-/// index (the sort keys follow the equality prefix, in one direction or all
-/// reversed) unless it selects by a key that names one document
-/// (`point_keys`).
+/// fields of the query (or its first key is a range or the first sort field
+/// of the query), and the query's sort comes from the index (the sort keys
+/// follow the equality prefix, in one direction or all reversed) unless it
+/// selects by a key that names one document (`point_keys`).
 pub fn serves(q: &Shape, keys: &[(String, i32)], point_keys: &[&str]) -> bool {
     if keys.is_empty() {
         return false;
     }
     let prefix = keys.iter().take_while(|(k, _)| q.eq.contains(k)).count();
     let usable = prefix > 0
-        || (q.eq.is_empty()
-            && (q.range.contains(&keys[0].0) || q.sort.first().is_some_and(|s| s.0 == keys[0].0)));
+        || q.range.contains(&keys[0].0)
+        || q.sort.first().is_some_and(|s| s.0 == keys[0].0);
     if !usable {
         return false;
     }
@@ -264,5 +281,22 @@ mod tests {
             &[]
         ));
         assert!(!serves(&q(&[], &[], &[]), &ix, &[]), "a collection scan");
+        assert!(!serves(&q(&["content"], &[], &[]), &ix, &[]), "no key of the index");
+    }
+
+    #[test]
+    fn each_or_branch_is_a_query() {
+        let f = bson::doc! {"$and": [{"sex": 1}, {"$or": [{"account": "a"}, {"phone": {"$regex": "1"}}]}],
+            "active": {"$gte": 5}};
+        let mut alts = alternatives(&f);
+        alts.sort();
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            alts,
+            vec![
+                (s(&["sex"]), s(&["phone", "active"])),
+                (s(&["sex", "account"]), s(&["active"])),
+            ]
+        );
     }
 }

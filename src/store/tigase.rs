@@ -71,7 +71,6 @@ pub const SEARCH_ROOMS: i64 = 50;
 /// Rooms searched at once.
 const SEARCH_AT_ONCE: usize = 8;
 /// How long a message search may take; what is found by then is answered.
-const SEARCH_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn not_deleted() -> Document {
     doc! {"delayedTime": Bson::Null}
@@ -755,7 +754,7 @@ impl Store {
     /// sees them, newest first. Bounded whatever the number of rooms: only the
     /// [`SEARCH_ROOMS`] rooms with the latest messages (`lastChats_muc`, one
     /// query; a room without a record has no message), fetched in one query,
-    /// searched [`SEARCH_AT_ONCE`] at a time within [`SEARCH_DEADLINE`] (what
+    /// searched [`SEARCH_AT_ONCE`] at a time within `SEARCH_DEADLINE_MS` (what
     /// is found by then is answered).
     pub async fn search_group_msgs(
         &self,
@@ -817,7 +816,7 @@ impl Store {
         let mut searches = futures::stream::iter(active)
             .map(one_room)
             .buffer_unordered(SEARCH_AT_ONCE);
-        let deadline = tokio::time::Instant::now() + SEARCH_DEADLINE;
+        let deadline = tokio::time::Instant::now() + self.search_deadline;
         let mut out = Vec::new();
         loop {
             match tokio::time::timeout_at(deadline, searches.next()).await {

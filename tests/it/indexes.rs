@@ -16,8 +16,16 @@ use crate::common;
 /// Keys that name one document (or a handful): a sort after them costs nothing.
 const POINT_KEYS: &[&str] = &["_id", "messageId"];
 
-/// Whole-collection reads on purpose: the client configuration (one document).
-const SCANS: &[(&str, &str)] = &[("imapi", "clientConfig")];
+/// Whole-collection reads on purpose: settings of one document (the
+/// original's `config`, `clientConfig`, `payConfig`, the `idx_user` counter)
+/// and the handful of helpers (bots) an administrator defines.
+const SCANS: &[(&str, &str)] = &[
+    ("imapi", "config"),
+    ("imapi", "clientConfig"),
+    ("imapi", "payConfig"),
+    ("imapi", "idx_user"),
+    ("imapi", "helper"),
+];
 
 #[actix_web::test]
 #[ignore = "run by scripts/test.sh after the suite, on the shapes it recorded"]
