@@ -731,8 +731,8 @@ async fn main() {
     let only: Option<String> = std::env::var("BENCH_ONLY").ok();
     let mut rows = Vec::new();
     println!(
-        "{:<30} {:>4} {:>2} {:>8} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6} {:>7} {:>6} {:>5}",
-        "endpoint", "conc", "q", "svc rps", "db rps", "svc p50", "db p50", "hot p50", "svc p99", "db p99", "p50 x", "rps x", "cpu ms", "rss MB", "err"
+        "{:<30} {:>4} {:>2} {:>8} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6} {:>7} {:>7} {:>5} {:>6} {:>5}",
+        "endpoint", "conc", "q", "svc rps", "db rps", "svc p50", "db p50", "hot p50", "svc p99", "db p99", "p50 x", "rps x", "cpu ms", "db cpu", "cpu x", "rss MB", "err"
     );
     for case in &cases {
         if let Some(o) = &only {
@@ -748,12 +748,17 @@ async fn main() {
             } else {
                 f64::NAN
             };
+            // The floor: the CPU this process spends issuing the same queries
+            // with the driver directly (no HTTP, JSON or auth).
+            let me = std::process::id();
+            let floor0 = cpu_seconds(me);
             let d = run(case.direct.clone(), requests, c).await;
+            let floor = (cpu_seconds(me) - floor0) * 1000.0 / d.n.max(1) as f64;
             let h = run(case.hot.clone(), requests, c).await;
             let rss = if pid > 0 { peak_rss_mb(pid) } else { f64::NAN };
             println!(
-                "{:<30} {:>4} {:>2} {:>8.0} {:>8.0} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>6.2} {:>6.2} {:>7.3} {:>6.1} {:>5}",
-                case.name, c, case.queries, s.rps, d.rps, s.p50, d.p50, h.p50, s.p99, d.p99, s.p50 / d.p50, s.rps / d.rps, cpu, rss, s.errors
+                "{:<30} {:>4} {:>2} {:>8.0} {:>8.0} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>6.2} {:>6.2} {:>7.3} {:>7.3} {:>5.1} {:>6.1} {:>5}",
+                case.name, c, case.queries, s.rps, d.rps, s.p50, d.p50, h.p50, s.p99, d.p99, s.p50 / d.p50, s.rps / d.rps, cpu, floor, cpu / floor, rss, s.errors
             );
             for (what, smp) in [("service", &s), ("direct", &d), ("hot", &h)] {
                 if let Some(err) = &smp.first_error {
@@ -766,7 +771,8 @@ async fn main() {
                 "direct": {"rps": d.rps, "p50_ms": d.p50, "p99_ms": d.p99, "errors": d.errors},
                 "hot_query": {"rps": h.rps, "p50_ms": h.p50, "p99_ms": h.p99, "errors": h.errors},
                 "p50_ratio": s.p50 / d.p50, "rps_ratio": s.rps / d.rps,
-                "cpu_ms_per_request": cpu, "peak_rss_mb": rss,
+                "cpu_ms_per_request": cpu, "direct_cpu_ms_per_request": floor, "cpu_ratio": cpu / floor,
+                "peak_rss_mb": rss,
             }));
         }
     }

@@ -140,7 +140,9 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
         ),
         (
             // New-friend records, newest first: a user's, and per friend.
-            store.imapi().collection::<Document>(super::friends::NEW_FRIENDS),
+            store
+                .imapi()
+                .collection::<Document>(super::friends::NEW_FRIENDS),
             vec![
                 ix(doc! {"userId": 1, "modifyTime": -1, "_id": -1}),
                 ix(doc! {"userId": 1, "toUserId": 1, "modifyTime": -1, "_id": -1}),

@@ -39,14 +39,16 @@ pub fn indexes() -> Vec<IndexModel> {
 
 /// Indexes of the user-status collection: one document per (appid, userid, userrole).
 pub fn status_indexes() -> Vec<IndexModel> {
-    vec![IndexModel::builder()
-        .keys(doc! {"appid": 1, "userid": 1, "userrole": 1})
-        .options(IndexOptions::builder().unique(true).build())
-        .build(),
+    vec![
+        IndexModel::builder()
+            .keys(doc! {"appid": 1, "userid": 1, "userrole": 1})
+            .options(IndexOptions::builder().unique(true).build())
+            .build(),
         // A user's statuses (every role), in stored order.
         IndexModel::builder()
             .keys(doc! {"appid": 1, "userid": 1, "_id": 1})
-            .build()]
+            .build(),
+    ]
 }
 
 /// The pair of users a conversation query is about, seen from the querier.

@@ -109,13 +109,21 @@ fn alternatives(filter: &Document) -> Vec<Fields> {
         let mut out = vec![];
         for (e, r) in &alts {
             for (e2, r2) in &with {
-                out.push(([e.clone(), e2.clone()].concat(), [r.clone(), r2.clone()].concat()));
+                out.push((
+                    [e.clone(), e2.clone()].concat(),
+                    [r.clone(), r2.clone()].concat(),
+                ));
             }
         }
         out
     };
     for (k, v) in filter {
-        let parts = || v.as_array().into_iter().flatten().filter_map(Bson::as_document);
+        let parts = || {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Bson::as_document)
+        };
         match k.as_str() {
             "$and" => {
                 for part in parts() {
@@ -281,13 +289,16 @@ mod tests {
             &[]
         ));
         assert!(!serves(&q(&[], &[], &[]), &ix, &[]), "a collection scan");
-        assert!(!serves(&q(&["content"], &[], &[]), &ix, &[]), "no key of the index");
+        assert!(
+            !serves(&q(&["content"], &[], &[]), &ix, &[]),
+            "no key of the index"
+        );
     }
 
     #[test]
     fn each_or_branch_is_a_query() {
         let f = bson::doc! {"$and": [{"sex": 1}, {"$or": [{"account": "a"}, {"phone": {"$regex": "1"}}]}],
-            "active": {"$gte": 5}};
+        "active": {"$gte": 5}};
         let mut alts = alternatives(&f);
         alts.sort();
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();

@@ -64,8 +64,11 @@ impl Store {
         share: &ObjectId,
     ) -> StoreResult<()> {
         if names::valid_room_jid(jid) {
+            // Its notices were sent when it was shared, not before: the
+            // room's history is searched from then on (by the time index).
+            let shared_ms = share.timestamp().timestamp_millis() - 60_000;
             self.mucmsg(jid)
-                .delete_many(doc! {"contentType": 401, "content": share.to_hex()})
+                .delete_many(doc! {"timeSend": {"$gte": shared_ms}, "contentType": 401, "content": share.to_hex()})
                 .await?;
         }
         self.room_shares()
