@@ -287,3 +287,39 @@ fn run_sh_keeps_the_embedded_database_across_restarts() {
     stop(child);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// Push mode with a name server nobody answers on: `doctor` says so and
+/// the service still starts; with `ROCKETMQ_REQUIRED=1` it refuses to.
+#[test]
+fn an_unreachable_name_server_is_reported_or_refused_when_required() {
+    let prefix = common::unique_prefix();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = dead.local_addr().unwrap().to_string();
+    drop(dead);
+    let run = |cmd: &str, extra: &[(&str, &str)]| {
+        let mut env = common::test_env(&prefix, &[("ROCKETMQ_NAMESRV", &addr)]);
+        for (k, v) in extra {
+            env.insert(k.to_string(), v.to_string());
+        }
+        Command::new(env!("CARGO_BIN_EXE_shiku-api"))
+            .arg(cmd)
+            .env_clear()
+            .envs(env)
+            .output()
+            .unwrap()
+    };
+    let out = run("doctor", &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("delivery: push: WARNING no RocketMQ name server answers"),
+        "{said}"
+    );
+    let out = run("doctor", &[("ROCKETMQ_REQUIRED", "1")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ROCKETMQ_REQUIRED=1"), "{err}");
+    let out = run("doctor", &[("PUSH_MODE", "sometimes")]);
+    assert_eq!(out.status.code(), Some(2), "a bad PUSH_MODE names itself");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PUSH_MODE"));
+}
