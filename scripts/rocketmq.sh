@@ -15,11 +15,13 @@ STATE=${ROCKETMQ_STATE:-$PWD/.test-db/rocketmq}
 
 install() {
   if [ -x "$BIN/rocketmq-namesrv-rust" ] && [ -x "$BIN/rocketmq-broker-rust" ]; then return; fi
+  # An unoptimised build (--debug) is quicker to make and plenty for tests;
+  # both binaries share one target folder, so their common crates build once.
   echo "building rocketmq-namesrv and rocketmq-broker $VERSION into $CACHE (once; 25-50 min)" >&2
-  CARGO_TARGET_DIR=$CACHE/rocketmq-target cargo install --quiet --locked --root "$CACHE/rocketmq-$VERSION" \
-    --version "$VERSION" rocketmq-namesrv rocketmq-broker >&2 \
-    || CARGO_TARGET_DIR=$CACHE/rocketmq-target cargo install --quiet --root "$CACHE/rocketmq-$VERSION" \
-      --version "$VERSION" rocketmq-namesrv rocketmq-broker >&2
+  local args=(install --quiet --debug --root "$CACHE/rocketmq-$VERSION" --version "$VERSION"
+    rocketmq-namesrv rocketmq-broker)
+  CARGO_TARGET_DIR=$CACHE/rocketmq-target cargo "${args[@]}" --locked >&2 \
+    || CARGO_TARGET_DIR=$CACHE/rocketmq-target cargo "${args[@]}" >&2
   rm -rf "$CACHE/rocketmq-target"
 }
 

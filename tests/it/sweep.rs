@@ -901,3 +901,161 @@ fn the_checker_rejects_what_it_must() {
         assert!(check(oi, &o(400, r#"{"error":"x"}"#)).is_err());
     }
 }
+
+/// What changes from run to run in an answer: ids made now, times of now,
+/// tokens and keys. Everything else of every answer is compared byte for
+/// byte (as serialized JSON, key order included).
+fn normalized(v: &Value, key: &str, now_ms: i64) -> Value {
+    let secret_key = [
+        "token",
+        "Token",
+        "Key",
+        "key",
+        "secret",
+        "Secret",
+        "randomStr",
+        "code",
+    ]
+    .iter()
+    .any(|k| key.contains(k));
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), normalized(v, k, now_ms)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|v| normalized(v, key, now_ms)).collect()),
+        Value::String(s) => {
+            let stamp = s.parse::<i64>().ok().and_then(|n| recent(n, now_ms));
+            // Ids made now (alone or inside a URL or path), the seed's kept.
+            let ids = HEX_ID.replace_all(s, |c: &regex::Captures| {
+                let id = &c[0];
+                if SEED_OIDS.with(|ids| ids.contains(id)) {
+                    id.to_string()
+                } else {
+                    format!("<new id {}>", id.len())
+                }
+            });
+            let iso_now = chrono::DateTime::parse_from_rfc3339(s)
+                .is_ok_and(|t| (t.timestamp_millis() - now_ms).abs() < 2 * 86_400_000);
+            if ids != *s {
+                json!(ids)
+            } else if iso_now {
+                json!("<now iso>")
+            } else if let Some(label) = stamp {
+                json!(label)
+            } else if secret_key && s.len() >= 8 {
+                json!("<secret>")
+            } else {
+                v.clone()
+            }
+        }
+        // The upload's `time`: how long it took.
+        Value::Number(n) if key == "time" && n.as_i64().is_some_and(|t| t < 600_000) => {
+            json!("<elapsed ms>")
+        }
+        Value::Number(n) => match n.as_i64().and_then(|n| recent(n, now_ms)) {
+            Some(label) => json!(label),
+            None => v.clone(),
+        },
+        _ => v.clone(),
+    }
+}
+
+/// A time of this run (seconds or milliseconds within a day of now).
+fn recent(n: i64, now_ms: i64) -> Option<&'static str> {
+    const DAY_MS: i64 = 86_400_000;
+    if (n - now_ms).abs() < 2 * DAY_MS {
+        Some("<now ms>")
+    } else if (n - now_ms / 1000).abs() < 2 * DAY_MS / 1000 {
+        Some("<now s>")
+    } else {
+        None
+    }
+}
+
+static HEX_ID: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"\b[0-9a-f]{24}\b|\b[0-9a-f]{32}\b").unwrap());
+
+thread_local! {
+    /// Every hex id of the seed data: kept as they are in the answers.
+    static SEED_OIDS: std::collections::HashSet<String> = {
+        let mut ids = std::collections::HashSet::new();
+        let re = regex::Regex::new(r"\b[0-9a-f]{24}\b|\b[0-9a-f]{32}\b").unwrap();
+        for m in re.find_iter(shiku_api::seed::SEED_JSON) {
+            ids.insert(m.as_str().to_string());
+        }
+        ids
+    };
+}
+
+/// Every endpoint's answer to its valid request on the seed data is the
+/// recorded one (`tests/golden/answers.json`): a refactoring of handlers,
+/// store or serialization that changes a single byte of any answer fails
+/// here. `UPDATE_GOLDEN=1` records the answers anew (review the diff).
+#[actix_web::test]
+async fn every_endpoint_answers_as_recorded() {
+    let app = TestApp::start_with(&[("LOGIN_PER_MINUTE", "100000000")]).await;
+    let (mut tokens, pristine) = prepare(&app).await;
+    let main_token = tokens.main.clone();
+    let now_ms = shiku_api::util::now_ms();
+    let mut answers = serde_json::Map::new();
+    for e in endpoints() {
+        restore(&app, &pristine).await;
+        tokens.main = main_token.clone();
+        if e.dialect == Dialect::OpenIm {
+            if let Some(t) = openim_tokens(&app).await {
+                tokens.main = t;
+            }
+        }
+        let case = Case {
+            label: "valid".into(),
+            transport: transports(e.dialect)[0],
+            params: base_params(e),
+            token: if needs_token(e) {
+                Token::Main
+            } else {
+                Token::None
+            },
+            raw_body: None,
+        };
+        let o = send(&app, e, &case, &tokens).await.expect(e.path);
+        // The test app's own address (a port of this run).
+        let host = app.base.trim_start_matches("http://");
+        let month = chrono::Utc::now().format("/%Y%m/").to_string();
+        let text = o
+            .body
+            .replace(host, "<this host>")
+            .replace(&month, "/<this month>/");
+        let body = match serde_json::from_str::<Value>(&text) {
+            Ok(v) => normalized(&v, "", now_ms),
+            // A file or a page: its length only.
+            Err(_) => json!(format!("<{} bytes>", o.body.len())),
+        };
+        let key = format!("{} {:?}", e.path, e.dialect);
+        answers.insert(key, json!({"status": o.status, "body": body}));
+    }
+    let got = serde_json::to_string_pretty(&Value::Object(answers)).unwrap() + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/answers.json");
+    if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .expect("tests/golden/answers.json (UPDATE_GOLDEN=1 records it)");
+    if got != want {
+        let fresh = path.with_extension("new.json");
+        std::fs::write(&fresh, &got).unwrap();
+        let first = got
+            .lines()
+            .zip(want.lines())
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+            .map(|(i, (a, b))| format!("line {}: now {a:?}, recorded {b:?}", i + 1))
+            .unwrap_or_else(|| "lengths differ".into());
+        panic!(
+            "answers changed ({first}); all of them in {}",
+            fresh.display()
+        );
+    }
+}
