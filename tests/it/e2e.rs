@@ -36,18 +36,6 @@ async fn console_token(app: &TestApp, uid: i64) -> String {
     t
 }
 
-async fn openim_token(app: &TestApp) -> String {
-    let (s, b) = app
-        .post_json(
-            "/auth/get_admin_token",
-            &[OP],
-            &json!({"secret": common::OPENIM_SECRET, "userID": "imAdmin"}),
-        )
-        .await;
-    assert_eq!((s, b["errCode"].clone()), (200, json!(0)), "{b}");
-    b["data"]["token"].as_str().unwrap().to_string()
-}
-
 /// OpenIM send; returns `(clientMsgID, sendTime)`.
 async fn send(app: &TestApp, tok: &str, body: Value) -> (String, i64) {
     let (s, b) = app
@@ -251,7 +239,7 @@ async fn console_one_send_one_is_seen_by_both_sides() {
 #[actix_web::test]
 async fn openim_single_chat_is_seen_by_both_sides() {
     let app = start().await;
-    let tok = openim_token(&app).await;
+    let tok = common::openim_admin_token(&app).await;
     let (mid, t) = send(&app, &tok, single(100102, 100164, "hello from OpenIM")).await;
     assert_single_seen(&app, &mid, 100102, 100164, "hello from OpenIM", t).await;
     let m: Value = serde_json::from_str(
@@ -277,7 +265,7 @@ async fn openim_single_chat_is_seen_by_both_sides() {
 #[actix_web::test]
 async fn openim_notification_is_seen_by_receiver_and_system_account() {
     let app = start().await;
-    let tok = openim_token(&app).await;
+    let tok = common::openim_admin_token(&app).await;
     let body = json!({
         "sendID": "10005", "recvID": "100102", "senderNickname": "系统通知",
         "content": {"content": "您有新的任务"}, "contentType": 101, "sessionType": 4,
@@ -297,7 +285,7 @@ async fn openim_notification_is_seen_by_receiver_and_system_account() {
 #[actix_web::test]
 async fn history_import_lands_in_history_order_and_keeps_the_newest_on_top() {
     let app = start().await;
-    let tok = openim_token(&app).await;
+    let tok = common::openim_admin_token(&app).await;
     // Between the seed's middle and oldest messages.
     let old = 1_613_000_000_000i64;
     let mut body = single(100164, 100102, "导入的旧消息");
@@ -404,7 +392,7 @@ async fn history_import_lands_in_history_order_and_keeps_the_newest_on_top() {
 #[actix_web::test]
 async fn openim_group_message_is_seen_by_every_member_only() {
     let app = start().await;
-    let tok = openim_token(&app).await;
+    let tok = common::openim_admin_token(&app).await;
     let (mid, t) = send(&app, &tok, group(100158, "大家好")).await;
     let raw = app
         .store()
@@ -460,7 +448,7 @@ async fn openim_group_message_is_seen_by_every_member_only() {
 #[actix_web::test]
 async fn group_history_import_lands_in_order_below_the_live_message() {
     let app = start().await;
-    let tok = openim_token(&app).await;
+    let tok = common::openim_admin_token(&app).await;
     let (live, lt) = send(&app, &tok, group(100164, "现在")).await;
     // Between the seed's text messages (1613789771972) and its 915 notices (1612925644963).
     let old = 1_613_000_000_000i64;
@@ -497,7 +485,7 @@ async fn group_history_import_lands_in_order_below_the_live_message() {
 /// Sends `first` then `second` from `from` to `to` over OpenIM, has `from`
 /// recall `second`, and checks what both sides see.
 async fn recall_case(app: &TestApp, from: i64, to: i64) -> (String, String) {
-    let tok = openim_token(app).await;
+    let tok = common::openim_admin_token(app).await;
     let (a, ta) = send(app, &tok, single(from, to, "第一条")).await;
     let (b, tb) = send(app, &tok, single(from, to, "要撤回的")).await;
     assert!(tb >= ta);
@@ -566,7 +554,7 @@ async fn recall_of_an_openim_message_is_seen_by_both_sides() {
 #[actix_web::test]
 async fn recall_falls_back_to_a_message_of_the_other_direction() {
     let app = start().await;
-    let tok = openim_token(&app).await;
+    let tok = common::openim_admin_token(&app).await;
     let (b, _) = send(&app, &tok, single(100102, 100164, "撤回我")).await;
     let st = app.token_for(100102).await;
     call(
@@ -603,7 +591,7 @@ async fn recall_falls_back_to_a_message_of_the_other_direction() {
 #[actix_web::test]
 async fn recall_of_an_openim_group_message_is_seen_by_every_member() {
     let app = start().await;
-    let tok = openim_token(&app).await;
+    let tok = common::openim_admin_token(&app).await;
     let (a, ta) = send(&app, &tok, group(100164, "留下")).await;
     let (b, _) = send(&app, &tok, group(100164, "撤回")).await;
     let st = app.token_for(100164).await;
@@ -639,7 +627,7 @@ async fn recall_of_an_openim_group_message_is_seen_by_every_member() {
 #[actix_web::test]
 async fn a_retry_after_recall_does_not_resurrect_the_message() {
     let app = start().await;
-    let tok = openim_token(&app).await;
+    let tok = common::openim_admin_token(&app).await;
     let (a, ta) = send(&app, &tok, single(100164, 100102, "第一条")).await;
     let mut body = single(100164, 100102, "要撤回的");
     body["clientMsgID"] = json!("retry-after-recall");
@@ -704,7 +692,7 @@ async fn a_retry_after_recall_does_not_resurrect_the_message() {
 #[actix_web::test]
 async fn a_client_msg_id_is_scoped_to_its_sender() {
     let app = start().await;
-    let tok = openim_token(&app).await;
+    let tok = common::openim_admin_token(&app).await;
     let with_id = |mut body: Value| {
         body["clientMsgID"] = json!("collide1");
         body
@@ -785,7 +773,7 @@ async fn a_client_msg_id_is_scoped_to_its_sender() {
 #[actix_web::test]
 async fn concurrent_first_messages_make_one_chat_list_entry() {
     let app = start().await;
-    let tok = openim_token(&app).await;
+    let tok = common::openim_admin_token(&app).await;
     let sends = (0..10).map(|i| {
         let (app, tok) = (&app, tok.clone());
         async move { send(app, &tok, single(100159, 100174, &format!("race {i}"))).await }

@@ -25,17 +25,6 @@ async fn push_app(topic: &str) -> TestApp {
     app
 }
 
-async fn openim_token(app: &TestApp) -> String {
-    let (_, b) = app
-        .post_json(
-            "/auth/get_admin_token",
-            &[OP],
-            &json!({"secret": common::OPENIM_SECRET, "userID": "imAdmin"}),
-        )
-        .await;
-    b["data"]["token"].as_str().expect("a token").to_string()
-}
-
 /// Every message record of the single-chat shards and of the room's group
 /// collection: what push mode must leave alone.
 async fn message_records(app: &TestApp) -> Vec<Document> {
@@ -71,7 +60,7 @@ async fn push_mode_publishes_the_originals_beans_and_archives_nothing() {
     let before = message_records(&app).await;
 
     // 1. An OpenIM text (chat type 1): a single-chat bean.
-    let tok = openim_token(&app).await;
+    let tok = common::openim_admin_token(&app).await;
     let (_, b) = app
         .post_json(
             "/msg/send_msg",
@@ -290,7 +279,7 @@ async fn an_unreachable_broker_is_counted_not_fatal() {
     .await;
     app.load_seed().await;
     let before = message_records(&app).await;
-    let tok = openim_token(&app).await;
+    let tok = common::openim_admin_token(&app).await;
     let (s, b) = app
         .post_json(
             "/msg/send_msg",

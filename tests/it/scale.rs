@@ -50,17 +50,7 @@ async fn two_instances_share_sessions_messages_and_limits() {
     assert_eq!(got["resultCode"], 1030102, "{got}");
 
     // One OpenIM send, retried through both instances at once: one message.
-    let (_, t) = a
-        .post_json(
-            "/auth/get_admin_token",
-            &[OP],
-            &json!({"secret": common::OPENIM_SECRET, "userID": "imAdmin"}),
-        )
-        .await;
-    let tok = t["data"]["token"]
-        .as_str()
-        .expect(&t.to_string())
-        .to_string();
+    let tok = common::openim_admin_token(&a).await;
     let body = json!({
         "sendID": "100164", "recvID": "100102", "clientMsgID": "scale-0001",
         "content": {"content": "一次"}, "contentType": 101, "sessionType": 1,

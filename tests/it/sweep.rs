@@ -300,6 +300,22 @@ fn needs_token(e: &Endpoint) -> bool {
         )
 }
 
+/// The endpoint's valid request: its parameters from the seed, in its
+/// dialect's first transport, with MAIN's token where it needs one.
+fn valid_case(e: &Endpoint) -> Case {
+    Case {
+        label: "valid".into(),
+        transport: transports(e.dialect)[0],
+        params: base_params(e),
+        token: if needs_token(e) {
+            Token::Main
+        } else {
+            Token::None
+        },
+        raw_body: None,
+    }
+}
+
 /// Every case for one endpoint; sampled unless the full sweep is asked for.
 fn cases(e: &Endpoint, rng: &mut StdRng) -> Vec<Case> {
     let full = full();
@@ -681,17 +697,7 @@ async fn worker(endpoints: Vec<(usize, &'static Endpoint)>, seed: u64) -> Report
             }
         }
         // Routed at all? The valid request answers something other than a bare 404.
-        let probe = Case {
-            label: "valid".into(),
-            transport: transports(e.dialect)[0],
-            params: base_params(e),
-            token: if needs_token(e) {
-                Token::Main
-            } else {
-                Token::None
-            },
-            raw_body: None,
-        };
+        let probe = valid_case(e);
         match send(&app, e, &probe, &tokens).await {
             Ok(o) if o.status == 404 && serde_json::from_str::<Value>(&o.body).is_err() => {
                 r.not_routed.push(e.path);
@@ -1008,18 +1014,7 @@ async fn every_endpoint_answers_as_recorded() {
                 tokens.main = t;
             }
         }
-        let case = Case {
-            label: "valid".into(),
-            transport: transports(e.dialect)[0],
-            params: base_params(e),
-            token: if needs_token(e) {
-                Token::Main
-            } else {
-                Token::None
-            },
-            raw_body: None,
-        };
-        let o = send(&app, e, &case, &tokens).await.expect(e.path);
+        let o = send(&app, e, &valid_case(e), &tokens).await.expect(e.path);
         // The test app's own address (a port of this run).
         let host = app.base.trim_start_matches("http://");
         let month = chrono::Utc::now().format("/%Y%m/").to_string();

@@ -280,6 +280,19 @@ impl TestApp {
 /// The deployment's PC client's request: a POST form with the caller's token
 /// and its signing parameters (`token` of the task system, `salt`, `secret`;
 /// not verified unless `AUTH_API` is on) beside `extra`.
+/// An OpenIM admin token, as the task system asks for one.
+pub async fn openim_admin_token(app: &TestApp) -> String {
+    let (s, b) = app
+        .post_json(
+            "/auth/get_admin_token",
+            &[("operationID", "op-admin-token")],
+            &serde_json::json!({"secret": OPENIM_SECRET, "userID": "imAdmin"}),
+        )
+        .await;
+    assert_eq!((s, &b["errCode"]), (200, &serde_json::json!(0)), "{b}");
+    b["data"]["token"].as_str().unwrap().to_string()
+}
+
 pub fn qz(token: &str, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
     let mut p = vec![
         ("access_token", token.to_string()),
