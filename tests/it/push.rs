@@ -107,6 +107,25 @@ async fn push_mode_publishes_the_originals_beans_and_archives_nothing() {
         .await;
     assert_eq!(b["resultCode"], 1, "{b}");
     let room_id = b["data"]["id"].as_str().unwrap().to_string();
+    // The owner removes the member (904), then dissolves the room (903).
+    let (_, b) = app
+        .get(
+            "/room/member/delete",
+            &[
+                ("access_token", &owner),
+                ("roomId", &room_id),
+                ("userId", "100102"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let (_, b) = app
+        .get(
+            "/room/delete",
+            &[("access_token", &owner), ("roomId", &room_id)],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
     // 4. A batch follow (Android's contacts screen): a 510.
     let me = app.token_for(100174).await;
     let (_, b) = app
@@ -133,8 +152,9 @@ async fn push_mode_publishes_the_originals_beans_and_archives_nothing() {
         .await;
     assert_eq!(b["resultCode"], 1, "{b}");
 
-    let beans = mq::read_topic(&topic, Duration::from_secs(30), |b| b.len() >= 6).await;
-    assert_eq!(beans.len(), 6, "{beans:#?}");
+    // 1 + 1 + 2 (907) + 2 (904) + 2 (903) + 1 + 1.
+    let beans = mq::read_topic(&topic, Duration::from_secs(30), |b| b.len() >= 10).await;
+    assert_eq!(beans.len(), 10, "{beans:#?}");
     let of_type = |t: i64| {
         beans
             .iter()
@@ -188,6 +208,39 @@ async fn push_mode_publishes_the_originals_beans_and_archives_nothing() {
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);
+    // 904: the removed member's single-chat copy and the group's (the room
+    // announces departures), one id; from the owner, content the room name.
+    let removed = of_type(904);
+    assert_eq!(removed.len(), 2, "{removed:#?}");
+    assert_eq!(removed[0]["messageId"], removed[1]["messageId"]);
+    for b in &removed {
+        assert_eq!(
+            (
+                &b["toUserId"],
+                &b["fromUserId"],
+                &b["content"],
+                &b["objectId"]
+            ),
+            (
+                &json!("100102"),
+                &json!("100164"),
+                &json!("推送群"),
+                &json!(JID)
+            ),
+            "{b}"
+        );
+    }
+    // 903: a copy to every member left (the owner), then the group's.
+    let dissolved = of_type(903);
+    let single = dissolved.iter().find(|b| b["msgType"] == 0).unwrap();
+    let group = dissolved.iter().find(|b| b["msgType"] == 1).unwrap();
+    assert_eq!(dissolved.len(), 2, "{dissolved:#?}");
+    assert_eq!(single["toUserId"], "100164");
+    assert_eq!(
+        (&group["roomJid"], &group["content"]),
+        (&json!(JID), &json!("推送群"))
+    );
+    assert_eq!(single["messageId"], group["messageId"]);
     assert_eq!(
         golden(of_type(510)[0]),
         json!({"content": 100102, "fileSize": 0, "fromUserId": "100174", "fromUserName": "周仕彦",
@@ -207,7 +260,7 @@ async fn push_mode_publishes_the_originals_beans_and_archives_nothing() {
     let (_, h) = app.get("/health", &[]).await;
     assert_eq!(h["delivery"], "push");
     assert_eq!(h["rocketmq"]["nameServer"], "up");
-    assert_eq!(h["rocketmq"]["published"], 6);
+    assert_eq!(h["rocketmq"]["published"], 10);
     assert_eq!(h["rocketmq"]["failedPublishes"], 0);
 }
 
