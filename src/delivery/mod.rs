@@ -64,6 +64,10 @@ impl Delivery {
         match &self.push {
             None => Ok(store.write_single(m, peer).await?.time_send),
             Some(p) => {
+                // As the archive writer: no single chat with oneself.
+                if peer == m.from_user_id {
+                    return Err(Refusal::Invalid("toUserId").into());
+                }
                 check_ids(m)?;
                 p.publish(vec![Bean::single(m, &peer.to_string())]);
                 Ok(m.time_send)

@@ -218,8 +218,22 @@ async fn computed_fields(
             store.user_by_id(me).await
         }
     };
-    let (keys, login, requester) =
-        futures::try_join!(store.auth_keys_of(uid), store.last_login(uid), requester)?;
+    // Own profile: the roles and the configuration in the same round trip.
+    let own = async {
+        if is_self {
+            let (roles, [config, ..]) =
+                futures::try_join!(store.roles_of(me), store.client_config())?;
+            Ok(Some((roles, config)))
+        } else {
+            Ok(None)
+        }
+    };
+    let (keys, login, requester, own) = futures::try_join!(
+        store.auth_keys_of(uid),
+        store.last_login(uid),
+        requester,
+        own
+    )?;
     let setting = |d: &Document, k: &str| d.get_document("settings").ok().and_then(|s| num(s, k));
     let in_set = |k: &str| {
         requester
@@ -258,7 +272,7 @@ async fn computed_fields(
         "showLastLoginTime".into(),
         json!(if shown { last_login } else { 0 }),
     );
-    if !is_self {
+    let Some((roles, config)) = own else {
         if !visible(setting(user, "showTelephone"), true) {
             for k in ["areaCode", "telephone", "phone"] {
                 if user.contains_key(k) {
@@ -267,8 +281,7 @@ async fn computed_fields(
             }
         }
         return Ok(m);
-    }
-    let (roles, [config, ..]) = futures::try_join!(store.roles_of(me), store.client_config())?;
+    };
     let invite = if num(&config, "registerInviteCode") == Some(2) {
         store.invite_code_of(me).await?.unwrap_or_default()
     } else {
