@@ -465,6 +465,27 @@ async fn set_invisible_guardian(
         .set_member_fields(&id, target, doc! {"role": new_role})
         .await?;
     note_room_change(&state, &id, &[me, target]).await;
+    // The original's `sendGroupOne`: a 930 to the member only (content 1
+    // invisible, 2 guardian, -1/0 no longer), from the owner's member name.
+    let my_name = match state.store.room_member(&id, me).await? {
+        Some(m) => str_of(&m, "nickname").to_string(),
+        None => String::new(),
+    };
+    let content = match kind {
+        4 => 1,
+        5 => 2,
+        k => k,
+    };
+    let notice = notice_message(
+        930,
+        me,
+        &my_name,
+        str_of(&room, "jid"),
+        Some((target, str_of(&member, "nickname"))),
+        &content.to_string(),
+        BTreeMap::new(),
+    );
+    state.delivery.notify(&notice, target)?;
     Ok(ok())
 }
 

@@ -107,6 +107,21 @@ async fn push_mode_publishes_the_originals_beans_and_archives_nothing() {
         .await;
     assert_eq!(b["resultCode"], 1, "{b}");
     let room_id = b["data"]["id"].as_str().unwrap().to_string();
+    // The owner makes the member invisible and visible again (930 to them).
+    for kind in ["4", "-1"] {
+        let (_, b) = app
+            .get(
+                "/room/setInvisibleGuardian",
+                &[
+                    ("access_token", &owner),
+                    ("roomId", &room_id),
+                    ("touserId", "100102"),
+                    ("type", kind),
+                ],
+            )
+            .await;
+        assert_eq!(b["resultCode"], 1, "{b}");
+    }
     // The owner removes the member (904), then dissolves the room (903).
     let (_, b) = app
         .get(
@@ -152,9 +167,9 @@ async fn push_mode_publishes_the_originals_beans_and_archives_nothing() {
         .await;
     assert_eq!(b["resultCode"], 1, "{b}");
 
-    // 1 + 1 + 2 (907) + 2 (904) + 2 (903) + 1 + 1.
-    let beans = mq::read_topic(&topic, Duration::from_secs(30), |b| b.len() >= 10).await;
-    assert_eq!(beans.len(), 10, "{beans:#?}");
+    // 1 + 1 + 2 (907) + 2 (930) + 2 (904) + 2 (903) + 1 + 1.
+    let beans = mq::read_topic(&topic, Duration::from_secs(30), |b| b.len() >= 12).await;
+    assert_eq!(beans.len(), 12, "{beans:#?}");
     let of_type = |t: i64| {
         beans
             .iter()
@@ -208,6 +223,18 @@ async fn push_mode_publishes_the_originals_beans_and_archives_nothing() {
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);
+    // 930: single-chat only, to the member, content a number.
+    let mut hidden: Vec<Value> = of_type(930).into_iter().cloned().collect();
+    hidden.sort_by_key(|b| -b["content"].as_i64().unwrap());
+    assert_eq!(hidden.len(), 2, "{hidden:#?}");
+    for (b, content) in hidden.iter().zip([1, -1]) {
+        assert_eq!(
+            golden(b),
+            json!({"content": content, "fileSize": 0, "fromUserId": "100164", "fromUserName": "张益达",
+                "messageId": "<id>", "msgType": 0, "objectId": JID, "timeSend": "<ms>",
+                "toUserId": "100102", "toUserName": "A9gz0", "type": 930}),
+        );
+    }
     // 904: the removed member's single-chat copy and the group's (the room
     // announces departures), one id; from the owner, content the room name.
     let removed = of_type(904);
@@ -260,7 +287,7 @@ async fn push_mode_publishes_the_originals_beans_and_archives_nothing() {
     let (_, h) = app.get("/health", &[]).await;
     assert_eq!(h["delivery"], "push");
     assert_eq!(h["rocketmq"]["nameServer"], "up");
-    assert_eq!(h["rocketmq"]["published"], 10);
+    assert_eq!(h["rocketmq"]["published"], 12);
     assert_eq!(h["rocketmq"]["failedPublishes"], 0);
 }
 
