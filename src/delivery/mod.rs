@@ -51,6 +51,12 @@ impl Delivery {
         self.push.as_ref()
     }
 
+    /// Whether messages go to a message queue (push mode): what exists only
+    /// there (signals, 903, 930) need not be built otherwise.
+    pub fn publishes(&self) -> bool {
+        self.push.is_some()
+    }
+
     pub fn mode(&self) -> &'static str {
         match self.push {
             Some(_) => "push",

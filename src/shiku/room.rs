@@ -91,6 +91,20 @@ pub(super) async fn nickname_of(state: &AppState, user_id: i64) -> ShikuResult<S
         .unwrap_or_default())
 }
 
+/// A member's nickname in the room (`""` when not a member).
+pub(super) async fn member_nickname(
+    state: &AppState,
+    room: &ObjectId,
+    user_id: i64,
+) -> ShikuResult<String> {
+    Ok(state
+        .store
+        .room_member(room, user_id)
+        .await?
+        .map(|m| str_of(&m, "nickname").to_string())
+        .unwrap_or_default())
+}
+
 /// A member as the original serializes `Room.Member` (no `_id`, no `roomId`).
 pub(super) fn member_json(m: &Document) -> Value {
     let mut m = m.clone();
@@ -780,12 +794,7 @@ async fn transfer(
     let Some(target) = state.store.room_member(&id, to).await? else {
         return Err(ShikuError::from(codes::NOT_TRANSFER_TO_NON_MEMBER));
     };
-    let my_name = state
-        .store
-        .room_member(&id, me)
-        .await?
-        .map(|m| str_of(&m, "nickname").to_string())
-        .unwrap_or_default();
+    let my_name = member_nickname(&state, &id, me).await?;
     let mut to_name = nickname_of(&state, to).await?;
     if to_name.is_empty() {
         to_name = str_of(&target, "nickname").to_string();
@@ -856,12 +865,19 @@ pub(super) async fn dissolve(state: &AppState, room: &Document, me: i64) -> Shik
         .get_object_id("_id")
         .map_err(|_| crate::store::StoreError::Corrupt("room without _id".into()))?;
     let jid = str_of(room, "jid");
-    let members = state.store.room_member_ids(&id).await?;
-    // From the owner, whoever dissolves it (the original's `destroyRoom`).
-    let owner = num(room, "userId").unwrap_or(me);
-    let owner_name = match state.store.room_member(&id, owner).await? {
-        Some(m) => str_of(&m, "nickname").to_string(),
-        None => str_of(room, "nickname").to_string(),
+    // The 903 exists only on a message queue: its members and sender are
+    // read only when there is one.
+    let (members, owner, owner_name) = if state.delivery.publishes() {
+        // From the owner, whoever dissolves it (the original's `destroyRoom`).
+        let owner = num(room, "userId").unwrap_or(me);
+        let members = state.store.room_member_ids(&id).await?;
+        let mut name = member_nickname(state, &id, owner).await?;
+        if name.is_empty() {
+            name = str_of(room, "nickname").to_string();
+        }
+        (members, owner, name)
+    } else {
+        (vec![], me, String::new())
     };
     state.store.dissolve_room(&id, jid).await?;
     note_room_change(state, &id, &[me]).await;

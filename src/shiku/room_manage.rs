@@ -11,8 +11,8 @@ use bson::doc;
 use serde_json::json;
 
 use super::room::{
-    dissolve, load_room, new_member_message, nickname_of, note_room_change, notice_message,
-    open_room, remove_member, room_id, room_json, sorted, str_of,
+    dissolve, load_room, member_nickname, new_member_message, nickname_of, note_room_change,
+    notice_message, open_room, remove_member, room_id, room_json, sorted, str_of,
 };
 use crate::domain::room::{Removal, Role, Seat};
 use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
@@ -466,11 +466,12 @@ async fn set_invisible_guardian(
         .await?;
     note_room_change(&state, &id, &[me, target]).await;
     // The original's `sendGroupOne`: a 930 to the member only (content 1
-    // invisible, 2 guardian, -1/0 no longer), from the owner's member name.
-    let my_name = match state.store.room_member(&id, me).await? {
-        Some(m) => str_of(&m, "nickname").to_string(),
-        None => String::new(),
-    };
+    // invisible, 2 guardian, -1/0 no longer), from the owner's member name;
+    // it exists only on a message queue.
+    if !state.delivery.publishes() {
+        return Ok(ok());
+    }
+    let my_name = member_nickname(&state, &id, me).await?;
     let content = match kind {
         4 => 1,
         5 => 2,
