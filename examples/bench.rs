@@ -34,6 +34,8 @@ use shiku_api::util::num;
 type Op = Arc<dyn Fn(usize) -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
 
 struct Sample {
+    /// Each request's latency (ms), sorted.
+    lat: Vec<f64>,
     n: usize,
     rps: f64,
     p50: f64,
@@ -79,6 +81,7 @@ async fn run(op: Op, requests: usize, concurrency: usize) -> Sample {
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)];
     Sample {
+        lat: lat.clone(),
         n: requests,
         rps: requests as f64 / elapsed,
         p50: pct(0.50),
@@ -230,11 +233,54 @@ async fn explain(
     }
 }
 
+/// A running service: where it listens, its process, its OpenIM admin token.
+struct Target {
+    base: String,
+    pid: u32,
+    openim_token: String,
+}
+
+impl Target {
+    fn from_env(suffix: &str) -> Option<Target> {
+        let var = |k: &str| std::env::var(format!("{k}{suffix}")).ok();
+        Some(Target {
+            base: var("BENCH_BASE")?,
+            pid: var("BENCH_PID").and_then(|p| p.parse().ok()).unwrap_or(0),
+            openim_token: var("BENCH_OPENIM_TOKEN").unwrap_or_default(),
+        })
+    }
+}
+
+/// A request to whichever service is measured.
+type Service = Arc<dyn Fn(&Target) -> Op + Send + Sync>;
+
+/// A GET of `path` (with its query).
+fn get(http: &reqwest::Client, path: String) -> Service {
+    let http = http.clone();
+    Arc::new(move |t: &Target| http_op(http.clone(), format!("{}{path}", t.base), None))
+}
+
+/// An OpenIM POST of `body` (`{i}` numbered) with the target's admin token.
+fn openim_post(http: &reqwest::Client, path: &'static str, body: Value) -> Service {
+    let http = http.clone();
+    Arc::new(move |t: &Target| {
+        let headers = vec![
+            ("operationID", "bench".to_string()),
+            ("token", t.openim_token.clone()),
+        ];
+        http_op(
+            http.clone(),
+            format!("{}{path}", t.base),
+            Some((headers, body.clone())),
+        )
+    })
+}
+
 struct Case {
     name: &'static str,
     /// MongoDB round trips per request (service = direct).
     queries: &'static str,
-    service: Op,
+    service: Service,
     direct: Op,
     hot: Op,
 }
@@ -272,11 +318,15 @@ fn jh_filter(lasttime: f64) -> Document {
 
 #[tokio::main]
 async fn main() {
-    let base = std::env::var("BENCH_BASE").unwrap_or_else(|_| "http://127.0.0.1:8092".into());
-    let pid: u32 = std::env::var("BENCH_PID")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
+    let target = Target::from_env("").unwrap_or(Target {
+        base: "http://127.0.0.1:8092".into(),
+        pid: 0,
+        openim_token: String::new(),
+    });
+    let (base, pid) = (target.base.clone(), target.pid);
+    // `--ab`: the same requests to a baseline build (BENCH_BASE_A, BENCH_PID_A,
+    // BENCH_OPENIM_TOKEN_A) and to this one, in alternating rounds.
+    let baseline = Target::from_env("_A");
     let requests: usize = std::env::var("BENCH_REQUESTS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -290,6 +340,7 @@ async fn main() {
 
     // The service's own configuration: same databases, same session store.
     let cfg = shiku_api::config::Config::from_env().expect("configuration");
+    let cfg_has_redis = cfg.redis_url.is_some();
     let max_page = cfg.max_page_size;
     let state = Arc::new(shiku_api::AppState::new(cfg).await.expect("connect"));
     let store: Store = state.store.clone();
@@ -299,6 +350,21 @@ async fn main() {
         (STEADY, "benchtoken201000"),
     ] {
         state.sessions.save(Kind::Login, uid, tok).await.unwrap();
+        if baseline.is_some() && !cfg_has_redis {
+            // The first MongoDB session layout (commit 05a548d and before):
+            // one document per token.
+            state
+                .store
+                .sessions()
+                .update_one(
+                    doc! {"_id": format!("loginToken:{tok}")},
+                    doc! {"$set": {"token": tok, "userId": uid, "kind": "loginToken",
+                        "expireAt": bson::DateTime::from_millis(shiku_api::util::now_ms() + 86_400_000)}},
+                )
+                .upsert(true)
+                .await
+                .unwrap();
+        }
     }
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
@@ -467,7 +533,7 @@ async fn main() {
         Case {
             name: "/tigase/shiku_msgs",
             queries: "2",
-            service: http_op(http.clone(), format!("{base}/tigase/shiku_msgs?access_token=benchtoken200000&receiver={SYN_PEER}&pageIndex=0&pageSize={PAGE}"), None),
+            service: get(&http, format!("/tigase/shiku_msgs?access_token=benchtoken200000&receiver={SYN_PEER}&pageIndex=0&pageSize={PAGE}")),
             direct: {
                 let (s, c) = (sessions.clone(), msgs.clone());
                 direct(move |_| {
@@ -493,7 +559,7 @@ async fn main() {
         Case {
             name: "/tigase/shiku_muc_msgs",
             queries: "5",
-            service: http_op(http.clone(), format!("{base}/tigase/shiku_muc_msgs?access_token=benchtoken100164&roomId={ROOM_JID}&pageIndex=0&pageSize={PAGE}"), None),
+            service: get(&http, format!("/tigase/shiku_muc_msgs?access_token=benchtoken100164&roomId={ROOM_JID}&pageIndex=0&pageSize={PAGE}")),
             direct: {
                 let (s, st) = (sessions.clone(), store.clone());
                 direct(move |_| {
@@ -530,7 +596,7 @@ async fn main() {
         Case {
             name: "/tigase/getLastChatList",
             queries: "6",
-            service: http_op(http.clone(), format!("{base}/tigase/getLastChatList?access_token=benchtoken100164&pageIndex=0&pageSize={PAGE}"), None),
+            service: get(&http, format!("/tigase/getLastChatList?access_token=benchtoken100164&pageIndex=0&pageSize={PAGE}")),
             direct: {
                 let (s, st) = (sessions.clone(), store.clone());
                 direct(move |_| {
@@ -570,24 +636,24 @@ async fn main() {
         },
         Case {
             name: "/room/get",
-            queries: "5",
-            service: http_op(http.clone(), format!("{base}/room/get?access_token=benchtoken100164&roomId={ROOM_ID}"), None),
+            queries: "4",
+            service: get(&http, format!("/room/get?access_token=benchtoken100164&roomId={ROOM_ID}")),
             direct: {
                 let (s, st) = (sessions.clone(), store.clone());
                 direct(move |_| {
                     let (s, st) = (s.clone(), st.clone());
                     Box::pin(async move {
                         let uid = session(&s, "benchtoken100164").await?;
-                        // routes::room::get: the room, then together the caller's member
-                        // record, the members (owner, admins, by join time; pageSize 100)
-                        // and the notices.
+                        // shiku::room::get: together the room, the members (owner,
+                        // admins, by join time; pageSize 100) and the notices; the
+                        // caller's member record comes from the list when it is complete.
                         let oid = ObjectId::parse_str(ROOM_ID).unwrap();
-                        let uids = doc! {"$in": [Bson::Int32(uid as i32), Bson::Int64(uid)]};
-                        st.rooms().find_one(doc! {"_id": oid}).await.map_err(e)?.ok_or("no room")?;
-                        let member = async { st.room_members(&oid).find_one(doc! {"roomId": oid, "userId": uids}).await.map_err(e)?.ok_or_else(|| "not a member".to_string()) };
+                        let room = async { st.rooms().find_one(doc! {"_id": oid}).await.map_err(e)?.ok_or_else(|| "no room".to_string()) };
                         let members = async { all(st.room_members(&oid).find(doc! {"roomId": oid}).sort(doc! {"role": 1, "createTime": 1}).limit(100).await.map_err(e)?).await };
                         let notices = async { all(st.room_notices().find(doc! {"roomId": oid}).sort(doc! {"time": -1}).limit(max_page).await.map_err(e)?).await };
-                        futures::try_join!(member, members, notices)?;
+                        let (_, members, _) = futures::try_join!(room, members, notices)?;
+                        assert!(members.len() < 100, "the bench room has fewer than 100 members");
+                        members.iter().find(|m| num(m, "userId") == Some(uid)).ok_or("not a member")?;
                         Ok(())
                     })
                 })
@@ -606,14 +672,16 @@ async fn main() {
         Case {
             name: "/user/get",
             queries: "2",
-            service: http_op(http.clone(), format!("{base}/user/get?access_token=benchtoken100164"), None),
+            service: get(&http, format!("/user/get?access_token=benchtoken100164")),
             direct: {
                 let (s, st) = (sessions.clone(), store.clone());
                 direct(move |_| {
                     let (s, st) = (s.clone(), st.clone());
                     Box::pin(async move {
                         let uid = session(&s, "benchtoken100164").await?;
-                        st.users().find_one(doc! {"_id": {"$in": [uid as i32, uid]}}).await.map_err(e)?.ok_or("no user")?;
+                        // The user with its keys, last login, roles and the
+                        // configuration: one aggregation (Store::user_with_extras).
+                        st.user_with_extras(doc! {"_id": {"$in": [uid as i32, uid]}}).await.map_err(|x| format!("{x:?}"))?.ok_or("no user")?;
                         Ok(())
                     })
                 })
@@ -632,14 +700,11 @@ async fn main() {
         Case {
             name: "OpenIM /msg/send_msg",
             queries: "8",
-            service: http_op(
-                http.clone(),
-                format!("{base}/msg/send_msg"),
-                Some((
-                    vec![("operationID", "bench".into()), ("token", openim_token.clone())],
-                    json!({"sendID": "100164", "recvID": "100102", "senderPlatformID": 5, "content": {"content": "bench {i}"},
-                           "contentType": 101, "sessionType": 1}),
-                )),
+            service: openim_post(
+                &http,
+                "/msg/send_msg",
+                json!({"sendID": "100164", "recvID": "100102", "senderPlatformID": 5, "content": {"content": "bench {i}"},
+                       "contentType": 101, "sessionType": 1}),
             ),
             direct: {
                 let (st, tok, seq) = (state.clone(), openim_token.clone(), seq.clone());
@@ -702,10 +767,9 @@ async fn main() {
         Case {
             name: "JH getNewestMsgListByLastTime",
             queries: "1",
-            service: http_op(
-                http.clone(),
-                format!("{base}/api/im/getNewestMsgListByLastTime?appid=JH&from=m0&to=s0&fromrole=MEMBER&lasttime={jh_lasttime}"),
-                None,
+            service: get(
+                &http,
+                format!("/api/im/getNewestMsgListByLastTime?appid=JH&from=m0&to=s0&fromrole=MEMBER&lasttime={jh_lasttime}"),
             ),
             direct: {
                 let c = store.jh_messages();
@@ -729,6 +793,18 @@ async fn main() {
     ];
 
     let only: Option<String> = std::env::var("BENCH_ONLY").ok();
+    if let Some(a) = baseline {
+        let rounds: usize = std::env::var("BENCH_ROUNDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(5);
+        let cases: Vec<&Case> = cases
+            .iter()
+            .filter(|c| only.as_ref().is_none_or(|o| c.name.contains(o.as_str())))
+            .collect();
+        ab(&cases, &a, &target, &levels, requests, rounds).await;
+        return;
+    }
     let mut rows = Vec::new();
     println!(
         "{:<30} {:>4} {:>2} {:>8} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6} {:>7} {:>7} {:>5} {:>6} {:>5}",
@@ -742,7 +818,7 @@ async fn main() {
         }
         for &c in &levels {
             let cpu0 = if pid > 0 { cpu_seconds(pid) } else { 0.0 };
-            let s = run(case.service.clone(), requests, c).await;
+            let s = run((case.service)(&target), requests, c).await;
             let cpu = if pid > 0 {
                 (cpu_seconds(pid) - cpu0) * 1000.0 / s.n as f64
             } else {
@@ -777,6 +853,87 @@ async fn main() {
         }
     }
     write_json("bench", json!({"rows": rows}));
+}
+
+/// A/B: each case at each concurrency, `rounds` rounds; in each round the
+/// baseline `a` and this build `b` serve the same requests, in alternating
+/// order (a b, b a, ...), so that drift of the machine or the database falls
+/// on both. CPU ms per request = the process's CPU over all rounds / requests;
+/// p50 over all requests of all rounds.
+async fn ab(
+    cases: &[&Case],
+    a: &Target,
+    b: &Target,
+    levels: &[usize],
+    requests: usize,
+    rounds: usize,
+) {
+    println!(
+        "{:<30} {:>4} {:>6} {:>8} {:>8} {:>6} {:>8} {:>8} {:>6} {:>7} {:>7}",
+        "endpoint",
+        "conc",
+        "rounds",
+        "A cpu ms",
+        "B cpu ms",
+        "cpu B/A",
+        "A p50",
+        "B p50",
+        "p50 B/A",
+        "A err",
+        "B err"
+    );
+    let mut rows = Vec::new();
+    for case in cases {
+        for &c in levels {
+            // [cpu seconds, requests, errors, latencies] per target
+            let mut acc: [(f64, usize, usize, Vec<f64>); 2] = Default::default();
+            for round in 0..rounds {
+                let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+                for which in order {
+                    let t = if which == 0 { a } else { b };
+                    let cpu0 = cpu_seconds(t.pid);
+                    let s = run((case.service)(t), requests, c).await;
+                    let x = &mut acc[which];
+                    x.0 += cpu_seconds(t.pid) - cpu0;
+                    x.1 += s.n;
+                    x.2 += s.errors;
+                    x.3.extend(s.lat);
+                    if let Some(err) = s.first_error {
+                        println!("    {}: {err}", if which == 0 { "A" } else { "B" });
+                    }
+                }
+            }
+            let stat = |x: &mut (f64, usize, usize, Vec<f64>)| {
+                x.3.sort_by(|p, q| p.partial_cmp(q).unwrap());
+                let p50 = x.3.get(x.3.len() / 2).copied().unwrap_or(f64::NAN);
+                (x.0 * 1000.0 / x.1.max(1) as f64, p50, x.2)
+            };
+            let (cpu_a, p50_a, err_a) = stat(&mut acc[0]);
+            let (cpu_b, p50_b, err_b) = stat(&mut acc[1]);
+            println!(
+                "{:<30} {:>4} {:>6} {:>8.3} {:>8.3} {:>6.2} {:>8.2} {:>8.2} {:>6.2} {:>7} {:>7}",
+                case.name,
+                c,
+                rounds,
+                cpu_a,
+                cpu_b,
+                cpu_b / cpu_a,
+                p50_a,
+                p50_b,
+                p50_b / p50_a,
+                err_a,
+                err_b
+            );
+            rows.push(json!({
+                "endpoint": case.name, "concurrency": c, "rounds": rounds,
+                "requests": {"a": acc[0].1, "b": acc[1].1},
+                "cpu_ms_per_request": {"a": cpu_a, "b": cpu_b, "ratio": cpu_b / cpu_a},
+                "p50_ms": {"a": p50_a, "b": p50_b, "ratio": p50_b / p50_a},
+                "errors": {"a": err_a, "b": err_b},
+            }));
+        }
+    }
+    write_json("ab", json!({"rows": rows}));
 }
 
 fn write_json(kind: &str, v: Value) {

@@ -20,13 +20,53 @@ pub fn ok() -> HttpResponse {
 
 /// `{"currentTime", "data", "resultCode": 1}`.
 pub fn ok_data(data: Value) -> HttpResponse {
-    HttpResponse::Ok().json(json!({"currentTime": now_ms(), "data": data, "resultCode": 1}))
+    ok_json(&data)
 }
 
 /// `{"currentTime", "data", "resultCode": 1, "resultMsg": ""}` (history endpoints).
 pub fn ok_data_msg(data: Value) -> HttpResponse {
-    HttpResponse::Ok()
-        .json(json!({"currentTime": now_ms(), "data": data, "resultCode": 1, "resultMsg": ""}))
+    ok_json_msg(&data)
+}
+
+/// The success envelope around any serializable answer, written in one pass
+/// (e.g. stored documents straight from their BSON: [`crate::store::view`]).
+#[derive(serde::Serialize)]
+struct Envelope<'a, T: ?Sized> {
+    #[serde(rename = "currentTime")]
+    current_time: i64,
+    data: &'a T,
+    #[serde(rename = "resultCode")]
+    result_code: i32,
+    #[serde(rename = "resultMsg", skip_serializing_if = "Option::is_none")]
+    result_msg: Option<&'static str>,
+}
+
+/// [`ok_data`] for any `Serialize` answer.
+pub fn ok_json<T: serde::Serialize + ?Sized>(data: &T) -> HttpResponse {
+    envelope(data, None)
+}
+
+/// [`ok_data_msg`] for any `Serialize` answer.
+pub fn ok_json_msg<T: serde::Serialize + ?Sized>(data: &T) -> HttpResponse {
+    envelope(data, Some(""))
+}
+
+fn envelope<T: serde::Serialize + ?Sized>(data: &T, msg: Option<&'static str>) -> HttpResponse {
+    let e = Envelope {
+        current_time: now_ms(),
+        data,
+        result_code: 1,
+        result_msg: msg,
+    };
+    match serde_json::to_vec(&e) {
+        Ok(body) => HttpResponse::Ok()
+            .content_type(actix_web::http::header::ContentType::json())
+            .body(body),
+        Err(err) => {
+            tracing::error!(error = %err, "an answer could not be written as JSON");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
 }
 
 /// The original's paged shape: `{pageCount, pageData, pageIndex, pageSize, start, total}`.

@@ -49,6 +49,17 @@ fn url_decoded(s: &str) -> String {
 #[derive(Clone)]
 pub struct RequestId(pub String);
 
+/// A new request id: 32 hex digits, unique per process start (a random
+/// prefix) and request (a counter): no random draw per request.
+fn new_request_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(rand::random);
+    format!("{prefix:016x}{:016x}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
 /// Records the authenticated user on the current request's span.
 pub fn record_user(user_id: i64) {
     tracing::Span::current().record("user_id", user_id);
@@ -66,7 +77,7 @@ pub async fn middleware(
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        .unwrap_or_else(new_request_id);
     let route = req.match_pattern().unwrap_or_else(|| "-".to_string());
     let span = tracing::info_span!(
         "request",
@@ -76,28 +87,36 @@ pub async fn middleware(
         user_id = tracing::field::Empty,
     );
     req.extensions_mut().insert(RequestId(id.clone()));
-    let peer = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    let target = match req.query_string() {
-        "" => req.path().to_string(),
-        q => format!("{}?{}", req.path(), redact_query(q)),
+    // The line's fields are written only when it is logged (not at LOG=warn
+    // for a success): the URI is kept (a reference-counted copy).
+    let (uri, peer) = (req.uri().clone(), req.peer_addr());
+    let described = || {
+        let peer = peer.map(|a| a.ip().to_string()).unwrap_or_default();
+        let target = match uri.query() {
+            None | Some("") => uri.path().to_string(),
+            Some(q) => format!("{}?{}", uri.path(), redact_query(q)),
+        };
+        (peer, target)
     };
     let started = Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let _in_span = span.enter();
     match &result {
+        Ok(res) if res.status().as_u16() >= 500 => {
+            let (peer, target) = described();
+            tracing::warn!(%peer, %target, status = res.status().as_u16(), ms, "request");
+        }
         Ok(res) => {
-            let status = res.status().as_u16();
-            if status >= 500 {
-                tracing::warn!(%peer, %target, status, ms, "request");
-            } else {
-                tracing::info!(%peer, %target, status, ms, "request");
+            if tracing::enabled!(tracing::Level::INFO) {
+                let (peer, target) = described();
+                tracing::info!(%peer, %target, status = res.status().as_u16(), ms, "request");
             }
         }
-        Err(e) => tracing::warn!(%peer, %target, error = %e, ms, "request"),
+        Err(e) => {
+            let (peer, target) = described();
+            tracing::warn!(%peer, %target, error = %e, ms, "request");
+        }
     }
     result.map(|mut res| {
         if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&id) {

@@ -13,6 +13,7 @@ use crate::http::endpoint::{int, string, Dialect, Endpoint, Routes};
 use crate::http::params::{BodyError, Params};
 use crate::jh::JhError;
 use crate::store::jh::{self as store, Pair};
+use crate::store::view::{Flavor, JsonList};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -42,8 +43,16 @@ fn bad(msg: impl Into<String>) -> JhError {
     JhError::Bad(msg.into())
 }
 
-fn success(data: Value) -> HttpResponse {
-    HttpResponse::Ok().json(json!({"success": true, "data": data}))
+fn success<T: serde::Serialize + ?Sized>(data: &T) -> HttpResponse {
+    #[derive(serde::Serialize)]
+    struct Success<'a, T: ?Sized> {
+        success: bool,
+        data: &'a T,
+    }
+    HttpResponse::Ok().json(Success {
+        success: true,
+        data,
+    })
 }
 
 /// Query string plus form or JSON body, with body errors in this dialect's
@@ -148,7 +157,7 @@ fn js_value(b: &Bson) -> Value {
 }
 
 /// A stored record in its stored key order (what the poll and history answer).
-fn record_json(d: &Document) -> Value {
+pub(crate) fn record_json(d: &Document) -> Value {
     Value::Object(d.iter().map(|(k, v)| (k.clone(), js_value(v))).collect())
 }
 
@@ -240,7 +249,7 @@ async fn reg_user_info(
         data["upserted"] = json!([{"index": 0, "_id": id.to_hex()}]);
     }
     data["ok"] = json!(1);
-    Ok(success(data))
+    Ok(success(&data))
 }
 
 pub const API_IM_GET_USER_STATUS: Endpoint = Endpoint {
@@ -274,7 +283,7 @@ async fn get_user_status(
         state.cfg.max_page_size,
     )
     .await?;
-    Ok(success(records_json(&docs)))
+    Ok(success(&records_json(&docs)))
 }
 
 pub const API_IM_SEND_MSG: Endpoint = Endpoint {
@@ -361,7 +370,7 @@ async fn send_msg(req: HttpRequest, payload: web::Payload, state: web::Data<AppS
     record.insert("type", kind);
     record.insert("status", 0);
     store::insert_message(&state.store, record.clone()).await?;
-    Ok(success(new_record_json(&record)))
+    Ok(success(&new_record_json(&record)))
 }
 
 pub const API_IM_GET_NEWEST_MSG_LIST_BY_LAST_TIME: Endpoint = Endpoint {
@@ -391,7 +400,7 @@ async fn get_newest_msg_list(
     let lasttime = opt_i64(&p, "lasttime")?;
     let time = lasttime.map(|t| doc! {"$gt": t});
     let docs = store::find_pair(&state.store, &pair, time, 0, state.cfg.max_page_size).await?;
-    Ok(success(records_json(&docs)))
+    Ok(success(&JsonList(&docs, Flavor::Js)))
 }
 
 pub const API_IM_GET_MSG_LIST_BY_PAGE_AND_USER_ID: Endpoint = Endpoint {
@@ -437,7 +446,7 @@ async fn get_msg_list_by_page(
     let lasttime = opt_i64(&p, "lasttime")?;
     let time = lasttime.map(|t| doc! {"$lte": t});
     let docs = store::find_pair(&state.store, &pair, time, skip, limit).await?;
-    Ok(success(records_json(&docs)))
+    Ok(success(&JsonList(&docs, Flavor::Js)))
 }
 
 pub const API_IM_UPDATE_UNREAD_P2P_MESSAGES: Endpoint = Endpoint {
@@ -463,7 +472,7 @@ async fn update_unread(
     let p = params(&req, payload, &state).await?;
     let pair = pair(&p)?;
     let (n, modified) = store::mark_read(&state.store, &pair, jh_now(&state)).await?;
-    Ok(success(json!({"n": n, "nModified": modified, "ok": 1})))
+    Ok(success(&json!({"n": n, "nModified": modified, "ok": 1})))
 }
 
 pub const API_IM_UNREADCOUNT: Endpoint = Endpoint {
@@ -489,5 +498,5 @@ async fn unread_count(
     let p = params(&req, payload, &state).await?;
     let pair = pair(&p)?;
     let n = store::count_unread(&state.store, &pair).await?;
-    Ok(success(json!(n)))
+    Ok(success(&json!(n)))
 }

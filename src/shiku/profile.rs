@@ -103,7 +103,7 @@ async fn update(
     if let Some(account) = p.str("account") {
         set_account(&state, me, &user, account).await?;
         let user = me_user(&state, me).await?;
-        return Ok(ok_data(profile_json(&state, me, &user).await?));
+        return Ok(ok_data(profile_json(&state, me, &user, None).await?));
     }
     let mut set = Document::new();
     for (field, max) in TEXT_FIELDS {
@@ -154,7 +154,7 @@ async fn update(
     state.store.set_user_fields(me, set).await?;
     note_profile_change(&state, me).await;
     let user = me_user(&state, me).await?;
-    Ok(ok_data(profile_json(&state, me, &user).await?))
+    Ok(ok_data(profile_json(&state, me, &user, None).await?))
 }
 
 async fn set_account(state: &AppState, me: i64, user: &Document, account: &str) -> ShikuResult<()> {
@@ -340,7 +340,7 @@ async fn settings_update(
         state.store.set_hiding_on_relations(me, h as i32).await?;
     }
     note_profile_change(&state, me).await;
-    Ok(ok_data(profile_json(&state, me, &before).await?))
+    Ok(ok_data(profile_json(&state, me, &before, None).await?))
 }
 
 pub const USER_PASSWORD_UPDATE: Endpoint = Endpoint {
@@ -627,7 +627,7 @@ async fn get_by_account(
         },
     };
     let user = user.ok_or_else(|| ShikuError::from(codes::NO_USER))?;
-    let mut v = profile_json(&state, me, &user).await?;
+    let mut v = profile_json(&state, me, &user, None).await?;
     if num(&user, "_id") != Some(me) {
         if let Value::Object(m) = &mut v {
             for k in ["phone", "telephone"] {

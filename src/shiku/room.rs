@@ -357,13 +357,29 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
     let page_size = p.i64_or("pageSize", 100)?.clamp(1, state.cfg.max_page_size);
-    let room = open_room(&state, &id).await?;
     // Independent reads, issued together.
-    let (member, members, notices) = futures::try_join!(
-        state.store.room_member(&id, me),
-        state.store.room_member_list(&id, None, page_size),
-        state.store.latest_notices(&id, 0, state.cfg.max_page_size),
+    let (room, members, notices) = futures::try_join!(
+        open_room(&state, &id),
+        async { Ok::<_, ShikuError>(state.store.room_member_list(&id, None, page_size).await?) },
+        async {
+            Ok::<_, ShikuError>(
+                state
+                    .store
+                    .latest_notices(&id, 0, state.cfg.max_page_size)
+                    .await?,
+            )
+        },
     )?;
+    // A list shorter than the page holds every member: the caller's record is
+    // in it or nowhere (no round trip for it).
+    let member = if (members.len() as i64) < page_size {
+        members
+            .iter()
+            .find(|m| num(m, "userId") == Some(me))
+            .cloned()
+    } else {
+        state.store.room_member(&id, me).await?
+    };
     let Some(member) = member else {
         return Err(codes::NOT_MEMBER.into());
     };

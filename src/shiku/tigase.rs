@@ -12,7 +12,10 @@ use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::names;
 use crate::store::tigase::{DeleteKind, Window};
-use crate::util::{doc_to_json, entity_to_json, literal_regex, now_s, ok, ok_data, ok_data_msg};
+use crate::store::view::{Flavor, JsonList};
+use crate::util::{
+    doc_to_json, entity_to_json, literal_regex, now_s, ok, ok_data, ok_json, ok_json_msg,
+};
 use crate::AppState;
 
 /// Results per category of `/tigase/search`.
@@ -112,7 +115,7 @@ async fn shiku_msgs(
         .store
         .single_history(uid, receiver, window, max_type, skip, limit)
         .await?;
-    Ok(ok_data(docs_json(&docs)))
+    Ok(ok_json(&JsonList(&docs, Flavor::Java)))
 }
 
 pub const TIGASE_SHIKU_MUC_MSGS: Endpoint = Endpoint {
@@ -151,7 +154,7 @@ async fn shiku_muc_msgs(
         .store
         .group_history(&jid, &view, window, skip, limit)
         .await?;
-    Ok(ok_data_msg(docs_json(&docs)))
+    Ok(ok_json_msg(&JsonList(&docs, Flavor::Java)))
 }
 
 pub const TIGASE_GET_LAST_CHAT_LIST: Endpoint = Endpoint {

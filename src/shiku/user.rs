@@ -2,15 +2,16 @@
 //! `UserController.getUser`. Login, register and logout are in `account.rs`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use bson::{Bson, Document};
+use bson::{doc, Bson, Document};
 use serde_json::{json, Map, Value};
 
 use crate::http::endpoint::{int, string, Endpoint, Routes};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
+use crate::store::authkeys::UserExtras;
 use crate::store::friends::STATUS_FRIENDS;
-use crate::util::{bson_to_json, num};
+use crate::util::{bson_to_json, int_in, num};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -154,34 +155,65 @@ pub const USER_GET: Endpoint = Endpoint {
 /// public profile hides secrets and private counters.
 async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
-    let target = p.str("userId");
-    let user = match target {
-        None => state.store.user_by_id(me).await?,
+    let store = &state.store;
+    let by_id = |id: i64| store.user_with_extras(doc! {"_id": int_in(id)});
+    let by_account = |t: &str| store.user_with_extras(doc! {"account": t});
+    let found = match p.str("userId") {
+        None => by_id(me).await?,
         Some(t) => match t.parse::<i32>() {
-            Ok(0) => state.store.user_by_id(me).await?,
-            Ok(id) => match state.store.user_by_id(id as i64).await? {
+            Ok(0) => by_id(me).await?,
+            Ok(id) => match by_id(id as i64).await? {
                 Some(u) => Some(u),
-                None => state.store.user_by_account(t).await?,
+                None => by_account(t).await?,
             },
-            Err(_) => state.store.user_by_account(t).await?,
+            Err(_) => by_account(t).await?,
         },
     };
-    let user = user.ok_or_else(|| ShikuError::from(codes::NO_USER))?;
-    Ok(crate::util::ok_data(profile_json(&state, me, &user).await?))
+    let (user, extras) = found.ok_or_else(|| ShikuError::from(codes::NO_USER))?;
+    Ok(crate::util::ok_data(
+        profile_json(&state, me, &user, Some(extras)).await?,
+    ))
 }
 
 /// `user` as `/user/get` answers it to `me`: the stored fields the caller may
-/// see, the relation, and what the original computes.
-pub(super) async fn profile_json(state: &AppState, me: i64, user: &Document) -> ShikuResult<Value> {
+/// see, the relation, and what the original computes (from `extras`, read
+/// here when not given).
+pub(super) async fn profile_json(
+    state: &AppState,
+    me: i64,
+    user: &Document,
+    extras: Option<UserExtras>,
+) -> ShikuResult<Value> {
     let uid = num(user, "_id").ok_or_else(|| ShikuError::from(codes::NO_USER))?;
     let is_self = uid == me;
-    let relation = if is_self {
-        None
+    let store = &state.store;
+    let extras = async {
+        match extras {
+            Some(e) => Ok(e),
+            None => Ok(store
+                .user_with_extras(doc! {"_id": int_in(uid)})
+                .await?
+                .map(|(_, e)| e)
+                .unwrap_or_default()),
+        }
+    };
+    // Another user's profile also needs the relation and the caller's own
+    // settings (their moments filters): read together.
+    let others = async {
+        if is_self {
+            Ok((None, None))
+        } else {
+            futures::try_join!(store.friend(me, uid), store.user_by_id(me))
+        }
+    };
+    let (extras, (relation, requester)) = futures::try_join!(extras, others)?;
+    let requester = if is_self {
+        Some(user)
     } else {
-        state.store.friend(me, uid).await?
+        requester.as_ref()
     };
     let mut out = user_json(user, is_self, relation.as_ref());
-    let computed = computed_fields(state, me, user, relation.as_ref()).await?;
+    let computed = computed_fields(state, me, user, relation.as_ref(), requester, extras).await?;
     if let Value::Object(m) = &mut out {
         m.extend(computed);
     }
@@ -207,33 +239,18 @@ async fn computed_fields(
     me: i64,
     user: &Document,
     relation: Option<&Document>,
+    requester: Option<&Document>,
+    extras: UserExtras,
 ) -> ShikuResult<Map<String, Value>> {
     let uid = num(user, "_id").unwrap_or(0);
     let is_self = uid == me;
     let store = &state.store;
-    let requester = async {
-        if is_self {
-            Ok(Some(user.clone()))
-        } else {
-            store.user_by_id(me).await
-        }
-    };
-    // Own profile: the roles and the configuration in the same round trip.
-    let own = async {
-        if is_self {
-            let (roles, [config, ..]) =
-                futures::try_join!(store.roles_of(me), store.client_config())?;
-            Ok(Some((roles, config)))
-        } else {
-            Ok(None)
-        }
-    };
-    let (keys, login, requester, own) = futures::try_join!(
-        store.auth_keys_of(uid),
-        store.last_login(uid),
-        requester,
-        own
-    )?;
+    let UserExtras {
+        keys,
+        login,
+        roles,
+        config,
+    } = extras;
     let setting = |d: &Document, k: &str| d.get_document("settings").ok().and_then(|s| num(s, k));
     let in_set = |k: &str| {
         requester
@@ -272,7 +289,7 @@ async fn computed_fields(
         "showLastLoginTime".into(),
         json!(if shown { last_login } else { 0 }),
     );
-    let Some((roles, config)) = own else {
+    if !is_self {
         if !visible(setting(user, "showTelephone"), true) {
             for k in ["areaCode", "telephone", "phone"] {
                 if user.contains_key(k) {
@@ -281,7 +298,7 @@ async fn computed_fields(
             }
         }
         return Ok(m);
-    };
+    }
     let invite = if num(&config, "registerInviteCode") == Some(2) {
         store.invite_code_of(me).await?.unwrap_or_default()
     } else {

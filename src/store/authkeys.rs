@@ -256,3 +256,78 @@ impl Store {
         Ok([a, b, c])
     }
 }
+
+/// What `/user/get` shows beside a user's stored fields, read with the user
+/// in one round trip ([`Store::user_with_extras`]).
+#[derive(Debug, Default)]
+pub struct UserExtras {
+    /// `auth_keys` of the user.
+    pub keys: Option<Document>,
+    /// `userLoginLog.loginLog` of the user.
+    pub login: Option<Document>,
+    /// `userRoles.role` of the user.
+    pub roles: Vec<i64>,
+    /// The stored `config` document (empty when absent).
+    pub config: Document,
+}
+
+impl Store {
+    /// The user matching `filter` (the first), with its [`UserExtras`]: one
+    /// aggregation on `user` whose lookups are equality matches on the other
+    /// collections' `_id` / `userId` (indexed), and the one `config`.
+    pub async fn user_with_extras(
+        &self,
+        filter: Document,
+    ) -> StoreResult<Option<(Document, UserExtras)>> {
+        use futures::TryStreamExt;
+        let by_user = |from: &str, field: &str, to: &str| {
+            doc! {"$lookup": {"from": from, "localField": "user._id", "foreignField": field, "as": to}}
+        };
+        let pipeline = [
+            doc! {"$match": filter},
+            doc! {"$limit": 1},
+            doc! {"$replaceRoot": {"newRoot": {"user": "$$ROOT"}}},
+            by_user(names::AUTH_KEYS, "_id", "keys"),
+            by_user(names::USER_LOGIN_LOG, "_id", "login"),
+            by_user(names::USER_ROLES, "userId", "roles"),
+            doc! {"$lookup": {"from": names::CONFIG, "pipeline": [{"$limit": 1}], "as": "config"}},
+        ];
+        let found: Option<Document> = self.users().aggregate(pipeline).await?.try_next().await?;
+        let Some(mut found) = found else {
+            return Ok(None);
+        };
+        let mut first = |k: &str| match found.remove(k) {
+            Some(Bson::Array(a)) => a.into_iter().find_map(|d| match d {
+                Bson::Document(d) => Some(d),
+                _ => None,
+            }),
+            _ => None,
+        };
+        let keys = first("keys");
+        let login = first("login").and_then(|l| l.get_document("loginLog").ok().cloned());
+        let config = first("config").unwrap_or_default();
+        let roles = match found.get_array("roles") {
+            Ok(a) => a
+                .iter()
+                .filter_map(|r| match r {
+                    Bson::Document(d) => crate::util::num(d, "role"),
+                    _ => None,
+                })
+                .collect(),
+            Err(_) => vec![],
+        };
+        let user = match found.remove("user") {
+            Some(Bson::Document(u)) => u,
+            _ => return Ok(None),
+        };
+        Ok(Some((
+            user,
+            UserExtras {
+                keys,
+                login,
+                roles,
+                config,
+            },
+        )))
+    }
+}

@@ -118,13 +118,14 @@ pub async fn find_pair(
     time: Option<Document>,
     skip: u64,
     limit: i64,
-) -> mongodb::error::Result<Vec<Document>> {
+) -> mongodb::error::Result<Vec<bson::RawDocumentBuf>> {
     let mut filter = pair.filter();
     if let Some(t) = time {
         filter.insert("sendtime", t);
     }
     store
         .jh_messages()
+        .clone_with_type()
         .find(filter)
         .sort(doc! {"sendtime": -1, "_id": -1})
         .skip(skip)

@@ -13,6 +13,7 @@ pub mod openim;
 pub mod queries;
 pub mod sessions;
 pub mod users;
+pub mod view;
 // Areas (filled in by their issues).
 pub mod friends;
 pub mod helpers;

@@ -12,11 +12,11 @@
 use super::error::{Refusal, StoreError, StoreResult};
 use std::collections::{HashMap, HashSet};
 
-use bson::{doc, oid::ObjectId, Bson, Document};
+use bson::{doc, oid::ObjectId, Bson, Document, RawDocumentBuf};
 use futures::TryStreamExt;
 
 use super::indexes::Family;
-use super::{names, Store};
+use super::{names, view, Store};
 use crate::util::{int_variants, now_ms, now_s, num};
 
 /// `MessageType.OPENREDPAKET`: group history never returns "red packet opened".
@@ -258,15 +258,16 @@ impl Store {
         max_type: i32,
         skip: u64,
         limit: i64,
-    ) -> StoreResult<Vec<Document>> {
+    ) -> StoreResult<Vec<RawDocumentBuf>> {
         let mut q = doc! {"sender": user_id.to_string(), "receiver": peer.to_string()};
         if max_type > 0 {
             q.insert("contentType", doc! {"$lt": max_type});
         }
         window.apply(&mut q);
         q.insert("delayedTime", Bson::Null);
-        collect(
+        view::collect(
             self.user_msgs(user_id)
+                .clone_with_type()
                 .find(q)
                 .sort(doc! {"timeSend": -1})
                 .skip(skip)
@@ -284,7 +285,7 @@ impl Store {
         window: Window,
         skip: u64,
         limit: i64,
-    ) -> StoreResult<Vec<Document>> {
+    ) -> StoreResult<Vec<RawDocumentBuf>> {
         if view.blacklisted || self.room_emptied_for(jid, view).await? {
             return Ok(vec![]);
         }
@@ -296,8 +297,9 @@ impl Store {
         }
         .apply(&mut q);
         q.insert("contentType", doc! {"$ne": OPEN_RED_PACKET});
-        collect(
+        view::collect(
             self.mucmsg(jid)
+                .clone_with_type()
                 .find(q)
                 .sort(doc! {"timeSend": -1})
                 .skip(skip)
