@@ -88,10 +88,19 @@ async fn serve(cfg: Config) -> Result<(), String> {
         );
     }
     tracing::info!("shiku-api listening on http://{addr}");
-    crate::serve(state, listener)
+    let served = crate::serve(state.clone(), listener)
         .map_err(|e| e.to_string())?
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    // Stopped (SIGTERM/SIGINT): the requests are answered; the messages they
+    // queued for the broker are sent before the process ends.
+    if let Some(publisher) = state.delivery.publisher() {
+        let left = publisher.drain(publisher.longest_publish()).await;
+        if left > 0 {
+            tracing::error!(unfinished = left, "stopping with publishes unfinished");
+        }
+    }
+    served
 }
 
 async fn indexes(state: &AppState) -> Result<(), String> {

@@ -6,9 +6,12 @@
 //! (`MessageService.send` prints the error and goes on): the beans of one
 //! call are sent in order on a task of their own, each tried
 //! [`ATTEMPTS`] times, and what could not be published is logged and counted
-//! (`/health`).
+//! (`/health`). Those tasks run on the runtime that started the publisher
+//! (the process's main runtime), not on an HTTP worker's: when the service
+//! stops, the workers end first and [`Publisher::drain`] then waits for the
+//! beans still being sent.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,6 +41,11 @@ pub struct Publisher {
     cfg: MqConfig,
     published: AtomicU64,
     failed: AtomicU64,
+    /// Publishing tasks not finished yet, and their end signal.
+    in_flight: AtomicUsize,
+    finished: tokio::sync::Notify,
+    /// Where publishing tasks run: the runtime that started the publisher.
+    tasks: tokio::runtime::Handle,
     // The client's own runtime: its connections and timers live there, so
     // the producer can be awaited from any HTTP worker. Kept for the process.
     _runtime: Arc<ClientRuntime>,
@@ -71,6 +79,9 @@ impl Publisher {
             cfg,
             published: AtomicU64::new(0),
             failed: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            finished: tokio::sync::Notify::new(),
+            tasks: tokio::runtime::Handle::current(),
             _runtime: runtime,
             _owner: owner,
         }))
@@ -79,11 +90,34 @@ impl Publisher {
     /// Publishes `beans` in order, in the background.
     pub fn publish(self: &Arc<Self>, beans: Vec<Bean>) {
         let me = self.clone();
-        actix_web::rt::spawn(async move {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.tasks.spawn(async move {
             for bean in beans {
                 me.publish_one(&bean).await;
             }
+            if me.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+                me.finished.notify_waiters();
+            }
         });
+    }
+
+    /// The longest a bean can take: every try timing out, with the pauses.
+    pub fn longest_publish(&self) -> Duration {
+        (self.cfg.send_timeout + Duration::from_millis(800)) * ATTEMPTS
+    }
+
+    /// Waits until every publish started so far has ended (sent or counted
+    /// lost), at most `limit`; answers how many calls were still unfinished.
+    pub async fn drain(&self, limit: Duration) -> usize {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let finished = self.finished.notified();
+            let left = self.in_flight.load(Ordering::SeqCst);
+            if left == 0 || tokio::time::Instant::now() >= deadline {
+                return left;
+            }
+            let _ = tokio::time::timeout_at(deadline, finished).await;
+        }
     }
 
     async fn publish_one(&self, bean: &Bean) {

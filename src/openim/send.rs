@@ -19,6 +19,7 @@ use crate::http::endpoint::{
 };
 use crate::openim::OpenImError;
 use crate::secure::md5_hex;
+use crate::store::model::{Room, User};
 use crate::store::msgs::NewMessage;
 use crate::store::names::valid_room_jid;
 use crate::store::openim::{platform_name, KICKED_TOKEN, NORMAL_TOKEN};
@@ -670,7 +671,7 @@ fn sender(
     state: &AppState,
     r: &SendReq,
     from_id: Option<i64>,
-    sender_doc: Option<&Document>,
+    sender_doc: Option<&User>,
 ) -> OResult<(i64, String, i64)> {
     let admin = state
         .cfg
@@ -704,7 +705,7 @@ fn sender(
 async fn to_room(
     state: &AppState,
     r: &SendReq,
-    room: Option<Document>,
+    room: Option<Room>,
     m: &mut NewMessage,
 ) -> OResult<i64> {
     let jid = r.group_id.as_str();
@@ -715,7 +716,7 @@ async fn to_room(
     if num(&room, "userId") != Some(m.from_user_id) {
         let room_oid = room.get_object_id("_id").map_err(OpenImError::internal)?;
         let member = state.store.room_member(&room_oid, m.from_user_id).await?;
-        group_sender_may_speak(&room, m.from_user_id, member.as_ref())?;
+        group_sender_may_speak(&room, m.from_user_id, member.as_deref())?;
     }
     m.to = jid.to_string();
     m.to_user_id = jid.to_string();
@@ -732,7 +733,7 @@ async fn to_user(
     state: &AppState,
     r: &SendReq,
     recv_id: Option<i64>,
-    recv_doc: Option<Document>,
+    recv_doc: Option<User>,
     m: &mut NewMessage,
 ) -> OResult<i64> {
     let (Some(recv), Some(recv_doc)) = (recv_id, recv_doc) else {
@@ -757,7 +758,7 @@ fn shiku_user_id(id: &str) -> Option<i64> {
     id.parse::<i64>().ok().filter(|v| *v > 0)
 }
 
-async fn user(state: &AppState, id: Option<i64>) -> OResult<Option<Document>> {
+async fn user(state: &AppState, id: Option<i64>) -> OResult<Option<User>> {
     match id {
         Some(id) => state
             .store
@@ -768,8 +769,9 @@ async fn user(state: &AppState, id: Option<i64>) -> OResult<Option<Document>> {
     }
 }
 
-fn nickname(d: Option<&Document>) -> Option<String> {
-    d.and_then(|d| d.get_str("nickname").ok())
+/// A user's stored nickname (none when absent or not a string).
+fn nickname(u: Option<&User>) -> Option<String> {
+    u.and_then(|u| u.nickname().ok().flatten())
         .map(str::to_string)
 }
 

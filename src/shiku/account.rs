@@ -8,6 +8,7 @@ use crate::http::endpoint::{int, string, Endpoint, Routes};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
+use crate::store::model::User;
 use crate::store::sessions::Kind;
 use crate::store::users::new_user_doc;
 use crate::util::{ok, ok_data};
@@ -166,7 +167,10 @@ pub(super) async fn create_account(
     }
     let system = crate::store::friends::SYSTEM_USER_ID;
     if let Some(sys) = state.store.user_by_id(system).await? {
-        state.store.befriend(&user, &sys, now).await?;
+        state
+            .store
+            .befriend(&User::new(user.clone()), &sys, now)
+            .await?;
     }
     Ok((user_id, now))
 }

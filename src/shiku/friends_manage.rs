@@ -12,6 +12,7 @@ use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{note_for_other_devices, ShikuError, ShikuResult};
+use crate::store::model::User;
 use crate::store::users::SyncTag;
 use crate::util::{bson_i64, now_s, num, ok, ok_data, page_data};
 use crate::AppState;
@@ -41,7 +42,7 @@ fn to_user(p: &Params) -> ShikuResult<i64> {
 }
 
 /// The other user, 100211 when unknown.
-async fn user(state: &AppState, id: i64) -> ShikuResult<Document> {
+async fn user(state: &AppState, id: i64) -> ShikuResult<User> {
     state
         .store
         .user_by_id(id)

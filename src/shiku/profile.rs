@@ -10,6 +10,7 @@ use crate::http::endpoint::{int, string, Endpoint, Param, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{note_for_other_devices, ShikuError, ShikuResult};
+use crate::store::model::User;
 use crate::store::users::SyncTag;
 use crate::util::{bson_to_json, now_s, num, ok, ok_data, page_data};
 use crate::AppState;
@@ -32,7 +33,7 @@ pub fn routes(r: &mut Routes) {
 /// Longest nickname (the registration's bound).
 const MAX_NICKNAME: usize = 64;
 
-async fn me_user(state: &AppState, me: i64) -> ShikuResult<Document> {
+async fn me_user(state: &AppState, me: i64) -> ShikuResult<User> {
     state
         .store
         .user_by_id(me)

@@ -17,6 +17,7 @@ use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::claims::Claim;
+use crate::store::model::Room;
 use crate::store::msgs::NewMessage;
 use crate::store::names;
 use crate::store::rooms::{new_member_doc, new_notice_doc, new_room_doc};
@@ -50,7 +51,7 @@ pub(super) fn room_id(p: &Params) -> ShikuResult<ObjectId> {
     ObjectId::parse_str(s).map_err(|_| ShikuError::invalid("roomId"))
 }
 
-pub(super) async fn load_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
+pub(super) async fn load_room(state: &AppState, id: &ObjectId) -> ShikuResult<Room> {
     state
         .store
         .room_by_id(id)
@@ -59,7 +60,7 @@ pub(super) async fn load_room(state: &AppState, id: &ObjectId) -> ShikuResult<Do
 }
 
 /// The room, refused with 100401 when the console locked it (`s` = -1).
-pub(super) async fn open_room(state: &AppState, id: &ObjectId) -> ShikuResult<Document> {
+pub(super) async fn open_room(state: &AppState, id: &ObjectId) -> ShikuResult<Room> {
     let room = load_room(state, id).await?;
     if is_locked(&room) {
         return Err(codes::ROOM_LOCKED.into());
@@ -387,7 +388,7 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     out.insert("member".into(), member_json(&member));
     out.insert(
         "members".into(),
-        Value::Array(members.iter().map(member_json).collect()),
+        Value::Array(members.iter().map(|m| member_json(m)).collect()),
     );
     out.insert(
         "notices".into(),
@@ -423,7 +424,7 @@ async fn get_room(
     let mut out = room_json(&room);
     out.insert(
         "member".into(),
-        member.as_ref().map_or(Value::Null, member_json),
+        member.as_deref().map_or(Value::Null, member_json),
     );
     Ok(ok_data(sorted(out)))
 }
@@ -486,7 +487,7 @@ async fn update(
     let changes = RoomChange::read(&p)?;
     let room = open_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_manage()?;
+    Seat::new(&room, me, member.as_deref()).may_manage()?;
     let my_name = member
         .as_ref()
         .map(|m| str_of(m, "nickname").to_string())
@@ -670,7 +671,7 @@ async fn notices_page(
     let (index, size, skip) = p.page_skip(10, state.cfg.max_page_size)?;
     let room = load_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_read()?;
+    Seat::new(&room, me, member.as_deref()).may_read()?;
     let (items, total) = state.store.room_notices_page(&id, skip, size).await?;
     Ok(ok_data(page_data(
         items.iter().map(entity_to_json).collect(),
@@ -710,7 +711,7 @@ async fn member_list_by_page(
     p.i64_opt("pageIndex")?;
     let room = load_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    let seat = Seat::new(&room, me, member.as_ref());
+    let seat = Seat::new(&room, me, member.as_deref());
     seat.may_read()?;
     let list = state
         .store
@@ -768,7 +769,7 @@ async fn member_list(
     let id = room_id(&p)?;
     let room = load_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_read()?;
+    Seat::new(&room, me, member.as_deref()).may_read()?;
     let list = state
         .store
         .room_member_list(
@@ -778,7 +779,7 @@ async fn member_list(
         )
         .await?;
     Ok(ok_data(Value::Array(
-        list.iter().map(member_json).collect(),
+        list.iter().map(|m| member_json(m)).collect(),
     )))
 }
 
@@ -858,8 +859,8 @@ async fn member_delete(
         state.store.room_member(&id, me),
         state.store.room_member(&id, target)
     )?;
-    let seat = Seat::new(&room, me, my_member.as_ref());
-    if seat.may_remove(target, target_member.as_ref())? == Removal::Dissolve {
+    let seat = Seat::new(&room, me, my_member.as_deref());
+    if seat.may_remove(target, target_member.as_deref())? == Removal::Dissolve {
         dissolve(&state, &room, me).await?;
         return Ok(ok());
     }
@@ -983,7 +984,7 @@ async fn member_update(
         [(u, _)] => state.store.friend(me, *u).await?.is_some(),
         _ => false,
     };
-    Seat::new(&room, me, my_member.as_ref()).may_invite_users(users.len(), single_is_friend)?;
+    Seat::new(&room, me, my_member.as_deref()).may_invite_users(users.len(), single_is_friend)?;
     let ids: Vec<i64> = users.iter().map(|(u, _)| *u).collect();
     let present = state.store.members_among(&id, &ids).await?;
     let new_users: Vec<(i64, String)> = users
@@ -1053,7 +1054,7 @@ async fn set_offline_no_push(
     }
     let room = load_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_read()?;
+    Seat::new(&room, me, member.as_deref()).may_read()?;
     let now = now_s();
     if kind == 0 {
         state

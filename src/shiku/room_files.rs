@@ -15,6 +15,7 @@ use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
+use crate::store::model::{Member, Room};
 use crate::util::{bson_to_json, now_s, num, ok, ok_data};
 use crate::AppState;
 
@@ -38,11 +39,11 @@ fn share_json(d: &Document) -> Value {
 }
 
 /// The room and the caller's member record; 1030104 when not a member.
-async fn as_member(state: &AppState, id: &ObjectId, me: i64) -> ShikuResult<(Document, Document)> {
+async fn as_member(state: &AppState, id: &ObjectId, me: i64) -> ShikuResult<(Room, Document)> {
     let room = load_room(state, id).await?;
     let member = state.store.room_member(id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_read()?;
-    Ok((room, member.unwrap_or_default()))
+    Seat::new(&room, me, member.as_deref()).may_read()?;
+    Ok((room, member.map(Member::into_doc).unwrap_or_default()))
 }
 
 fn share_id(p: &Params) -> ShikuResult<ObjectId> {

@@ -15,6 +15,7 @@ use crate::http::endpoint::{string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
+use crate::store::model::Room;
 use crate::util::{entity_to_json, ok, ok_data};
 use crate::AppState;
 
@@ -33,11 +34,11 @@ fn oid(p: &Params, name: &str) -> ShikuResult<ObjectId> {
 }
 
 /// The room (by its hex id) when the caller manages it.
-async fn managed_room(state: &AppState, me: i64, room_hex: &str) -> ShikuResult<Document> {
+async fn managed_room(state: &AppState, me: i64, room_hex: &str) -> ShikuResult<Room> {
     let id = ObjectId::parse_str(room_hex).map_err(|_| ShikuError::invalid("roomId"))?;
     let room = load_room(state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_manage()?;
+    Seat::new(&room, me, member.as_deref()).may_manage()?;
     Ok(room)
 }
 
@@ -163,7 +164,7 @@ async fn query_group_helper(
     let id = ObjectId::parse_str(room_hex).map_err(|_| ShikuError::invalid("roomId"))?;
     let room = load_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_read()?;
+    Seat::new(&room, me, member.as_deref()).may_read()?;
     let one = p.str("helperId");
     let mut out = Vec::new();
     for gh in state.store.room_helpers(room_hex, one).await? {

@@ -210,10 +210,10 @@ pub(super) async fn profile_json(
     let requester = if is_self {
         Some(user)
     } else {
-        requester.as_ref()
+        requester.as_deref()
     };
-    let mut out = user_json(user, is_self, relation.as_ref());
-    let computed = computed_fields(state, me, user, relation.as_ref(), requester, extras).await?;
+    let mut out = user_json(user, is_self, relation.as_deref());
+    let computed = computed_fields(state, me, user, relation.as_deref(), requester, extras).await?;
     if let Value::Object(m) = &mut out {
         m.extend(computed);
     }
@@ -242,7 +242,7 @@ async fn computed_fields(
     requester: Option<&Document>,
     extras: UserExtras,
 ) -> ShikuResult<Map<String, Value>> {
-    let uid = num(user, "_id").unwrap_or(0);
+    let uid = num(user, "_id").ok_or_else(|| ShikuError::from(codes::NO_USER))?;
     let is_self = uid == me;
     let store = &state.store;
     let UserExtras {

@@ -7,6 +7,7 @@ use bson::{doc, Bson, Document};
 use futures::TryStreamExt;
 use pinyin::ToPinyin;
 
+use super::model::{Friend, User, UserId};
 use super::Store;
 use crate::util::{int32_id, int_in, int_variants, num};
 
@@ -48,11 +49,12 @@ fn filter_for(q: &PageQuery<'_>) -> Document {
 
 impl Store {
     /// The relation `user_id` → `to_user_id`, if any.
-    pub async fn friend(&self, user_id: i64, to_user_id: i64) -> StoreResult<Option<Document>> {
+    pub async fn friend(&self, user_id: i64, to_user_id: i64) -> StoreResult<Option<Friend>> {
         Ok(self
             .friends()
-            .find_one(doc! {"userId": int_in(user_id), "toUserId": int_in(to_user_id)})
-            .await?)
+            .find_one(doc! {"userId": UserId(user_id).matcher(), "toUserId": UserId(to_user_id).matcher()})
+            .await?
+            .map(Friend::new))
     }
 
     /// One page of a user's relations in stored (insertion) order, and the total.
@@ -101,13 +103,12 @@ impl Store {
     /// `to_roles` are the other user's `userRoles`.
     async fn make_friend(
         &self,
-        owner: &Document,
-        to: &Document,
+        owner: &User,
+        to: &User,
         to_roles: &[i64],
         now_s: i64,
     ) -> StoreResult<()> {
-        let owner_id = num(owner, "_id").unwrap_or(0);
-        let to_id = num(to, "_id").unwrap_or(0);
+        let (owner_id, to_id) = (owner.id()?.0, to.id()?.0);
         let filter = doc! {"userId": int_in(owner_id), "toUserId": int_in(to_id)};
         let set = doc! {
             "modifyTime": now_s,
@@ -137,7 +138,7 @@ impl Store {
 impl Store {
     /// Makes `a` and `b` friends both ways (`addFriends`), each relation
     /// carrying the other user's roles.
-    pub async fn befriend(&self, a: &Document, b: &Document, now_s: i64) -> StoreResult<()> {
+    pub async fn befriend(&self, a: &User, b: &User, now_s: i64) -> StoreResult<()> {
         let id = |u: &Document| {
             num(u, "_id").ok_or_else(|| StoreError::Corrupt("user without _id".into()))
         };
@@ -341,9 +342,8 @@ impl Store {
     /// relation (created as a stranger's, status 0, when there is none) and
     /// `isBeenBlack` 1 on the other side's (created likewise); the own
     /// conversation with `to` leaves the chat list and `to` the own labels.
-    pub async fn blacklist(&self, me: &Document, to: &Document, now_s: i64) -> StoreResult<()> {
-        let a = num(me, "_id").ok_or_else(|| StoreError::Corrupt("user without _id".into()))?;
-        let b = num(to, "_id").ok_or_else(|| StoreError::Corrupt("user without _id".into()))?;
+    pub async fn blacklist(&self, me: &User, to: &User, now_s: i64) -> StoreResult<()> {
+        let (a, b) = (me.id()?.0, to.id()?.0);
         self.upsert_side(me, to, doc! {"blacklist": 1, "modifyTime": now_s}, now_s)
             .await?;
         self.upsert_side(to, me, doc! {"isBeenBlack": 1, "modifyTime": now_s}, now_s)
@@ -415,13 +415,12 @@ impl Store {
     /// stranger's (status 0) when there is none.
     async fn upsert_side(
         &self,
-        owner: &Document,
-        to: &Document,
+        owner: &User,
+        to: &User,
         set: Document,
         now_s: i64,
     ) -> StoreResult<()> {
-        let a = num(owner, "_id").unwrap_or(0);
-        let b = num(to, "_id").unwrap_or(0);
+        let (a, b) = (owner.id()?.0, to.id()?.0);
         let filter = doc! {"userId": int_in(a), "toUserId": int_in(b)};
         let r = self
             .friends()
@@ -446,14 +445,14 @@ impl Store {
     /// stranger's when there is none; `orderKey` follows the remark.
     pub async fn set_remark(
         &self,
-        owner: &Document,
-        to: &Document,
+        owner: &User,
+        to: &User,
         remark: &str,
         describe: Option<&str>,
         now_s: i64,
     ) -> StoreResult<()> {
         let name = if remark.is_empty() {
-            to.get_str("nickname").unwrap_or("")
+            to.nickname()?.unwrap_or("")
         } else {
             remark
         };
@@ -470,8 +469,8 @@ impl Store {
     /// answer: the relation is created, or an existing stranger's raised.
     pub async fn follow(
         &self,
-        owner: &Document,
-        to: &Document,
+        owner: &User,
+        to: &User,
         from_add_type: i32,
         now_s: i64,
     ) -> StoreResult<()> {

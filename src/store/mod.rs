@@ -7,6 +7,7 @@ pub mod authkeys;
 pub mod claims;
 pub mod error;
 pub mod indexes;
+pub mod model;
 pub mod msgs;
 pub mod names;
 pub mod openim;

@@ -11,6 +11,7 @@ use bson::{doc, oid::ObjectId, Bson, Document};
 use futures::TryStreamExt;
 
 use super::indexes::Family;
+use super::model::{Member, Room, UserId};
 use super::msgs::NewMessage;
 use super::Store;
 use crate::util::{int32_id, int_in, int_variants, num};
@@ -129,12 +130,20 @@ pub fn new_notice_doc(
 }
 
 impl Store {
-    pub async fn room_by_id(&self, id: &ObjectId) -> StoreResult<Option<Document>> {
-        Ok(self.rooms().find_one(doc! {"_id": id}).await?)
+    pub async fn room_by_id(&self, id: &ObjectId) -> StoreResult<Option<Room>> {
+        Ok(self
+            .rooms()
+            .find_one(doc! {"_id": id})
+            .await?
+            .map(Room::new))
     }
 
-    pub async fn room_by_jid(&self, jid: &str) -> StoreResult<Option<Document>> {
-        Ok(self.rooms().find_one(doc! {"jid": jid}).await?)
+    pub async fn room_by_jid(&self, jid: &str) -> StoreResult<Option<Room>> {
+        Ok(self
+            .rooms()
+            .find_one(doc! {"jid": jid})
+            .await?
+            .map(Room::new))
     }
 
     pub async fn insert_room(&self, room: Document) -> StoreResult<()> {
@@ -150,15 +159,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn room_member(
-        &self,
-        room: &ObjectId,
-        user_id: i64,
-    ) -> StoreResult<Option<Document>> {
+    pub async fn room_member(&self, room: &ObjectId, user_id: i64) -> StoreResult<Option<Member>> {
         Ok(self
             .room_members(room)
-            .find_one(doc! {"roomId": room, "userId": int_in(user_id)})
-            .await?)
+            .find_one(doc! {"roomId": room, "userId": UserId(user_id).matcher()})
+            .await?
+            .map(Member::new))
     }
 
     /// Members: owner first, then admins, then members by join time.
@@ -168,7 +174,7 @@ impl Store {
         room: &ObjectId,
         nickname: Option<&str>,
         limit: i64,
-    ) -> StoreResult<Vec<Document>> {
+    ) -> StoreResult<Vec<Member>> {
         let mut filter = doc! {"roomId": room};
         if let Some(k) = nickname {
             filter.insert(
@@ -182,6 +188,7 @@ impl Store {
             .sort(doc! {"role": 1, "createTime": 1})
             .limit(limit)
             .await?
+            .map_ok(Member::new)
             .try_collect()
             .await?)
     }
@@ -249,7 +256,7 @@ impl Store {
     pub async fn add_room_member(&self, room: &ObjectId, member: Document) -> StoreResult<bool> {
         let coll = self.room_members(room);
         self.ensure_indexes(&coll, Family::RoomMembers).await?;
-        let user_id = crate::util::num(&member, "userId").unwrap_or(0);
+        let user_id = member_user(&member)?;
         let r = coll
             .update_one(
                 doc! {"roomId": room, "userId": int_in(user_id)},
@@ -466,7 +473,7 @@ impl Store {
         joins: &[(Document, Option<NewMessage>)],
     ) -> StoreResult<()> {
         for (member, notice) in joins {
-            let user_id = num(member, "userId").unwrap_or(0);
+            let user_id = member_user(&member)?;
             self.add_user_room_jid(user_id, jid, room).await?;
             if let Some(m) = notice {
                 match self.write_group(m, jid).await {
@@ -554,7 +561,7 @@ impl Store {
             .await?;
         self.set_room_fields(
             room,
-            doc! {"userId": new_owner as i32, "nickname": new_nickname},
+            doc! {"userId": UserId(new_owner), "nickname": new_nickname},
         )
         .await
     }
@@ -591,4 +598,14 @@ impl Store {
         self.rooms().delete_one(doc! {"_id": room}).await?;
         self.release(super::claims::Claim::RoomJid, jid).await
     }
+}
+
+/// The `userId` of a member record this service builds (a missing or
+/// non-integer one is a defect, reported, never user 0).
+fn member_user(member: &Document) -> StoreResult<i64> {
+    member
+        .get("userId")
+        .and_then(UserId::from_bson)
+        .map(|u| u.0)
+        .ok_or_else(|| super::StoreError::Corrupt("member record without userId".into()))
 }

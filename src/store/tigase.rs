@@ -16,6 +16,7 @@ use bson::{doc, oid::ObjectId, Bson, Document, RawDocumentBuf};
 use futures::TryStreamExt;
 
 use super::indexes::Family;
+use super::model::UserId;
 use super::{names, view, Store};
 use crate::util::{int_variants, now_ms, now_s, num};
 
@@ -616,7 +617,7 @@ impl Store {
                         .update_one(
                             doc! {"userId": user_id, "roomJid": jid, "messageId": id},
                             doc! {"$setOnInsert": {
-                                "userId": user_id as i32, "roomJid": jid, "messageId": id, "createTime": now,
+                                "userId": UserId(user_id), "roomJid": jid, "messageId": id, "createTime": now,
                             }},
                         )
                         .upsert(true)
@@ -844,7 +845,7 @@ impl Store {
                 doc! {"userId": user_id, "jid": jid},
                 doc! {
                     "$set": {"isRoom": is_room_flag, "time": now_s()},
-                    "$setOnInsert": {"userId": user_id as i32, "jid": jid},
+                    "$setOnInsert": {"userId": UserId(user_id), "jid": jid},
                 },
             )
             .upsert(true)

@@ -3,6 +3,7 @@
 use super::error::{StoreError, StoreResult};
 use bson::{doc, Document};
 
+use super::model::{User, UserId};
 use super::Store;
 use crate::secure::{login_password_from_md5, md5_hex};
 use crate::util::int_in;
@@ -35,26 +36,39 @@ pub fn legacy_password(keys: Option<&Document>) -> bool {
 const COUNTER_ID: [u8; 12] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
 
 impl Store {
-    pub async fn user_by_id(&self, user_id: i64) -> StoreResult<Option<Document>> {
-        Ok(self.users().find_one(doc! {"_id": int_in(user_id)}).await?)
+    pub async fn user_by_id(&self, user_id: i64) -> StoreResult<Option<User>> {
+        Ok(self
+            .users()
+            .find_one(doc! {"_id": UserId(user_id).matcher()})
+            .await?
+            .map(User::new))
     }
 
     /// By the stored `telephone` (area code + number, e.g. `8618094152050`).
-    pub async fn user_by_telephone(&self, telephone: &str) -> StoreResult<Option<Document>> {
-        Ok(self.users().find_one(doc! {"telephone": telephone}).await?)
+    pub async fn user_by_telephone(&self, telephone: &str) -> StoreResult<Option<User>> {
+        Ok(self
+            .users()
+            .find_one(doc! {"telephone": telephone})
+            .await?
+            .map(User::new))
     }
 
     /// By the user's public account number (`account`, e.g. `100164373329`).
-    pub async fn user_by_account(&self, account: &str) -> StoreResult<Option<Document>> {
-        Ok(self.users().find_one(doc! {"account": account}).await?)
+    pub async fn user_by_account(&self, account: &str) -> StoreResult<Option<User>> {
+        Ok(self
+            .users()
+            .find_one(doc! {"account": account})
+            .await?
+            .map(User::new))
     }
 
     /// By `phone` as clients type it (with or without the area code).
-    pub async fn user_by_phone(&self, phone: &str) -> StoreResult<Option<Document>> {
+    pub async fn user_by_phone(&self, phone: &str) -> StoreResult<Option<User>> {
         Ok(self
             .users()
             .find_one(doc! {"$or": [{"phone": phone}, {"telephone": phone}]})
-            .await?)
+            .await?
+            .map(User::new))
     }
 
     /// Next free userId from the original's counter document in `idx_user`

@@ -12,7 +12,12 @@ fn imapi(app: &TestApp) -> String {
 }
 
 async fn user(app: &TestApp, id: i32) -> Document {
-    app.store().user_by_id(id as i64).await.unwrap().unwrap()
+    app.store()
+        .user_by_id(id as i64)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_doc()
 }
 
 async fn refused(app: &TestApp, path: &str, params: &[(&str, &str)], code: i64) {

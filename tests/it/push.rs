@@ -386,3 +386,95 @@ async fn an_unreachable_broker_is_counted_not_fatal() {
     }
     assert_eq!(message_records(&app).await, before);
 }
+
+/// Stopping the service (SIGTERM, as a deployment's rolling restart does) right
+/// after it answered sends: the beans still being published are sent before
+/// the process ends, not dropped with the HTTP workers.
+#[actix_web::test]
+async fn beans_being_published_at_sigterm_are_still_sent() {
+    use std::process::{Command, Stdio};
+    let prefix = common::unique_prefix();
+    let topic = format!("xmppMessage_{prefix}");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let env = common::test_env(
+        &prefix,
+        &[
+            ("BIND_ADDR", &format!("127.0.0.1:{port}")),
+            ("ROCKETMQ_NAMESRV", &mq::namesrv()),
+            ("ROCKETMQ_TOPIC", &topic),
+        ],
+    );
+    let bin = env!("CARGO_BIN_EXE_shiku-api");
+    let seeded = Command::new(bin)
+        .args(["seed", "--messages", "0"])
+        .env_clear()
+        .envs(&env)
+        .output()
+        .unwrap();
+    assert!(seeded.status.success(), "{seeded:?}");
+    let mut child = Command::new(bin)
+        .arg("serve")
+        .env_clear()
+        .envs(&env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while http.get(format!("{base}/health")).send().await.is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "service did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let admin: Value = http
+        .post(format!("{base}/auth/get_admin_token"))
+        .header("operationID", "op-sigterm")
+        .json(&json!({"secret": common::OPENIM_SECRET, "userID": "imAdmin"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tok = admin["data"]["token"].as_str().unwrap().to_string();
+    let ids: Vec<String> = (0..5).map(|i| format!("sigterm-{prefix}-{i}")).collect();
+    for id in &ids {
+        let b: Value = http
+            .post(format!("{base}/msg/send_msg"))
+            .header("operationID", "op-sigterm")
+            .header("token", &tok)
+            .json(
+                &json!({"sendID": "100164", "recvID": "100102", "clientMsgID": id,
+                "content": {"content": "晚安"}, "contentType": 101, "sessionType": 1,
+                "senderPlatformID": 5}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(b["errCode"], 0, "{b}");
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&env["UPLOAD_DIR"]);
+    assert!(status.success(), "a clean stop: {status:?}");
+    let beans = mq::read_topic(&topic, Duration::from_secs(30), |b| b.len() >= ids.len()).await;
+    let mut sent: Vec<&str> = beans
+        .iter()
+        .filter_map(|b| b["messageId"].as_str())
+        .collect();
+    sent.sort();
+    assert_eq!(sent, ids.iter().map(String::as_str).collect::<Vec<_>>());
+}

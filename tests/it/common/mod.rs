@@ -25,6 +25,16 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     pub prefix: String,
     pub upload_dir: std::path::PathBuf,
+    /// The first instance on `prefix` removes the upload folder when dropped.
+    owns_uploads: bool,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if self.owns_uploads {
+            let _ = std::fs::remove_dir_all(&self.upload_dir);
+        }
+    }
 }
 
 /// The OpenIM secret of every test app (a private one: the public default turns OpenIM off).
@@ -84,16 +94,16 @@ impl TestApp {
 
     /// Starts the app with extra settings (e.g. `("REDIS_URL", ...)`).
     pub async fn start_with(extra: &[(&str, &str)]) -> Self {
-        Self::start_on(&unique_prefix(), extra).await
+        Self::start_on(&unique_prefix(), extra, true).await
     }
 
     /// A second instance of the service on this one's databases (and, with
     /// the same `REDIS_URL`, its Redis): what a load balancer spreads over.
     pub async fn another_instance(&self, extra: &[(&str, &str)]) -> Self {
-        Self::start_on(&self.prefix, extra).await
+        Self::start_on(&self.prefix, extra, false).await
     }
 
-    async fn start_on(prefix: &str, extra: &[(&str, &str)]) -> Self {
+    async fn start_on(prefix: &str, extra: &[(&str, &str)], owns_uploads: bool) -> Self {
         shiku_api::http::logging::init_for_tests("warn");
         let prefix = prefix.to_string();
         let env = test_env(&prefix, extra);
@@ -110,6 +120,7 @@ impl TestApp {
             state,
             prefix,
             upload_dir,
+            owns_uploads,
         }
     }
 
