@@ -5,6 +5,7 @@
 
 use bson::Document;
 
+use crate::store::model::{Member, Room};
 use crate::util::num;
 
 /// `KConstants.Room_Role`.
@@ -88,13 +89,13 @@ pub enum Removal {
 /// The caller's place in a room: the room, the caller, and the caller's
 /// member record (`None` when not in the room).
 pub struct Seat<'a> {
-    pub room: &'a Document,
+    pub room: &'a Room,
     pub user_id: i64,
-    pub member: Option<&'a Document>,
+    pub member: Option<&'a Member>,
 }
 
 impl<'a> Seat<'a> {
-    pub fn new(room: &'a Document, user_id: i64, member: Option<&'a Document>) -> Self {
+    pub fn new(room: &'a Room, user_id: i64, member: Option<&'a Member>) -> Self {
         Seat {
             room,
             user_id,
@@ -104,7 +105,7 @@ impl<'a> Seat<'a> {
 
     /// The owner's id (`userId` of the room).
     pub fn owner(&self) -> Option<i64> {
-        num(self.room, "userId")
+        self.room.owner().ok().map(|u| u.0)
     }
 
     pub fn is_owner(&self) -> bool {
@@ -116,7 +117,7 @@ impl<'a> Seat<'a> {
         if self.is_owner() {
             return Some(Role::Owner);
         }
-        self.member.and_then(Role::of)
+        self.member.and_then(|m| Role::of(m))
     }
 
     /// Reading the room's members and notices: members only.
@@ -126,7 +127,7 @@ impl<'a> Seat<'a> {
 
     /// Changing settings, posting notices: owner and admins.
     pub fn may_manage(&self) -> Result<(), Denied> {
-        match self.member.and_then(Role::of) {
+        match self.member.and_then(|m| Role::of(m)) {
             Some(r) if r.manages() => Ok(()),
             _ => Err(Denied::NoPermission),
         }
@@ -174,7 +175,7 @@ impl<'a> Seat<'a> {
     pub fn may_remove(
         &self,
         target: i64,
-        target_member: Option<&Document>,
+        target_member: Option<&Member>,
     ) -> Result<Removal, Denied> {
         let role = self.role().ok_or(Denied::NoPermission)?;
         if Some(target) == self.owner() {
@@ -184,7 +185,7 @@ impl<'a> Seat<'a> {
                 _ => Err(Denied::OwnerNotRemovable),
             };
         }
-        let target_role = target_member.and_then(Role::of);
+        let target_role = target_member.and_then(|m| Role::of(m));
         if target != self.user_id {
             if !role.manages() || (role == Role::Admin && target_role == Some(Role::Admin)) {
                 return Err(Denied::NoPermission);
@@ -224,17 +225,17 @@ mod tests {
     use super::*;
     use bson::doc;
 
-    fn room() -> Document {
-        doc! {"userId": 1, "s": 1, "talkTime": 0}
+    fn room() -> Room {
+        Room::new(doc! {"userId": 1, "s": 1, "talkTime": 0})
     }
 
     #[test]
     fn removal_rules() {
         let r = room();
-        let owner = doc! {"userId": 1, "role": 1};
-        let admin = doc! {"userId": 2, "role": 2};
-        let admin2 = doc! {"userId": 4, "role": 2};
-        let member = doc! {"userId": 3, "role": 3};
+        let owner = Member::new(doc! {"userId": 1, "role": 1});
+        let admin = Member::new(doc! {"userId": 2, "role": 2});
+        let admin2 = Member::new(doc! {"userId": 4, "role": 2});
+        let member = Member::new(doc! {"userId": 3, "role": 3});
         let o = Seat::new(&r, 1, Some(&owner));
         let a = Seat::new(&r, 2, Some(&admin));
         let m = Seat::new(&r, 3, Some(&member));
@@ -258,9 +259,9 @@ mod tests {
 
     #[test]
     fn speaking_rules() {
-        let muted_room = doc! {"userId": 1, "talkTime": 2_000_000_000};
-        let member = doc! {"role": 3, "talkTime": 2_000_000_000};
-        let admin = doc! {"role": 2, "talkTime": 2_000_000_000};
+        let muted_room = Room::new(doc! {"userId": 1, "talkTime": 2_000_000_000});
+        let member = Member::new(doc! {"role": 3, "talkTime": 2_000_000_000});
+        let admin = Member::new(doc! {"role": 2, "talkTime": 2_000_000_000});
         assert_eq!(
             Seat::new(&muted_room, 3, Some(&member)).may_speak(1_700_000_000),
             Err(Denied::RoomMuted)
@@ -274,7 +275,7 @@ mod tests {
             Ok(())
         );
         let r = room();
-        let personal = doc! {"role": 3, "talkTime": 2_000_000_000};
+        let personal = Member::new(doc! {"role": 3, "talkTime": 2_000_000_000});
         assert_eq!(
             Seat::new(&r, 3, Some(&personal)).may_speak(1_700_000_000),
             Err(Denied::Muted)

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use bson::{doc, Document};
+use bson::doc;
 use jsonwebtoken::{errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -19,7 +19,7 @@ use crate::http::endpoint::{
 };
 use crate::openim::OpenImError;
 use crate::secure::md5_hex;
-use crate::store::model::{Room, User};
+use crate::store::model::{Member, Room, User};
 use crate::store::msgs::NewMessage;
 use crate::store::names::valid_room_jid;
 use crate::store::openim::{platform_name, KICKED_TOKEN, NORMAL_TOKEN};
@@ -716,7 +716,7 @@ async fn to_room(
     if num(&room, "userId") != Some(m.from_user_id) {
         let room_oid = room.get_object_id("_id").map_err(OpenImError::internal)?;
         let member = state.store.room_member(&room_oid, m.from_user_id).await?;
-        group_sender_may_speak(&room, m.from_user_id, member.as_deref())?;
+        group_sender_may_speak(&room, m.from_user_id, member.as_ref())?;
     }
     m.to = jid.to_string();
     m.to_user_id = jid.to_string();
@@ -778,7 +778,7 @@ fn nickname(u: Option<&User>) -> Option<String> {
 /// OpenIM's checks of a group message's sender (`verify.go`), on Shiku's
 /// records: a member (1203), not muted (1402), and not in a room muted for
 /// everyone but the owner and admins (1403).
-fn group_sender_may_speak(room: &Document, from_id: i64, member: Option<&Document>) -> OResult<()> {
+fn group_sender_may_speak(room: &Room, from_id: i64, member: Option<&Member>) -> OResult<()> {
     Seat::new(room, from_id, member)
         .may_speak(now_s())
         .map_err(|d| match d {

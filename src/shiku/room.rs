@@ -487,7 +487,7 @@ async fn update(
     let changes = RoomChange::read(&p)?;
     let room = open_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_deref()).may_manage()?;
+    Seat::new(&room, me, member.as_ref()).may_manage()?;
     let my_name = member
         .as_ref()
         .map(|m| str_of(m, "nickname").to_string())
@@ -671,7 +671,7 @@ async fn notices_page(
     let (index, size, skip) = p.page_skip(10, state.cfg.max_page_size)?;
     let room = load_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_deref()).may_read()?;
+    Seat::new(&room, me, member.as_ref()).may_read()?;
     let (items, total) = state.store.room_notices_page(&id, skip, size).await?;
     Ok(ok_data(page_data(
         items.iter().map(entity_to_json).collect(),
@@ -711,7 +711,7 @@ async fn member_list_by_page(
     p.i64_opt("pageIndex")?;
     let room = load_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    let seat = Seat::new(&room, me, member.as_deref());
+    let seat = Seat::new(&room, me, member.as_ref());
     seat.may_read()?;
     let list = state
         .store
@@ -769,7 +769,7 @@ async fn member_list(
     let id = room_id(&p)?;
     let room = load_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_deref()).may_read()?;
+    Seat::new(&room, me, member.as_ref()).may_read()?;
     let list = state
         .store
         .room_member_list(
@@ -859,8 +859,8 @@ async fn member_delete(
         state.store.room_member(&id, me),
         state.store.room_member(&id, target)
     )?;
-    let seat = Seat::new(&room, me, my_member.as_deref());
-    if seat.may_remove(target, target_member.as_deref())? == Removal::Dissolve {
+    let seat = Seat::new(&room, me, my_member.as_ref());
+    if seat.may_remove(target, target_member.as_ref())? == Removal::Dissolve {
         dissolve(&state, &room, me).await?;
         return Ok(ok());
     }
@@ -984,7 +984,7 @@ async fn member_update(
         [(u, _)] => state.store.friend(me, *u).await?.is_some(),
         _ => false,
     };
-    Seat::new(&room, me, my_member.as_deref()).may_invite_users(users.len(), single_is_friend)?;
+    Seat::new(&room, me, my_member.as_ref()).may_invite_users(users.len(), single_is_friend)?;
     let ids: Vec<i64> = users.iter().map(|(u, _)| *u).collect();
     let present = state.store.members_among(&id, &ids).await?;
     let new_users: Vec<(i64, String)> = users
@@ -1054,7 +1054,7 @@ async fn set_offline_no_push(
     }
     let room = load_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_deref()).may_read()?;
+    Seat::new(&room, me, member.as_ref()).may_read()?;
     let now = now_s();
     if kind == 0 {
         state

@@ -42,7 +42,7 @@ fn share_json(d: &Document) -> Value {
 async fn as_member(state: &AppState, id: &ObjectId, me: i64) -> ShikuResult<(Room, Document)> {
     let room = load_room(state, id).await?;
     let member = state.store.room_member(id, me).await?;
-    Seat::new(&room, me, member.as_deref()).may_read()?;
+    Seat::new(&room, me, member.as_ref()).may_read()?;
     Ok((room, member.map(Member::into_doc).unwrap_or_default()))
 }
 

@@ -38,7 +38,7 @@ async fn managed_room(state: &AppState, me: i64, room_hex: &str) -> ShikuResult<
     let id = ObjectId::parse_str(room_hex).map_err(|_| ShikuError::invalid("roomId"))?;
     let room = load_room(state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_deref()).may_manage()?;
+    Seat::new(&room, me, member.as_ref()).may_manage()?;
     Ok(room)
 }
 
@@ -164,7 +164,7 @@ async fn query_group_helper(
     let id = ObjectId::parse_str(room_hex).map_err(|_| ShikuError::invalid("roomId"))?;
     let room = load_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_deref()).may_read()?;
+    Seat::new(&room, me, member.as_ref()).may_read()?;
     let one = p.str("helperId");
     let mut out = Vec::new();
     for gh in state.store.room_helpers(room_hex, one).await? {

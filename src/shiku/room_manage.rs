@@ -365,7 +365,7 @@ async fn update_notice(
     }
     let room = open_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_deref()).may_manage()?;
+    Seat::new(&room, me, member.as_ref()).may_manage()?;
     let edited = state
         .store
         .edit_room_notice(&id, &notice, text, now_s())
@@ -401,7 +401,7 @@ async fn delete_notice(
     let notice = notice_id(&p)?;
     let room = open_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_deref()).may_manage()?;
+    Seat::new(&room, me, member.as_ref()).may_manage()?;
     if !state.store.delete_room_notice(&id, &notice).await? {
         return Err(ShikuError::invalid("noticeId"));
     }

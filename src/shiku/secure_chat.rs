@@ -81,7 +81,7 @@ async fn all_member_keys(
     let id = room_id(&p)?;
     let room = load_room(&state, &id).await?;
     let mine = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, mine.as_deref()).may_read()?;
+    Seat::new(&room, me, mine.as_ref()).may_read()?;
     let members = state.store.room_member_ids(&id).await?;
     let keys = state.store.rsa_public_keys(&members).await?;
     let map: Map<String, Value> = keys
@@ -113,7 +113,7 @@ async fn update_group_chat_key(
     }
     let room = load_room(&state, &id).await?;
     let mine = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, mine.as_deref()).may_read()?;
+    Seat::new(&room, me, mine.as_ref()).may_read()?;
     state
         .store
         .set_member_fields(&id, me, doc! {"chatKeyGroup": key})

@@ -497,12 +497,13 @@ impl Store {
     }
 
     /// The member records of those of `users` who are in the room (one query).
-    pub async fn members_of(&self, room: &ObjectId, users: &[i64]) -> StoreResult<Vec<Document>> {
+    pub async fn members_of(&self, room: &ObjectId, users: &[i64]) -> StoreResult<Vec<Member>> {
         let ids: Vec<Bson> = users.iter().flat_map(|u| int_variants(*u)).collect();
         Ok(self
             .room_members(room)
             .find(doc! {"roomId": room, "userId": {"$in": ids}})
             .await?
+            .map_ok(Member::new)
             .try_collect()
             .await?)
     }
