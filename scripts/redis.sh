@@ -11,6 +11,11 @@ case "${1:-}" in
       (apt-get install -y -qq redis-server >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq redis-server >/dev/null; }) >&2
     fi
     mkdir -p "$STATE"
+    # Already started with this state folder: the same server (a second start
+    # would leave the first one running with nobody to stop it).
+    if [ -f "$STATE/pid" ] && [ -f "$STATE/uri" ] && kill -0 "$(cat "$STATE/pid")" 2>/dev/null; then
+      cat "$STATE/uri"; exit 0
+    fi
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
       --pidfile "$STATE/pid" --logfile "$STATE/log" >/dev/null
