@@ -161,11 +161,6 @@ pub(crate) fn record_json(d: &Document) -> Value {
     Value::Object(d.iter().map(|(k, v)| (k.clone(), js_value(v))).collect())
 }
 
-/// Stored records as the JSON array the original answers.
-fn records_json(docs: &[Document]) -> Value {
-    Value::Array(docs.iter().map(record_json).collect())
-}
-
 /// The saved record as mongoose's `toJSON` of a new document showed it: `__v`
 /// (and `busid`) first, `_id` after `appid`.
 fn new_record_json(d: &Document) -> Value {
@@ -283,7 +278,7 @@ async fn get_user_status(
         state.cfg.max_page_size,
     )
     .await?;
-    Ok(success(&records_json(&docs)))
+    Ok(success(&JsonList(&docs, Flavor::Js)))
 }
 
 pub const API_IM_SEND_MSG: Endpoint = Endpoint {

@@ -376,7 +376,7 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     let member = if (members.len() as i64) < page_size {
         members
             .iter()
-            .find(|m| num(m, "userId") == Some(me))
+            .find(|m| m.user().is_ok_and(|u| u.0 == me))
             .cloned()
     } else {
         state.store.room_member(&id, me).await?

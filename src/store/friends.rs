@@ -7,7 +7,7 @@ use bson::{doc, Bson, Document};
 use futures::TryStreamExt;
 use pinyin::ToPinyin;
 
-use super::model::{Friend, User, UserId};
+use super::model::{Friend, Set, User, UserId};
 use super::Store;
 use crate::util::{int32_id, int_in, int_variants, num};
 
@@ -344,10 +344,26 @@ impl Store {
     /// conversation with `to` leaves the chat list and `to` the own labels.
     pub async fn blacklist(&self, me: &User, to: &User, now_s: i64) -> StoreResult<()> {
         let (a, b) = (me.id()?.0, to.id()?.0);
-        self.upsert_side(me, to, doc! {"blacklist": 1, "modifyTime": now_s}, now_s)
-            .await?;
-        self.upsert_side(to, me, doc! {"isBeenBlack": 1, "modifyTime": now_s}, now_s)
-            .await?;
+        self.upsert_side(
+            me,
+            to,
+            Set::new()
+                .int32("blacklist", 1)
+                .int64("modifyTime", now_s)
+                .fields(),
+            now_s,
+        )
+        .await?;
+        self.upsert_side(
+            to,
+            me,
+            Set::new()
+                .int32("isBeenBlack", 1)
+                .int64("modifyTime", now_s)
+                .fields(),
+            now_s,
+        )
+        .await?;
         self.forget_conversation(a, b).await?;
         self.labels_without(a, b).await
     }
@@ -474,7 +490,11 @@ impl Store {
         from_add_type: i32,
         now_s: i64,
     ) -> StoreResult<()> {
-        let set = doc! {"status": 1, "fromAddType": from_add_type, "modifyTime": now_s};
+        let set = Set::new()
+            .int32("status", 1)
+            .int32("fromAddType", from_add_type)
+            .int64("modifyTime", now_s)
+            .fields();
         self.upsert_side(owner, to, set, now_s).await
     }
 

@@ -249,12 +249,13 @@ pub async fn find_status(
     userid: &str,
     userrole: Option<&str>,
     limit: i64,
-) -> mongodb::error::Result<Vec<Document>> {
+) -> mongodb::error::Result<Vec<bson::RawDocumentBuf>> {
     let mut filter = doc! {"appid": appid, "userid": userid};
     if let Some(r) = userrole {
         filter.insert("userrole", r);
     }
     statuses(store)
+        .clone_with_type()
         .find(filter)
         .sort(doc! {"_id": 1})
         .limit(limit)

@@ -101,6 +101,14 @@ pub trait Fields {
     }
 }
 
+/// A document this service builds (a new record) is read the same way.
+impl Fields for Document {
+    const KIND: &'static str = "document";
+    fn doc(&self) -> &Document {
+        self
+    }
+}
+
 macro_rules! view {
     ($(#[$doc:meta])* $name:ident, $kind:literal) => {
         $(#[$doc])*
@@ -243,6 +251,10 @@ impl Set {
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+    /// The fields alone (for a writer that adds its own operators).
+    pub fn fields(self) -> Document {
+        self.0
     }
     /// `{"$set": {...}}`.
     pub fn update(self) -> Document {

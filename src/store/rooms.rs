@@ -11,7 +11,7 @@ use bson::{doc, oid::ObjectId, Bson, Document};
 use futures::TryStreamExt;
 
 use super::indexes::Family;
-use super::model::{Member, Room, UserId};
+use super::model::{Fields, Member, Room, UserId};
 use super::msgs::NewMessage;
 use super::Store;
 use crate::util::{int32_id, int_in, int_variants, num};
@@ -256,7 +256,7 @@ impl Store {
     pub async fn add_room_member(&self, room: &ObjectId, member: Document) -> StoreResult<bool> {
         let coll = self.room_members(room);
         self.ensure_indexes(&coll, Family::RoomMembers).await?;
-        let user_id = member_user(&member)?;
+        let user_id = member.required("userId", member.user_id("userId"))?.0;
         let r = coll
             .update_one(
                 doc! {"roomId": room, "userId": int_in(user_id)},
@@ -473,7 +473,7 @@ impl Store {
         joins: &[(Document, Option<NewMessage>)],
     ) -> StoreResult<()> {
         for (member, notice) in joins {
-            let user_id = member_user(&member)?;
+            let user_id = member.required("userId", member.user_id("userId"))?.0;
             self.add_user_room_jid(user_id, jid, room).await?;
             if let Some(m) = notice {
                 match self.write_group(m, jid).await {
@@ -599,14 +599,4 @@ impl Store {
         self.rooms().delete_one(doc! {"_id": room}).await?;
         self.release(super::claims::Claim::RoomJid, jid).await
     }
-}
-
-/// The `userId` of a member record this service builds (a missing or
-/// non-integer one is a defect, reported, never user 0).
-fn member_user(member: &Document) -> StoreResult<i64> {
-    member
-        .get("userId")
-        .and_then(UserId::from_bson)
-        .map(|u| u.0)
-        .ok_or_else(|| super::StoreError::Corrupt("member record without userId".into()))
 }

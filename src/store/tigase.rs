@@ -13,11 +13,11 @@ use super::error::{Refusal, StoreError, StoreResult};
 use std::collections::{HashMap, HashSet};
 
 use bson::{doc, oid::ObjectId, Bson, Document, RawDocumentBuf};
-use futures::TryStreamExt;
 
 use super::indexes::Family;
 use super::model::UserId;
-use super::{names, view, Store};
+use super::view::collect;
+use super::{names, Store};
 use crate::util::{int_variants, now_ms, now_s, num};
 
 /// `MessageType.OPENREDPAKET`: group history never returns "red packet opened".
@@ -79,10 +79,6 @@ fn not_deleted() -> Document {
 
 fn no_permission() -> StoreError {
     Refusal::NoPermission.into()
-}
-
-async fn collect(cursor: mongodb::Cursor<Document>) -> StoreResult<Vec<Document>> {
-    Ok(cursor.try_collect().await?)
 }
 
 /// The last-chat fields that describe one message record (single or group):
@@ -266,7 +262,7 @@ impl Store {
         }
         window.apply(&mut q);
         q.insert("delayedTime", Bson::Null);
-        view::collect(
+        collect(
             self.user_msgs(user_id)
                 .clone_with_type()
                 .find(q)
@@ -298,7 +294,7 @@ impl Store {
         }
         .apply(&mut q);
         q.insert("contentType", doc! {"$ne": OPEN_RED_PACKET});
-        view::collect(
+        collect(
             self.mucmsg(jid)
                 .clone_with_type()
                 .find(q)

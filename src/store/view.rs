@@ -14,8 +14,11 @@ use serde::{Serialize, Serializer};
 
 use super::StoreResult;
 
-/// All documents of a raw cursor, as stored.
-pub async fn collect(cursor: mongodb::Cursor<RawDocumentBuf>) -> StoreResult<Vec<RawDocumentBuf>> {
+/// All documents of a cursor (raw, as stored, or decoded).
+pub async fn collect<T>(cursor: mongodb::Cursor<T>) -> StoreResult<Vec<T>>
+where
+    T: serde::de::DeserializeOwned + Send + Sync + Unpin,
+{
     Ok(cursor.try_collect().await?)
 }
 

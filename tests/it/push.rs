@@ -434,34 +434,34 @@ async fn beans_being_published_at_sigterm_are_still_sent() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let admin: Value = http
-        .post(format!("{base}/auth/get_admin_token"))
-        .header("operationID", "op-sigterm")
-        .json(&json!({"secret": common::OPENIM_SECRET, "userID": "imAdmin"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // An OpenIM call as the admin console makes it: JSON body, operationID header.
+    let call = |path: &str, token: Option<&str>, body: Value| {
+        let mut rb = http
+            .post(format!("{base}{path}"))
+            .header("operationID", "op-sigterm")
+            .json(&body);
+        if let Some(t) = token {
+            rb = rb.header("token", t);
+        }
+        async move { rb.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let admin = call(
+        "/auth/get_admin_token",
+        None,
+        json!({"secret": common::OPENIM_SECRET, "userID": "imAdmin"}),
+    )
+    .await;
     let tok = admin["data"]["token"].as_str().unwrap().to_string();
     let ids: Vec<String> = (0..5).map(|i| format!("sigterm-{prefix}-{i}")).collect();
     for id in &ids {
-        let b: Value = http
-            .post(format!("{base}/msg/send_msg"))
-            .header("operationID", "op-sigterm")
-            .header("token", &tok)
-            .json(
-                &json!({"sendID": "100164", "recvID": "100102", "clientMsgID": id,
+        let b = call(
+            "/msg/send_msg",
+            Some(&tok),
+            json!({"sendID": "100164", "recvID": "100102", "clientMsgID": id,
                 "content": {"content": "晚安"}, "contentType": 101, "sessionType": 1,
                 "senderPlatformID": 5}),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        )
+        .await;
         assert_eq!(b["errCode"], 0, "{b}");
     }
     let _ = Command::new("kill")
