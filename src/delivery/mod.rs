@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use bson::Document;
 
+use crate::store::model::Fields;
 use crate::store::msgs::NewMessage;
 use crate::store::{Refusal, Store, StoreError, StoreResult};
 use bean::Bean;
@@ -169,7 +170,7 @@ impl Delivery {
         room: Document,
         joins: &[Join],
     ) -> StoreResult<()> {
-        let jid = room.get_str("jid").unwrap_or_default().to_string();
+        let jid = room.text("jid")?.unwrap_or_default().to_string();
         store.create_room(room, &self.stored_joins(joins)).await?;
         self.announce_joins(store, &jid, joins).await
     }

@@ -310,62 +310,102 @@ pub const API_IM_SEND_MSG: Endpoint = Endpoint {
 /// `POST /api/im/sendMsg`: saves one message and answers the saved record.
 async fn send_msg(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> JhResult {
     let p = params(&req, payload, &state).await?;
-    let appid = required(&p, "appid")?;
-    let from = required(&p, "from")?;
-    let fromrole = one_of(&p, "fromrole", &ROLES)?;
-    let to = required(&p, "to")?;
-    let content = required(&p, "content")?;
-    let kind = one_of(&p, "type", &TYPES)?;
-    let channel = one_of(&p, "channel", &CHANNELS)?;
-    let bustype = opt_one_of(&p, "bustype", &BUSTYPES)?;
-    let busid = p.raw("busid");
-    let size = |name: &str, wanted: &str| -> Result<i32, JhError> {
-        let v = opt_i64(&p, name)?;
-        match v {
-            Some(n) if kind == wanted => {
-                i32::try_from(n).map_err(|_| bad(format!("{name} is out of range")))
-            }
-            _ => Ok(-1),
-        }
-    };
-    let voice_length = size("voiceLength", "VOICE")?;
-    let image_size = size("imageSize", "IMAGE")?;
-    let text = |name: &str| p.raw(name).unwrap_or("").to_string();
+    let s = send_params(&p)?;
+    let record = message_record(&p, &s, jh_now(&state));
+    store::insert_message(&state.store, record.clone()).await?;
+    Ok(success(&new_record_json(&record)))
+}
 
-    let now = jh_now(&state);
+/// The checked parameters of `sendMsg`.
+struct SendParams<'a> {
+    appid: &'a str,
+    from: &'a str,
+    fromrole: &'a str,
+    to: &'a str,
+    content: &'a str,
+    kind: &'a str,
+    channel: &'a str,
+    bustype: Option<&'a str>,
+    busid: Option<&'a str>,
+    voice_length: i32,
+    image_size: i32,
+}
+
+/// Reads and checks the `sendMsg` parameters, in the original's order.
+fn send_params(p: &Params) -> Result<SendParams<'_>, JhError> {
+    let appid = required(p, "appid")?;
+    let from = required(p, "from")?;
+    let fromrole = one_of(p, "fromrole", &ROLES)?;
+    let to = required(p, "to")?;
+    let content = required(p, "content")?;
+    let kind = one_of(p, "type", &TYPES)?;
+    let channel = one_of(p, "channel", &CHANNELS)?;
+    let bustype = opt_one_of(p, "bustype", &BUSTYPES)?;
+    let busid = p.raw("busid");
+    let voice_length = media_size(p, "voiceLength", kind, "VOICE")?;
+    let image_size = media_size(p, "imageSize", kind, "IMAGE")?;
+    Ok(SendParams {
+        appid,
+        from,
+        fromrole,
+        to,
+        content,
+        kind,
+        channel,
+        bustype,
+        busid,
+        voice_length,
+        image_size,
+    })
+}
+
+/// `imageSize`/`voiceLength`: the number sent for a message of type
+/// `wanted` (it must fit an Int32), otherwise -1.
+fn media_size(p: &Params, name: &str, kind: &str, wanted: &str) -> Result<i32, JhError> {
+    let v = opt_i64(p, name)?;
+    match v {
+        Some(n) if kind == wanted => {
+            i32::try_from(n).map_err(|_| bad(format!("{name} is out of range")))
+        }
+        _ => Ok(-1),
+    }
+}
+
+/// The stored message record, keys in the original's order, sent at `now`.
+fn message_record(p: &Params, s: &SendParams, now: i64) -> Document {
+    let text = |name: &str| p.raw(name).unwrap_or("").to_string();
     let date = bson::DateTime::from_millis(now);
     let mut record = doc! {"_id": bson::oid::ObjectId::new()};
-    if let Some(b) = busid {
+    if let Some(b) = s.busid {
         record.insert("busid", b);
     }
     record.extend(doc! {
         "fromarea": text("fromarea"),
-        "content": content,
+        "content": s.content,
         "t_avatar": text("t_avatar"),
         "t_nickname": text("t_nickname"),
-        "to": to,
+        "to": s.to,
         "f_avatar": text("f_avatar"),
         "f_nickname": text("f_nickname"),
-        "from": from,
-        "appid": appid,
+        "from": s.from,
+        "appid": s.appid,
         "__v": 0,
         "readtime": -1,
         "sendtime": now as f64,
         "update_at": date,
         "create_at": date,
-        "imageSize": image_size,
-        "voiceLength": voice_length,
-        "channel": channel,
-        "torole": other_role(fromrole),
-        "fromrole": fromrole,
+        "imageSize": s.image_size,
+        "voiceLength": s.voice_length,
+        "channel": s.channel,
+        "torole": other_role(s.fromrole),
+        "fromrole": s.fromrole,
     });
-    if let Some(b) = bustype {
+    if let Some(b) = s.bustype {
         record.insert("bustype", b);
     }
-    record.insert("type", kind);
+    record.insert("type", s.kind);
     record.insert("status", 0);
-    store::insert_message(&state.store, record.clone()).await?;
-    Ok(success(&new_record_json(&record)))
+    record
 }
 
 pub const API_IM_GET_NEWEST_MSG_LIST_BY_LAST_TIME: Endpoint = Endpoint {

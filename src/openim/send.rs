@@ -317,12 +317,7 @@ async fn user_token(
     if secret != self::secret(&state)? {
         return Err(OpenImError::no_permission("secret invalid"));
     }
-    let is_admin = state
-        .cfg
-        .openim_admin_user_ids
-        .iter()
-        .any(|a| a == &user_id);
-    if !is_admin {
+    if !is_admin(&state, &user_id) {
         let known = match user_id.parse::<i64>() {
             Ok(uid) if uid > 0 => state
                 .store
@@ -357,11 +352,14 @@ struct SendReq {
     client_msg_id: Option<String>,
 }
 
+/// The Go struct named in `SendMsgReq`'s binding errors.
+const SEND_MSG_REQ: &str = "SendMsgReq";
+
 /// gin `BindJSON` with the `binding` tags of `apistruct.SendMsgReq` and the
 /// custom `required_if` (recvID for sessionType 1/4, groupID for 2/3).
 fn bind_send(body: &[u8], req: &HttpRequest) -> OResult<SendReq> {
     let b = json_body(body, req)?;
-    const S: &str = "SendMsgReq";
+    const S: &str = SEND_MSG_REQ;
     let send_id = str_field(&b, S, "sendID")?;
     let recv_id = str_field(&b, S, "recvID")?;
     let group_id = str_field(&b, S, "groupID")?;
@@ -374,74 +372,11 @@ fn bind_send(body: &[u8], req: &HttpRequest) -> OResult<SendReq> {
     let send_time = int_field(&b, S, "sendTime", "int64")?;
     let is_online_only = bool_field(&b, S, "isOnlineOnly")?;
     bool_field(&b, S, "notOfflinePush")?;
-    match field(&b, "offlinePushInfo") {
-        None | Some(Value::Null) | Some(Value::Object(_)) => {}
-        Some(v) => return Err(type_error(S, "offlinePushInfo", v, "sdkws.OfflinePushInfo")),
-    }
-    let content = match field(&b, "content") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(m)) => Some(m.clone()),
-        Some(v) => return Err(type_error(S, "content", v, "map[string]interface {}")),
-    };
-    let client_msg_id = match field(&b, "clientMsgID") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.is_empty() => None,
-        Some(Value::String(s))
-            if s.len() <= 64
-                && s.bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') =>
-        {
-            Some(s.clone())
-        }
-        Some(_) => {
-            return Err(OpenImError::bind(
-                "clientMsgID: up to 64 letters, digits, '-' or '_'",
-            ))
-        }
-    };
-    let mut errs = Vec::new();
-    if matches!(session_type, 1 | 4) && recv_id.is_empty() {
-        errs.push(required_msg("SendMsgReq.RecvID", "RecvID", "required_if"));
-    }
-    if send_id.is_empty() {
-        errs.push(required_msg(
-            "SendMsgReq.SendMsg.SendID",
-            "SendID",
-            "required",
-        ));
-    }
-    if matches!(session_type, 2 | 3) && group_id.is_empty() {
-        errs.push(required_msg(
-            "SendMsgReq.SendMsg.GroupID",
-            "GroupID",
-            "required_if",
-        ));
-    }
-    if content.is_none() {
-        errs.push(required_msg(
-            "SendMsgReq.SendMsg.Content",
-            "Content",
-            "required",
-        ));
-    }
-    if content_type == 0 {
-        errs.push(required_msg(
-            "SendMsgReq.SendMsg.ContentType",
-            "ContentType",
-            "required",
-        ));
-    }
-    if session_type == 0 {
-        errs.push(required_msg(
-            "SendMsgReq.SendMsg.SessionType",
-            "SessionType",
-            "required",
-        ));
-    }
-    if !errs.is_empty() {
-        return Err(OpenImError::bind(errs.join("\n")));
-    }
-    Ok(SendReq {
+    check_offline_push_info(&b)?;
+    let content = content_field(&b)?;
+    let client_msg_id = client_msg_id_field(&b)?;
+    let has_content = content.is_some();
+    let r = SendReq {
         send_id,
         recv_id,
         group_id,
@@ -453,7 +388,102 @@ fn bind_send(body: &[u8], req: &HttpRequest) -> OResult<SendReq> {
         is_online_only,
         send_time,
         client_msg_id,
-    })
+    };
+    check_required(&r, has_content)?;
+    Ok(r)
+}
+
+/// `offlinePushInfo` is not used, but must be an object (or absent/null).
+fn check_offline_push_info(b: &Body) -> OResult<()> {
+    match field(b, "offlinePushInfo") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => Ok(()),
+        Some(v) => Err(type_error(
+            SEND_MSG_REQ,
+            "offlinePushInfo",
+            v,
+            "sdkws.OfflinePushInfo",
+        )),
+    }
+}
+
+/// The `content` object (none when absent or null).
+fn content_field(b: &Body) -> OResult<Option<Map<String, Value>>> {
+    match field(b, "content") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m.clone())),
+        Some(v) => Err(type_error(
+            SEND_MSG_REQ,
+            "content",
+            v,
+            "map[string]interface {}",
+        )),
+    }
+}
+
+/// The optional `clientMsgID` (none when absent, null or empty): up to 64
+/// letters, digits, `-` or `_`.
+fn client_msg_id_field(b: &Body) -> OResult<Option<String>> {
+    match field(b, "clientMsgID") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s))
+            if s.len() <= 64
+                && s.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') =>
+        {
+            Ok(Some(s.clone()))
+        }
+        Some(_) => Err(OpenImError::bind(
+            "clientMsgID: up to 64 letters, digits, '-' or '_'",
+        )),
+    }
+}
+
+/// The `required`/`required_if` binding tags, all failures in one answer.
+fn check_required(r: &SendReq, has_content: bool) -> OResult<()> {
+    let mut errs = Vec::new();
+    if matches!(r.session_type, 1 | 4) && r.recv_id.is_empty() {
+        errs.push(required_msg("SendMsgReq.RecvID", "RecvID", "required_if"));
+    }
+    if r.send_id.is_empty() {
+        errs.push(required_msg(
+            "SendMsgReq.SendMsg.SendID",
+            "SendID",
+            "required",
+        ));
+    }
+    if matches!(r.session_type, 2 | 3) && r.group_id.is_empty() {
+        errs.push(required_msg(
+            "SendMsgReq.SendMsg.GroupID",
+            "GroupID",
+            "required_if",
+        ));
+    }
+    if !has_content {
+        errs.push(required_msg(
+            "SendMsgReq.SendMsg.Content",
+            "Content",
+            "required",
+        ));
+    }
+    if r.content_type == 0 {
+        errs.push(required_msg(
+            "SendMsgReq.SendMsg.ContentType",
+            "ContentType",
+            "required",
+        ));
+    }
+    if r.session_type == 0 {
+        errs.push(required_msg(
+            "SendMsgReq.SendMsg.SessionType",
+            "SessionType",
+            "required",
+        ));
+    }
+    if !errs.is_empty() {
+        return Err(OpenImError::bind(errs.join("\n")));
+    }
+    Ok(())
 }
 
 /// The Shiku form of an OpenIM element: message type, `content`, and the
@@ -545,82 +575,11 @@ pub fn map_content(content_type: i64, c: &Map<String, Value>) -> OResult<ShikuCo
     let mut extra = BTreeMap::new();
     let mut ck = Checks(Vec::new());
     let (msg_type, content) = match content_type {
-        101 => {
-            let text = weak_str(c, "TextElem", "content")?;
-            ck.str("TextElem", "Content", &text);
-            (1, text)
-        }
-        102 => {
-            let mut url = String::new();
-            for (key, name) in [
-                ("sourcePicture", "SourcePicture"),
-                ("bigPicture", "BigPicture"),
-                ("snapshotPicture", "SnapshotPicture"),
-            ] {
-                let p = sub_object(c, "PictureElem", key)?;
-                let path = format!("PictureElem.{name}");
-                let ty = weak_str(&p, &path, "type")?;
-                let w = weak_int(&p, &path, "width")?;
-                let h = weak_int(&p, &path, "height")?;
-                let u = weak_str(&p, &path, "url")?;
-                let size = weak_int(&p, &path, "size")?;
-                ck.str(&path, "Type", &ty);
-                ck.int(&path, "Width", w);
-                ck.int(&path, "Height", h);
-                ck.str(&path, "Url", &u);
-                if key == "sourcePicture" {
-                    url = u;
-                    extra.insert("fileSize".into(), json!(size));
-                    extra.insert("location_x".into(), json!(w as f64));
-                    extra.insert("location_y".into(), json!(h as f64));
-                }
-            }
-            (2, url)
-        }
-        103 => {
-            let url = weak_str(c, "SoundElem", "sourceUrl")?;
-            let size = weak_int(c, "SoundElem", "dataSize")?;
-            let duration = weak_int(c, "SoundElem", "duration")?;
-            ck.str("SoundElem", "SourceURL", &url);
-            if duration == 0 {
-                ck.int("SoundElem", "Duration", duration);
-            } else if duration < 1 {
-                ck.0.push(required_msg("SoundElem.Duration", "Duration", "min"));
-            }
-            extra.insert("fileSize".into(), json!(size));
-            extra.insert("fileTime".into(), json!(duration));
-            (3, url)
-        }
-        104 => {
-            let url = weak_str(c, "VideoElem", "videoUrl")?;
-            let vtype = weak_str(c, "VideoElem", "videoType")?;
-            let size = weak_int(c, "VideoElem", "videoSize")?;
-            let duration = weak_int(c, "VideoElem", "duration")?;
-            let snap = weak_str(c, "VideoElem", "snapshotUrl")?;
-            let sw = weak_int(c, "VideoElem", "snapshotWidth")?;
-            let sh = weak_int(c, "VideoElem", "snapshotHeight")?;
-            ck.str("VideoElem", "VideoURL", &url);
-            ck.str("VideoElem", "VideoType", &vtype);
-            ck.int("VideoElem", "VideoSize", size);
-            ck.int("VideoElem", "Duration", duration);
-            ck.str("VideoElem", "SnapshotURL", &snap);
-            ck.int("VideoElem", "SnapshotWidth", sw);
-            ck.int("VideoElem", "SnapshotHeight", sh);
-            extra.insert("fileSize".into(), json!(size));
-            extra.insert("fileTime".into(), json!(duration));
-            (6, url)
-        }
-        105 => {
-            let url = weak_str(c, "FileElem", "sourceUrl")?;
-            let name = weak_str(c, "FileElem", "fileName")?;
-            let size = weak_int(c, "FileElem", "fileSize")?;
-            ck.str("FileElem", "SourceURL", &url);
-            ck.str("FileElem", "FileName", &name);
-            ck.int("FileElem", "FileSize", size);
-            extra.insert("fileSize".into(), json!(size));
-            extra.insert("fileName".into(), json!(name));
-            (9, url)
-        }
+        101 => text_elem(c, &mut ck)?,
+        102 => picture_elem(c, &mut ck, &mut extra)?,
+        103 => sound_elem(c, &mut ck, &mut extra)?,
+        104 => video_elem(c, &mut ck, &mut extra)?,
+        105 => file_elem(c, &mut ck, &mut extra)?,
         _ => return Err(OpenImError::args("")),
     };
     ck.done()?;
@@ -629,6 +588,110 @@ pub fn map_content(content_type: i64, c: &Map<String, Value>) -> OResult<ShikuCo
         content,
         extra,
     })
+}
+
+/// The extra keys of the message JSON that an element fills.
+type Extra = BTreeMap<String, Value>;
+
+/// `TextElem` (101): Shiku text, the text as content.
+fn text_elem(c: &Map<String, Value>, ck: &mut Checks) -> OResult<(i32, String)> {
+    let text = weak_str(c, "TextElem", "content")?;
+    ck.str("TextElem", "Content", &text);
+    Ok((1, text))
+}
+
+/// `PictureElem` (102): Shiku image, the source picture's URL as content,
+/// its size and dimensions as extras.
+fn picture_elem(
+    c: &Map<String, Value>,
+    ck: &mut Checks,
+    extra: &mut Extra,
+) -> OResult<(i32, String)> {
+    let mut url = String::new();
+    for (key, name) in [
+        ("sourcePicture", "SourcePicture"),
+        ("bigPicture", "BigPicture"),
+        ("snapshotPicture", "SnapshotPicture"),
+    ] {
+        let p = sub_object(c, "PictureElem", key)?;
+        let path = format!("PictureElem.{name}");
+        let ty = weak_str(&p, &path, "type")?;
+        let w = weak_int(&p, &path, "width")?;
+        let h = weak_int(&p, &path, "height")?;
+        let u = weak_str(&p, &path, "url")?;
+        let size = weak_int(&p, &path, "size")?;
+        ck.str(&path, "Type", &ty);
+        ck.int(&path, "Width", w);
+        ck.int(&path, "Height", h);
+        ck.str(&path, "Url", &u);
+        if key == "sourcePicture" {
+            url = u;
+            extra.insert("fileSize".into(), json!(size));
+            extra.insert("location_x".into(), json!(w as f64));
+            extra.insert("location_y".into(), json!(h as f64));
+        }
+    }
+    Ok((2, url))
+}
+
+/// `SoundElem` (103): Shiku voice, the URL as content, size and duration
+/// as extras.
+fn sound_elem(
+    c: &Map<String, Value>,
+    ck: &mut Checks,
+    extra: &mut Extra,
+) -> OResult<(i32, String)> {
+    let url = weak_str(c, "SoundElem", "sourceUrl")?;
+    let size = weak_int(c, "SoundElem", "dataSize")?;
+    let duration = weak_int(c, "SoundElem", "duration")?;
+    ck.str("SoundElem", "SourceURL", &url);
+    if duration == 0 {
+        ck.int("SoundElem", "Duration", duration);
+    } else if duration < 1 {
+        ck.0.push(required_msg("SoundElem.Duration", "Duration", "min"));
+    }
+    extra.insert("fileSize".into(), json!(size));
+    extra.insert("fileTime".into(), json!(duration));
+    Ok((3, url))
+}
+
+/// `VideoElem` (104): Shiku video, the URL as content, size and duration
+/// as extras.
+fn video_elem(
+    c: &Map<String, Value>,
+    ck: &mut Checks,
+    extra: &mut Extra,
+) -> OResult<(i32, String)> {
+    let url = weak_str(c, "VideoElem", "videoUrl")?;
+    let vtype = weak_str(c, "VideoElem", "videoType")?;
+    let size = weak_int(c, "VideoElem", "videoSize")?;
+    let duration = weak_int(c, "VideoElem", "duration")?;
+    let snap = weak_str(c, "VideoElem", "snapshotUrl")?;
+    let sw = weak_int(c, "VideoElem", "snapshotWidth")?;
+    let sh = weak_int(c, "VideoElem", "snapshotHeight")?;
+    ck.str("VideoElem", "VideoURL", &url);
+    ck.str("VideoElem", "VideoType", &vtype);
+    ck.int("VideoElem", "VideoSize", size);
+    ck.int("VideoElem", "Duration", duration);
+    ck.str("VideoElem", "SnapshotURL", &snap);
+    ck.int("VideoElem", "SnapshotWidth", sw);
+    ck.int("VideoElem", "SnapshotHeight", sh);
+    extra.insert("fileSize".into(), json!(size));
+    extra.insert("fileTime".into(), json!(duration));
+    Ok((6, url))
+}
+
+/// `FileElem` (105): Shiku file, the URL as content, size and name as extras.
+fn file_elem(c: &Map<String, Value>, ck: &mut Checks, extra: &mut Extra) -> OResult<(i32, String)> {
+    let url = weak_str(c, "FileElem", "sourceUrl")?;
+    let name = weak_str(c, "FileElem", "fileName")?;
+    let size = weak_int(c, "FileElem", "fileSize")?;
+    ck.str("FileElem", "SourceURL", &url);
+    ck.str("FileElem", "FileName", &name);
+    ck.int("FileElem", "FileSize", size);
+    extra.insert("fileSize".into(), json!(size));
+    extra.insert("fileName".into(), json!(name));
+    Ok((9, url))
 }
 
 /// OpenIM's random 32-hex ids (`GetMsgIDByMD5`, msg `GetMsgID`).
@@ -673,11 +736,7 @@ fn sender(
     from_id: Option<i64>,
     sender_doc: Option<&User>,
 ) -> OResult<(i64, String, i64)> {
-    let admin = state
-        .cfg
-        .openim_admin_user_ids
-        .iter()
-        .any(|a| a == &r.send_id);
+    let admin = is_admin(state, &r.send_id);
     let as_system = sender_doc.is_none() && r.session_type != 3 && (from_id.is_none() || admin);
     let from_id = match (r.session_type, from_id) {
         _ if as_system => SYSTEM_SENDER,
@@ -822,12 +881,7 @@ async fn send_msg(
     operation_id(&req)?;
     let claims = parse_token(&state, &req).await?;
     let r = bind_send(&bytes(body)?, &req)?;
-    if !state
-        .cfg
-        .openim_admin_user_ids
-        .iter()
-        .any(|a| a == &claims.user_id)
-    {
+    if !is_admin(&state, &claims.user_id) {
         return Err(OpenImError::no_permission(
             "only app manager can send message",
         ));
@@ -843,32 +897,75 @@ async fn send_msg(
     } else {
         shiku_user_id(&r.recv_id)
     };
-    // The sender and the receiver (or room) do not depend on each other: read
-    // together; the checks below keep OpenIM's order.
-    let (sender_doc, recv_doc, room) =
-        futures::try_join!(user(&state, from_id), user(&state, recv_id), async {
-            if group && valid_room_jid(&r.group_id) {
-                state
-                    .store
-                    .room_by_jid(&r.group_id)
-                    .await
-                    .map_err(OpenImError::internal)
-            } else {
-                Ok(None)
-            }
-        },)?;
-    let (from_id, from_name, platform) = sender(&state, &r, from_id, sender_doc.as_ref())?;
+    let (sender_doc, recv_doc, room) = read_parties(&state, &r, from_id, recv_id).await?;
+    let from = sender(&state, &r, from_id, sender_doc.as_ref())?;
+    let (message_id, server_id) = message_ids(&r);
+    let mut m = new_message(&r, message_id, from, mapped);
+    let stored_time = if group {
+        to_room(&state, &r, room, &mut m).await?
+    } else {
+        to_user(&state, &r, recv_id, recv_doc, &mut m).await?
+    };
+    Ok(ok_resp(json!({
+        "serverMsgID": server_id,
+        "clientMsgID": m.message_id,
+        "sendTime": stored_time,
+    })))
+}
+
+/// Whether `user_id` is one of the configured OpenIM admin ids.
+fn is_admin(state: &AppState, user_id: &str) -> bool {
+    state.cfg.openim_admin_user_ids.iter().any(|a| a == user_id)
+}
+
+/// The sender's and the receiver's Shiku users and, for a group message to a
+/// valid jid, the room. They do not depend on each other: read together; the
+/// checks that follow keep OpenIM's order.
+async fn read_parties(
+    state: &AppState,
+    r: &SendReq,
+    from_id: Option<i64>,
+    recv_id: Option<i64>,
+) -> OResult<(Option<User>, Option<User>, Option<Room>)> {
+    let group = r.session_type == 3;
+    futures::try_join!(user(state, from_id), user(state, recv_id), async {
+        if group && valid_room_jid(&r.group_id) {
+            state
+                .store
+                .room_by_jid(&r.group_id)
+                .await
+                .map_err(OpenImError::internal)
+        } else {
+            Ok(None)
+        }
+    },)
+}
+
+/// The message's `messageId` (the client's, or a new random one) and the
+/// `serverMsgID` answered.
+fn message_ids(r: &SendReq) -> (String, String) {
     let message_id = r
         .client_msg_id
         .clone()
         .unwrap_or_else(|| client_msg_id(&r.send_id));
     let server_id = server_msg_id(&r.send_id, r.client_msg_id.as_deref());
+    (message_id, server_id)
+}
+
+/// The message to store, from the sender (userId, name, platform) and the
+/// mapped content; the receiver is filled in by [`to_room`] or [`to_user`].
+fn new_message(
+    r: &SendReq,
+    message_id: String,
+    (from_id, from_name, platform): (i64, String, i64),
+    mapped: ShikuContent,
+) -> NewMessage {
     let time_send = if r.send_time == 0 {
         now_ms()
     } else {
         r.send_time
     };
-    let mut m = NewMessage {
+    NewMessage {
         message_id,
         from_user_id: from_id,
         from_user_name: from_name,
@@ -880,17 +977,7 @@ async fn send_msg(
         content: mapped.content,
         time_send,
         extra: mapped.extra,
-    };
-    let stored_time = if group {
-        to_room(&state, &r, room, &mut m).await?
-    } else {
-        to_user(&state, &r, recv_id, recv_doc, &mut m).await?
-    };
-    Ok(ok_resp(json!({
-        "serverMsgID": server_id,
-        "clientMsgID": m.message_id,
-        "sendTime": stored_time,
-    })))
+    }
 }
 
 #[cfg(test)]

@@ -120,7 +120,7 @@ async fn is_support_secure_chat(
         .user_by_telephone(&telephone)
         .await?
         .ok_or_else(|| ShikuError::from(codes::NO_USER))?;
-    let uid = crate::util::num(&user, "_id").ok_or_else(|| ShikuError::from(codes::NO_USER))?;
+    let uid = user.id()?.0;
     let keys = state.store.auth_keys_of(uid).await?;
     let secure = keys.is_some_and(|k| {
         ["msgRsaKeyPair", "msgDHKeyPair"].iter().any(|f| {

@@ -93,19 +93,42 @@ async fn upload(
         state.store.delete_contacts(me, &numbers).await?;
         return Ok(ok());
     }
-    let contacts = if let Some(list) = p.str("uploadStr") {
-        comma_numbers(list, "uploadStr")?
-    } else if let Some(json) = p.str("uploadJsonStr") {
-        json_contacts(json)?
-    } else {
-        return Err(ShikuError::missing("uploadJsonStr"));
-    };
+    let contacts = sent_contacts(&p)?;
     let owner = state
         .store
         .user_by_id(me)
         .await?
         .ok_or_else(|| ShikuError::from(codes::NO_USER))?;
     let own = owner.get_str("telephone").unwrap_or("").to_string();
+    let rows = new_contact_rows(&state, me, &own, contacts).await?;
+    state.store.insert_contacts(me, &rows).await?;
+    let registered = rows
+        .iter()
+        .filter(|r| r.get_i32("registerEd") == Ok(1))
+        .map(entity_to_json)
+        .collect();
+    Ok(ok_data(Value::Array(registered)))
+}
+
+/// The contacts of an upload: `uploadStr` first, else `uploadJsonStr`.
+fn sent_contacts(p: &Params) -> ShikuResult<Vec<(String, Option<String>)>> {
+    if let Some(list) = p.str("uploadStr") {
+        comma_numbers(list, "uploadStr")
+    } else if let Some(json) = p.str("uploadJsonStr") {
+        json_contacts(json)
+    } else {
+        Err(ShikuError::missing("uploadJsonStr"))
+    }
+}
+
+/// The contacts to store: each number once, not the caller's own (`own`),
+/// not stored yet; marked registered (and friend) from the users found.
+async fn new_contact_rows(
+    state: &AppState,
+    me: i64,
+    own: &str,
+    contacts: Vec<(String, Option<String>)>,
+) -> ShikuResult<Vec<Document>> {
     let mut seen = HashSet::new();
     let contacts: Vec<(String, Option<String>)> = contacts
         .into_iter()
@@ -122,27 +145,20 @@ async fn upload(
         .collect();
     let ids: Vec<i64> = users.values().filter_map(|u| num(u, "_id")).collect();
     let friends = state.store.friends_among(me, &ids).await?;
-    let rows: Vec<Document> = contacts
+    Ok(contacts
         .iter()
         .filter(|(n, _)| !stored.contains(n))
         .map(|(n, remark)| {
             contact_doc(
                 me,
-                &own,
+                own,
                 n,
                 remark.as_deref(),
                 users.get(n.as_str()).copied(),
                 &friends,
             )
         })
-        .collect();
-    state.store.insert_contacts(me, &rows).await?;
-    let registered = rows
-        .iter()
-        .filter(|r| r.get_i32("registerEd") == Ok(1))
-        .map(entity_to_json)
-        .collect();
-    Ok(ok_data(Value::Array(registered)))
+        .collect())
 }
 
 /// A stored contact (the original's `AddressBook`).

@@ -108,6 +108,8 @@ pub const CONSOLE_ONE_SEND_ONE: Endpoint = Endpoint {
     ..Endpoint::shiku("", "")
 };
 
+/// `/console/oneSendOne`: one chat message from the user of `sendPhone` to
+/// the user of `toUserPhone`.
 async fn one_send_one(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -121,18 +123,7 @@ async fn one_send_one(
     let content = p.required("content")?.to_string();
     let send_phone = p.required("sendPhone")?;
     let to_phone = p.required("toUserPhone")?;
-    let message_id = match p.str("messageId") {
-        None => uuid::Uuid::new_v4().simple().to_string(),
-        Some(id)
-            if id.len() <= MAX_MESSAGE_ID
-                && id
-                    .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') =>
-        {
-            id.to_string()
-        }
-        Some(_) => return Err(ShikuError::invalid("messageId")),
-    };
+    let message_id = push_message_id(&p)?;
     let not_found = || ShikuError::from(codes::NO_USER);
     let from = state
         .store
@@ -164,4 +155,21 @@ async fn one_send_one(
     };
     state.delivery.to_user(&state.store, &m, to_id).await?;
     Ok(ok())
+}
+
+/// The push's `messageId`: the one sent (up to [`MAX_MESSAGE_ID`] letters,
+/// digits, `-` or `_`), or a new random one.
+fn push_message_id(p: &Params) -> ShikuResult<String> {
+    match p.str("messageId") {
+        None => Ok(uuid::Uuid::new_v4().simple().to_string()),
+        Some(id)
+            if id.len() <= MAX_MESSAGE_ID
+                && id
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') =>
+        {
+            Ok(id.to_string())
+        }
+        Some(_) => Err(ShikuError::invalid("messageId")),
+    }
 }

@@ -16,6 +16,7 @@ use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::claims::Claim;
+use crate::store::model::Room;
 use crate::store::rooms::{new_member_doc, new_room_doc};
 use crate::util::{bson_to_json, now_s, num, ok, ok_data};
 use crate::AppState;
@@ -139,26 +140,7 @@ async fn join(
     let nickname = nickname_of(&state, me).await?;
     let now = now_s();
     if let Some(room) = state.store.room_by_jid(jid).await? {
-        let id = room
-            .get_object_id("_id")
-            .map_err(|_| crate::store::StoreError::Corrupt("room without _id".into()))?;
-        if is_locked(&room) {
-            return Err(codes::ROOM_LOCKED.into());
-        }
-        if state.store.room_member(&id, me).await?.is_none() {
-            if num(&room, "userSize").unwrap_or(0) + 1 > num(&room, "maxUserSize").unwrap_or(1000) {
-                return Err(codes::ROOM_FULL.into());
-            }
-            let join = (
-                new_member_doc(id, me, &nickname, Role::MEMBER, now),
-                Some(new_member_message(&room, me, &nickname, me, &nickname)),
-            );
-            state
-                .delivery
-                .add_members(&state.store, &id, jid, &[join])
-                .await?;
-            note_room_change(&state, &id, &[me]).await;
-        }
+        join_made_room(&state, &room, jid, me, &nickname, now).await?;
         return Ok(ok_data(sorted(room_json(&room))));
     }
     let waiting = state
@@ -169,13 +151,61 @@ async fn join(
     if !state.store.claim(Claim::RoomJid, jid).await? {
         return Err(ShikuError::Failure("房间已经存在".into()));
     }
+    let room = make_room(&state, &waiting, jid, me, &nickname, now).await?;
+    Ok(ok_data(sorted(room_json(&room))))
+}
+
+/// Joins the room already made for `jid` (100401 when locked), unless a
+/// member already: 100423 when full, else the 907 notice to the group.
+async fn join_made_room(
+    state: &AppState,
+    room: &Room,
+    jid: &str,
+    me: i64,
+    nickname: &str,
+    now: i64,
+) -> ShikuResult<()> {
+    let id = room
+        .get_object_id("_id")
+        .map_err(|_| crate::store::StoreError::Corrupt("room without _id".into()))?;
+    if is_locked(room) {
+        return Err(codes::ROOM_LOCKED.into());
+    }
+    if state.store.room_member(&id, me).await?.is_none() {
+        if num(room, "userSize").unwrap_or(0) + 1 > num(room, "maxUserSize").unwrap_or(1000) {
+            return Err(codes::ROOM_FULL.into());
+        }
+        let join = (
+            new_member_doc(id, me, nickname, Role::MEMBER, now),
+            Some(new_member_message(room, me, nickname, me, nickname)),
+        );
+        state
+            .delivery
+            .add_members(&state.store, &id, jid, &[join])
+            .await?;
+        note_room_change(state, &id, &[me]).await;
+    }
+    Ok(())
+}
+
+/// Makes the room of the waiting group `jid` (whose name is claimed), owned
+/// by `me`, with the group's place and digits; the claim is released when
+/// the room cannot be stored.
+async fn make_room(
+    state: &AppState,
+    waiting: &Document,
+    jid: &str,
+    me: i64,
+    nickname: &str,
+    now: i64,
+) -> ShikuResult<Document> {
     let id = ObjectId::new();
-    let mut room = new_room_doc(id, jid, &nickname, "", me, &nickname, now);
+    let mut room = new_room_doc(id, jid, nickname, "", me, nickname, now);
     if let Some(loc) = waiting.get("loc") {
         room.insert("loc", loc.clone());
     }
     room.insert("localRoomKey", waiting.get_str("password").unwrap_or(""));
-    let joins = vec![(new_member_doc(id, me, &nickname, Role::OWNER, now), None)];
+    let joins = vec![(new_member_doc(id, me, nickname, Role::OWNER, now), None)];
     if let Err(e) = state
         .delivery
         .create_room(&state.store, room.clone(), &joins)
@@ -184,8 +214,8 @@ async fn join(
         let _ = state.store.release(Claim::RoomJid, jid).await;
         return Err(e.into());
     }
-    note_room_change(&state, &id, &[me]).await;
-    Ok(ok_data(sorted(room_json(&room))))
+    note_room_change(state, &id, &[me]).await;
+    Ok(room)
 }
 
 pub const LOCATION_EXIT: Endpoint = Endpoint {

@@ -175,7 +175,7 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
         return Ok(ShikuError::returned(codes::NOT_ADD_SELF));
     }
     if let Some(f) = state.store.friend(me, to).await? {
-        if num(&f, "status") == Some(STATUS_FRIENDS as i64) {
+        if f.status()? == Some(STATUS_FRIENDS as i64) {
             return Ok(ShikuError::returned(codes::FRIENDS_IS_EXIST));
         }
     }

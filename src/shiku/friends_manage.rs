@@ -12,7 +12,7 @@ use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{note_for_other_devices, ShikuError, ShikuResult};
-use crate::store::model::User;
+use crate::store::model::{Friend, User};
 use crate::store::users::SyncTag;
 use crate::util::{bson_i64, now_s, num, ok, ok_data, page_data};
 use crate::AppState;
@@ -55,14 +55,16 @@ async fn user(state: &AppState, id: i64) -> ShikuResult<User> {
 async fn relation_json(state: &AppState, me: i64, to: i64) -> ShikuResult<Option<Value>> {
     let (mine, theirs) =
         futures::try_join!(state.store.friend(me, to), state.store.friend(to, me))?;
-    Ok(mine.map(|m| {
-        let mut v = friend_json(&m);
-        v["isBeenBlack"] = theirs
-            .and_then(|t| num(&t, "blacklist"))
-            .unwrap_or(0)
-            .into();
-        v
-    }))
+    let Some(mine) = mine else {
+        return Ok(None);
+    };
+    let blacklisted = match theirs {
+        Some(t) => t.blacklist()?.unwrap_or(0),
+        None => 0,
+    };
+    let mut v = friend_json(&mine);
+    v["isBeenBlack"] = blacklisted.into();
+    Ok(Some(v))
 }
 
 fn answer(v: Option<Value>) -> HttpResponse {
@@ -123,12 +125,8 @@ async fn new_friends_json(state: &AppState, me: i64, docs: &[Document]) -> Shiku
             if let Some(n) = names.get(&peer) {
                 d.insert("toNickname", n.as_str());
             }
-            if let Some(status) = state
-                .store
-                .friend(me, peer)
-                .await?
-                .and_then(|f| num(&f, "status"))
-            {
+            let friend = state.store.friend(me, peer).await?;
+            if let Some(status) = friend.map(|f| f.status()).transpose()?.flatten() {
                 d.insert("status", status);
             }
         }
@@ -283,7 +281,7 @@ async fn blacklist_add(
         return Err(codes::NOT_OPERATE_SELF.into());
     }
     if let Some(f) = state.store.friend(me, to).await? {
-        if num(&f, "blacklist") == Some(1) {
+        if f.blacklist()? == Some(1) {
             return Err(codes::NOT_REPEAT.into());
         }
     }
@@ -538,19 +536,23 @@ async fn attention_add(
     let (mine, theirs) =
         futures::try_join!(state.store.friend(me, to), state.store.friend(to, me))?;
     let now = now_s();
-    if let Some(m) = mine.as_ref().filter(|m| num(m, "blacklist") == Some(1)) {
+    let blacklisted = match &mine {
+        Some(m) => m.blacklist()? == Some(1),
+        None => false,
+    };
+    if let (true, Some(m)) = (blacklisted, &mine) {
         state.store.unblacklist(me, to, m, now).await?;
         note_friend_change(&state, me, to).await;
         return Ok(ok());
     }
-    let verifies = to_user
-        .get_document("settings")
-        .ok()
-        .and_then(|s| num(s, "friendsVerify"))
-        == Some(1);
-    let they_follow = theirs.as_ref().and_then(|t| num(t, "status")).unwrap_or(0) >= 1;
+    let verifies = to_user.setting("friendsVerify") == Some(1);
+    let status_of = |f: &Option<Friend>| match f {
+        Some(f) => f.status().map(|s| s.unwrap_or(0)),
+        None => Ok(0),
+    };
+    let they_follow = status_of(&theirs)? >= 1;
     let kind = if verifies && !they_follow {
-        let status = mine.as_ref().and_then(|m| num(m, "status")).unwrap_or(0);
+        let status = status_of(&mine)?;
         if status < 1 {
             state
                 .store
@@ -638,16 +640,17 @@ async fn attention_batch_add(
             continue;
         };
         let mine = state.store.friend(me, to).await?;
-        let skip = mine
-            .as_ref()
-            .is_some_and(|m| num(m, "isBeenBlack") == Some(1) || num(m, "status") == Some(2));
+        let skip = match &mine {
+            Some(m) => m.is_been_black()? == Some(1) || m.status()? == Some(2),
+            None => false,
+        };
         if skip {
             continue;
         }
         state.store.befriend(&me_user, &to_user, now).await?;
         note_friend_change(&state, me, to).await;
         // The original's `notify`: 510 to the user added, content their id.
-        let name = |u: &bson::Document| u.get_str("nickname").unwrap_or("").to_string();
+        let name = |u: &User| u.nickname().ok().flatten().unwrap_or("").to_string();
         let notice = crate::delivery::user_notice(
             510,
             (me, &name(&me_user)),

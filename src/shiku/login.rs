@@ -366,75 +366,107 @@ async fn register_v1(
     if num(&client_config, "isOpenRegister") == Some(0) {
         return Err(codes::REGISTRATION_CLOSED.into());
     }
-    let text = |k: &str| match inner.get(k) {
-        Some(Value::String(s)) => s.trim().to_string(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    };
-    let (phone, area, password, nickname) = (
-        text("telephone"),
-        text("areaCode"),
-        text("password"),
-        text("nickname"),
-    );
-    let area = if area.is_empty() {
-        "86".to_string()
-    } else {
-        area
-    };
-    if phone.is_empty() {
-        return Err(codes::FILL_IN_TELEPHONE.into());
-    }
-    if nickname.is_empty() {
-        return Err(codes::FILL_IN_NICKNAME.into());
-    }
-    super::account::telephone_of(&area, &phone)?;
-    if nickname.chars().count() > 64 {
-        return Err(codes::NICKNAME_WRONGFUL.into());
-    }
-    if password.len() != 32 || !password.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(ShikuError::invalid("password"));
-    }
-    let sex = text("sex").parse().unwrap_or(0);
-    let sent_type = text("userType").parse().unwrap_or(0);
-    let (uid, _) = super::account::create_account(
-        &state,
-        &super::account::NewAccount {
-            area: &area,
-            phone: &phone,
-            password: &password.to_ascii_lowercase(),
-            nickname: &nickname,
-            sex,
-            user_type: state.cfg.new_user_type.unwrap_or(sent_type),
-        },
-    )
-    .await?;
-    let uid = i64::from(uid);
-    state
-        .store
-        .set_msg_keys(
-            uid,
-            [
-                ("msgRsaKeyPair", "rsaPublicKey", "rsaPrivateKey"),
-                ("msgDHKeyPair", "dhPublicKey", "dhPrivateKey"),
-            ]
-            .iter()
-            .filter_map(|(pair, public, private)| {
-                let (public, private) = (text(public), text(private));
-                (!public.is_empty()).then(|| (*pair, public, private))
-            })
-            .collect(),
-        )
-        .await?;
+    let form = RegisterForm::read(&inner)?;
+    // Every parameter is checked before the account is written.
     let device = match p.str("deviceId") {
         Some(_) => device(&p)?,
         None => "web",
     };
+    let (uid, _) = super::account::create_account(
+        &state,
+        &super::account::NewAccount {
+            area: &form.area,
+            phone: &form.phone,
+            password: &form.password.to_ascii_lowercase(),
+            nickname: &form.nickname,
+            sex: form.sex,
+            user_type: state.cfg.new_user_type.unwrap_or(form.user_type),
+        },
+    )
+    .await?;
+    let uid = i64::from(uid);
+    state.store.set_msg_keys(uid, sent_msg_keys(&inner)).await?;
     let user = state.store.user_by_id(uid).await?.ok_or_else(no_account)?;
     let keys = state.store.auth_keys_of(uid).await?;
     let login = Login::new(&req, &p, device, &inner);
     let result = login_success(&state, &user, keys.as_ref(), &login).await?;
     Ok(sealed_answer(&key, &result))
+}
+
+/// A value of the opened registration form as text (trimmed; `""` when
+/// absent or neither a string nor a number).
+fn form_text(inner: &Map<String, Value>, k: &str) -> String {
+    match inner.get(k) {
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The registration form of `/user/register/v1`, checked.
+struct RegisterForm {
+    area: String,
+    phone: String,
+    password: String,
+    nickname: String,
+    sex: i32,
+    /// The `userType` sent (the deployment's `NEW_USER_TYPE` wins).
+    user_type: i32,
+}
+
+impl RegisterForm {
+    /// Reads and checks the form, in the original's order: telephone,
+    /// nickname, the number's shape, the nickname's length, the password.
+    fn read(inner: &Map<String, Value>) -> ShikuResult<Self> {
+        let text = |k: &str| form_text(inner, k);
+        let (phone, area, password, nickname) = (
+            text("telephone"),
+            text("areaCode"),
+            text("password"),
+            text("nickname"),
+        );
+        let area = if area.is_empty() {
+            "86".to_string()
+        } else {
+            area
+        };
+        if phone.is_empty() {
+            return Err(codes::FILL_IN_TELEPHONE.into());
+        }
+        if nickname.is_empty() {
+            return Err(codes::FILL_IN_NICKNAME.into());
+        }
+        super::account::telephone_of(&area, &phone)?;
+        if nickname.chars().count() > 64 {
+            return Err(codes::NICKNAME_WRONGFUL.into());
+        }
+        if password.len() != 32 || !password.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(ShikuError::invalid("password"));
+        }
+        Ok(RegisterForm {
+            sex: text("sex").parse().unwrap_or(0),
+            user_type: text("userType").parse().unwrap_or(0),
+            area,
+            phone,
+            password,
+            nickname,
+        })
+    }
+}
+
+/// The message key pairs sent with a registration (those with a public key),
+/// as `set_msg_keys` takes them.
+fn sent_msg_keys(inner: &Map<String, Value>) -> Vec<(&'static str, String, String)> {
+    [
+        ("msgRsaKeyPair", "rsaPublicKey", "rsaPrivateKey"),
+        ("msgDHKeyPair", "dhPublicKey", "dhPrivateKey"),
+    ]
+    .iter()
+    .filter_map(|(pair, public, private)| {
+        let (public, private) = (form_text(inner, public), form_text(inner, private));
+        (!public.is_empty()).then(|| (*pair, public, private))
+    })
+    .collect()
 }
 
 pub const USER_LOGIN_AUTO_V1: Endpoint = Endpoint {
@@ -672,13 +704,7 @@ async fn common_result(
     let (prev, roles) = futures::try_join!(state.store.last_login(uid), state.store.roles_of(uid))?;
     state.store.record_login(uid, login.log.clone()).await?;
     let settings = user.get("settings").map(bson_to_json).unwrap_or(json!({}));
-    let mut m = Map::new();
-    m.insert("access_token".into(), json!(session.access_token));
-    m.insert("httpKey".into(), json!(session.http_key));
-    m.insert("messageKey".into(), json!(session.message_key));
-    m.insert("payKey".into(), json!(session.pay_key));
-    m.insert("expires_in".into(), json!(SESSION_TTL.as_secs()));
-    m.insert("userId".into(), json!(uid));
+    let mut m = session_fields(session);
     m.insert(
         "nickname".into(),
         json!(user.get_str("nickname").unwrap_or("")),
@@ -689,15 +715,7 @@ async fn common_result(
     );
     m.insert("login".into(), previous_login(prev.as_ref()));
     m.insert("settings".into(), settings);
-    let stored_roles: Vec<i64> = match user.get_array("role") {
-        Ok(a) => a.iter().filter_map(crate::util::bson_i64).collect(),
-        Err(_) => Vec::new(),
-    };
-    let roles = if roles.is_empty() {
-        stored_roles
-    } else {
-        roles
-    };
+    let roles = roles_or_stored(user, roles);
     if !roles.is_empty() {
         m.insert("role".into(), json!(roles));
     }
@@ -718,6 +736,31 @@ async fn common_result(
     );
     let prev_serial = prev_serial.to_string();
     Ok((m, prev_serial))
+}
+
+/// The session's keys and user id, as the login results start.
+fn session_fields(session: &KSession) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("access_token".into(), json!(session.access_token));
+    m.insert("httpKey".into(), json!(session.http_key));
+    m.insert("messageKey".into(), json!(session.message_key));
+    m.insert("payKey".into(), json!(session.pay_key));
+    m.insert("expires_in".into(), json!(SESSION_TTL.as_secs()));
+    m.insert("userId".into(), json!(session.user_id));
+    m
+}
+
+/// The user's roles (`userRoles`), or else the `role` list stored on the user.
+fn roles_or_stored(user: &Document, roles: Vec<i64>) -> Vec<i64> {
+    let stored_roles: Vec<i64> = match user.get_array("role") {
+        Ok(a) => a.iter().filter_map(crate::util::bson_i64).collect(),
+        Err(_) => Vec::new(),
+    };
+    if roles.is_empty() {
+        stored_roles
+    } else {
+        roles
+    }
 }
 
 /// `loginSuccessV1`: a new auto-login pair, the session, and the user.

@@ -103,10 +103,37 @@ async fn update(
     let user = me_user(&state, me).await?;
     if let Some(account) = p.str("account") {
         set_account(&state, me, &user, account).await?;
-        let user = me_user(&state, me).await?;
-        return Ok(ok_data(profile_json(&state, me, &user, None).await?));
+        return profile_answer(&state, me).await;
     }
+    let set = profile_changes(&p)?;
+    state.store.set_user_fields(me, set).await?;
+    note_profile_change(&state, me).await;
+    profile_answer(&state, me).await
+}
+
+/// The answer to `/user/update`: the caller's profile as stored now.
+async fn profile_answer(state: &AppState, me: i64) -> ShikuResult<HttpResponse> {
+    let user = me_user(state, me).await?;
+    Ok(ok_data(profile_json(state, me, &user, None).await?))
+}
+
+/// The fields `/user/update` sets (checked), with `modifyTime`.
+fn profile_changes(p: &Params) -> ShikuResult<Document> {
     let mut set = Document::new();
+    put_text_fields(p, &mut set)?;
+    put_number_fields(p, &mut set)?;
+    if let Some((lng, lat)) = p.point()? {
+        if lng != 0.0 || lat != 0.0 {
+            set.insert("loc", doc! {"lng": lng, "lat": lat});
+        }
+    }
+    set.insert("modifyTime", now_s());
+    Ok(set)
+}
+
+/// The [`TEXT_FIELDS`] sent, trimmed: too long or with control characters
+/// refused (the nickname with its own codes, also when blank).
+fn put_text_fields(p: &Params, set: &mut Document) -> ShikuResult<()> {
     for (field, max) in TEXT_FIELDS {
         if let Some(v) = p.raw(field).map(str::trim) {
             if v.chars().count() > max || v.chars().any(char::is_control) {
@@ -122,6 +149,12 @@ async fn update(
             set.insert(field, v);
         }
     }
+    Ok(())
+}
+
+/// The numeric profile fields sent (Int32, `birthday` Int64;
+/// `multipleDevices` into `settings`); `sex` and `multipleDevices` 0 or 1.
+fn put_number_fields(p: &Params, set: &mut Document) -> ShikuResult<()> {
     for field in [
         "sex",
         "countryId",
@@ -146,16 +179,7 @@ async fn update(
         }
         set.insert("settings.multipleDevices", m);
     }
-    if let Some((lng, lat)) = p.point()? {
-        if lng != 0.0 || lat != 0.0 {
-            set.insert("loc", doc! {"lng": lng, "lat": lat});
-        }
-    }
-    set.insert("modifyTime", now_s());
-    state.store.set_user_fields(me, set).await?;
-    note_profile_change(&state, me).await;
-    let user = me_user(&state, me).await?;
-    Ok(ok_data(profile_json(&state, me, &user, None).await?))
+    Ok(())
 }
 
 async fn set_account(state: &AppState, me: i64, user: &Document, account: &str) -> ShikuResult<()> {
@@ -293,6 +317,26 @@ async fn settings_update(
     p: Params,
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
+    let set = settings_changes(&p)?;
+    if set.is_empty() {
+        return Err(ShikuError::missing("allowAtt"));
+    }
+    let hiding = set.get("settings.hiding").and_then(crate::util::bson_i64);
+    let before = state
+        .store
+        .set_user_fields(me, set)
+        .await?
+        .ok_or_else(|| ShikuError::from(codes::NO_USER))?;
+    if let Some(h) = hiding {
+        state.store.set_hiding_on_relations(me, h as i32).await?;
+    }
+    note_profile_change(&state, me).await;
+    Ok(ok_data(profile_json(&state, me, &before, None).await?))
+}
+
+/// The `settings.<name>` fields `/user/settings/update` sets, checked
+/// (empty when none was sent).
+fn settings_changes(p: &Params) -> ShikuResult<Document> {
     let mut set = Document::new();
     for name in INT_SETTINGS {
         if let Some(v) = p.i32_opt(name)? {
@@ -319,29 +363,19 @@ async fn settings_update(
         set.insert("settings.chatSyncTimeLen", len);
     }
     if let Some(v) = p.str("friendFromList") {
-        if v.len() > 64
-            || !v
-                .split(',')
-                .all(|x| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit()))
-        {
+        if !is_friend_from_list(v) {
             return Err(ShikuError::invalid("friendFromList"));
         }
         set.insert("settings.friendFromList", v);
     }
-    if set.is_empty() {
-        return Err(ShikuError::missing("allowAtt"));
-    }
-    let hiding = set.get("settings.hiding").and_then(crate::util::bson_i64);
-    let before = state
-        .store
-        .set_user_fields(me, set)
-        .await?
-        .ok_or_else(|| ShikuError::from(codes::NO_USER))?;
-    if let Some(h) = hiding {
-        state.store.set_hiding_on_relations(me, h as i32).await?;
-    }
-    note_profile_change(&state, me).await;
-    Ok(ok_data(profile_json(&state, me, &before, None).await?))
+    Ok(set)
+}
+
+/// A `friendFromList`: at most 64 bytes, a comma list of digit runs.
+fn is_friend_from_list(v: &str) -> bool {
+    v.len() <= 64
+        && v.split(',')
+            .all(|x| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit()))
 }
 
 pub const USER_PASSWORD_UPDATE: Endpoint = Endpoint {
@@ -478,33 +512,8 @@ async fn find_people(
     let mut and = vec![doc! {"_id": {"$gt": FIRST_FINDABLE_ID}}];
     match (keyword, point) {
         (None, None) => return Ok((Vec::new(), index, size)),
-        (Some(k), _) => {
-            let [config, ..] = state.store.client_config().await?;
-            let mut or = vec![doc! {"account": k}];
-            let phone = if num(&config, "telephoneSearchUser") == Some(2) {
-                doc! {"$regex": crate::util::literal_regex(k)}
-            } else {
-                doc! {"$eq": k}
-            };
-            or.push(doc! {"phone": phone, "settings.phoneSearch": {"$ne": 0}});
-            match num(&config, "nicknameSearchUser") {
-                Some(1) => or.push(doc! {"nickname": k, "settings.nameSearch": {"$ne": 0}}),
-                Some(2) => or.push(doc! {
-                    "nickname": {"$regex": crate::util::literal_regex(k), "$options": "i"},
-                    "settings.nameSearch": {"$ne": 0},
-                }),
-                _ => {}
-            }
-            and.push(doc! {"$or": or});
-        }
-        (None, Some((lng, lat))) => {
-            let km = p.i32_or("distance", 20)?.clamp(1, 20000) as f64;
-            and.push(doc! {
-                "loc": {"$geoWithin": {"$centerSphere": [[lng, lat], km / 6378.1]}},
-                "settings.isOpenPrivacyPosition": 1,
-            });
-            and.push(doc! {"_id": {"$ne": crate::util::int32_id(me)}});
-        }
+        (Some(k), _) => and.push(keyword_filter(state, k).await?),
+        (None, Some(at)) => and.extend(near_filters(p, me, at)?),
     }
     if let Some(sex) = p.i32_opt("sex")? {
         and.push(doc! {"sex": sex});
@@ -528,6 +537,41 @@ async fn find_people(
         .find_users(doc! {"$and": and}, projection, skip, size)
         .await?;
     Ok((users, index, size))
+}
+
+/// The `$or` a keyword finds users by: the account exactly, the phone as
+/// `telephoneSearchUser` says, the nickname as `nicknameSearchUser` says.
+async fn keyword_filter(state: &AppState, k: &str) -> ShikuResult<Document> {
+    let [config, ..] = state.store.client_config().await?;
+    let mut or = vec![doc! {"account": k}];
+    let phone = if num(&config, "telephoneSearchUser") == Some(2) {
+        doc! {"$regex": crate::util::literal_regex(k)}
+    } else {
+        doc! {"$eq": k}
+    };
+    or.push(doc! {"phone": phone, "settings.phoneSearch": {"$ne": 0}});
+    match num(&config, "nicknameSearchUser") {
+        Some(1) => or.push(doc! {"nickname": k, "settings.nameSearch": {"$ne": 0}}),
+        Some(2) => or.push(doc! {
+            "nickname": {"$regex": crate::util::literal_regex(k), "$options": "i"},
+            "settings.nameSearch": {"$ne": 0},
+        }),
+        _ => {}
+    }
+    Ok(doc! {"$or": or})
+}
+
+/// The conditions of a search near `(lng, lat)`: within `distance` km,
+/// sharing their position, and not the caller.
+fn near_filters(p: &Params, me: i64, (lng, lat): (f64, f64)) -> ShikuResult<[Document; 2]> {
+    let km = p.i32_or("distance", 20)?.clamp(1, 20000) as f64;
+    Ok([
+        doc! {
+            "loc": {"$geoWithin": {"$centerSphere": [[lng, lat], km / 6378.1]}},
+            "settings.isOpenPrivacyPosition": 1,
+        },
+        doc! {"_id": {"$ne": crate::util::int32_id(me)}},
+    ])
 }
 
 fn found_json(u: &Document) -> Value {

@@ -11,13 +11,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, oid::ObjectId, Document};
 use serde_json::{json, Map, Value};
 
+use crate::delivery::Join;
 use crate::domain::room::{is_locked, Removal, Role, Seat};
 use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::claims::Claim;
-use crate::store::model::Room;
+use crate::store::model::{Member, Room};
 use crate::store::msgs::NewMessage;
 use crate::store::names;
 use crate::store::rooms::{new_member_doc, new_notice_doc, new_room_doc};
@@ -104,6 +105,13 @@ pub(super) async fn member_nickname(
         .await?
         .map(|m| str_of(&m, "nickname").to_string())
         .unwrap_or_default())
+}
+
+/// The nickname in a member record (`""` without one).
+pub(super) fn member_name(member: Option<&Member>) -> String {
+    member
+        .map(|m| str_of(m, "nickname").to_string())
+        .unwrap_or_default()
 }
 
 /// A member as the original serializes `Room.Member` (no `_id`, no `roomId`).
@@ -204,6 +212,32 @@ pub(super) fn new_member_message(
     )
 }
 
+/// An invited member joining room `id` at `at` (an ordinary member), with
+/// the 907 that announces him.
+pub(super) fn invited_join(
+    room: &Document,
+    id: ObjectId,
+    from: i64,
+    from_name: &str,
+    user: i64,
+    nick: &str,
+    at: i64,
+) -> Join {
+    (
+        new_member_doc(id, user, nick, Role::MEMBER, at),
+        Some(new_member_message(room, from, from_name, user, nick)),
+    )
+}
+
+/// The answer to a room creation: the entity as it was saved (`userSize` 0),
+/// with no members and no notices.
+pub(super) fn created_room(room: &Document) -> HttpResponse {
+    let mut out = room_json(room);
+    out.insert("members".into(), json!([]));
+    out.insert("notices".into(), json!([]));
+    ok_data(sorted(out))
+}
+
 /// `phones`: a JSON array of phone numbers (numbers or strings).
 fn parse_phones(p: &Params) -> ShikuResult<Vec<String>> {
     let Some(raw) = p.str("phones") else {
@@ -280,24 +314,63 @@ pub const ROOM_ADD: Endpoint = Endpoint {
 /// `/room/add`: `jid`, `name`, `desc`, `phones`.
 async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
-    let jid = p.required("jid")?;
-    if !names::valid_room_jid(jid) {
-        return Err(ShikuError::invalid("jid"));
-    }
-    let name = p.str("name").unwrap_or("我的群组");
-    let desc = p.str("desc").unwrap_or("");
-    let phones = parse_phones(&p)?;
+    let new = NewRoom::read(&p)?;
     let owner = state
         .store
         .user_by_id(me)
         .await?
         .ok_or_else(|| ShikuError::from(codes::NO_USER))?;
     let owner_name = str_of(&owner, "nickname").to_string();
-    let invited: Vec<(i64, String)> = resolve_phones(&state, &phones)
+    let invited: Vec<(i64, String)> = resolve_phones(&state, &new.phones)
         .await?
         .into_iter()
         .filter(|(u, _)| *u != me)
         .collect();
+    claim_room_jid(&state, new.jid).await?;
+
+    let now = now_s();
+    let id = ObjectId::new();
+    let room = new_room_doc(id, new.jid, new.name, new.desc, me, &owner_name, now);
+    let joins = creation_joins(&room, id, new.jid, me, &owner_name, &invited, now);
+    create_or_release(&state, &room, &joins, new.jid).await?;
+    let users: Vec<i64> = std::iter::once(me)
+        .chain(invited.iter().map(|(u, _)| *u))
+        .collect();
+    note_room_change(&state, &id, &users).await;
+
+    // The original answers the entity as it was saved: userSize 0, no members.
+    Ok(created_room(&room))
+}
+
+/// The parameters of a `/room/add`, checked in the order the original reads them.
+struct NewRoom<'a> {
+    jid: &'a str,
+    name: &'a str,
+    desc: &'a str,
+    phones: Vec<String>,
+}
+
+impl<'a> NewRoom<'a> {
+    /// `jid` (required, a valid room jid), `name`, `desc` and `phones`.
+    fn read(p: &'a Params) -> ShikuResult<Self> {
+        let jid = p.required("jid")?;
+        if !names::valid_room_jid(jid) {
+            return Err(ShikuError::invalid("jid"));
+        }
+        let name = p.str("name").unwrap_or("我的群组");
+        let desc = p.str("desc").unwrap_or("");
+        let phones = parse_phones(p)?;
+        Ok(NewRoom {
+            jid,
+            name,
+            desc,
+            phones,
+        })
+    }
+}
+
+/// Refuses a jid some room has, then claims it.
+async fn claim_room_jid(state: &AppState, jid: &str) -> ShikuResult<()> {
     // Checked against the stored rooms, then claimed, so that of concurrent
     // creations with one jid exactly one makes the room.
     if state.store.room_by_jid(jid).await?.is_some()
@@ -305,41 +378,51 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     {
         return Err(ShikuError::Failure("房间已经存在".into()));
     }
+    Ok(())
+}
 
-    let now = now_s();
-    let id = ObjectId::new();
-    let room = new_room_doc(id, jid, name, desc, me, &owner_name, now);
+/// The members of a new room: the owner, then each invited user with his 907.
+fn creation_joins(
+    room: &Document,
+    id: ObjectId,
+    jid: &str,
+    me: i64,
+    owner_name: &str,
+    invited: &[(i64, String)],
+    now: i64,
+) -> Vec<Join> {
     // The owner's own 907 goes only to him as a single chat (not stored here);
     // each invited member's 907 is also a group message.
-    let mut joins = vec![(new_member_doc(id, me, &owner_name, Role::OWNER, now), None)];
+    let mut joins = vec![(new_member_doc(id, me, owner_name, Role::OWNER, now), None)];
     joins.extend(invited.iter().map(|(u, nick)| {
         // The creation's notices have ids made from the room and the member,
         // so a retry of a creation that failed half-way announces nobody twice.
-        let mut notice = new_member_message(&room, me, &owner_name, *u, nick);
+        let mut notice = new_member_message(room, me, owner_name, *u, nick);
         notice.message_id = crate::secure::md5_hex(format!("907:{jid}:{u}").as_bytes());
         (
             new_member_doc(id, *u, nick, Role::MEMBER, now),
             Some(notice),
         )
     }));
+    joins
+}
+
+/// Stores the new room and its members; on a failure the jid is released.
+async fn create_or_release(
+    state: &AppState,
+    room: &Document,
+    joins: &[Join],
+    jid: &str,
+) -> ShikuResult<()> {
     if let Err(e) = state
         .delivery
-        .create_room(&state.store, room.clone(), &joins)
+        .create_room(&state.store, room.clone(), joins)
         .await
     {
         let _ = state.store.release(Claim::RoomJid, jid).await;
         return Err(e.into());
     }
-    let users: Vec<i64> = std::iter::once(me)
-        .chain(invited.iter().map(|(u, _)| *u))
-        .collect();
-    note_room_change(&state, &id, &users).await;
-
-    // The original answers the entity as it was saved: userSize 0, no members.
-    let mut out = room_json(&room);
-    out.insert("members".into(), json!([]));
-    out.insert("notices".into(), json!([]));
-    Ok(ok_data(sorted(out)))
+    Ok(())
 }
 
 pub const ROOM_GET: Endpoint = Endpoint {
@@ -488,10 +571,7 @@ async fn update(
     let room = open_room(&state, &id).await?;
     let member = state.store.room_member(&id, me).await?;
     Seat::new(&room, me, member.as_ref()).may_manage()?;
-    let my_name = member
-        .as_ref()
-        .map(|m| str_of(m, "nickname").to_string())
-        .unwrap_or_default();
+    let my_name = member_name(member.as_ref());
     for change in changes {
         if let Some(answer) = change.apply(&state, &room, &id, me, &my_name).await? {
             note_room_change(&state, &id, &[me]).await;
@@ -522,39 +602,13 @@ impl RoomChange {
     /// Reads and checks the request before anything is written: the changes
     /// it carries, in the order they are tried ([`RoomChange::Settings`] last).
     fn read(p: &Params) -> ShikuResult<Vec<RoomChange>> {
-        let mut toggles = Vec::new();
-        for (k, t) in TOGGLES {
-            let v = p.i32_or(k, -1)?;
-            if v != -1 {
-                if !(0..=1).contains(&v) {
-                    return Err(ShikuError::invalid(k));
-                }
-                toggles.push((*k, *t, v));
-            }
-        }
+        let toggles = Self::read_toggles(p)?;
         // `RoomVO.talkTime`; -2 = not given.
         let talk_time = p.i64_or("talkTime", -2)?;
         if !(-2..=MAX_TALK_TIME).contains(&talk_time) {
             return Err(ShikuError::invalid("talkTime"));
         }
-        let mut settings = Document::new();
-        for k in ["desc", "subject"] {
-            if let Some(v) = p.str(k) {
-                settings.insert(k, v);
-            }
-        }
-        if let Some(n) = p.i32_opt("maxUserSize")?.filter(|n| *n >= 0) {
-            if n > 10000 {
-                return Err(codes::MAX_USER_SIZE.into());
-            }
-            settings.insert("maxUserSize", n);
-        }
-        for k in ["allowHostUpdate", "isAttritionNotice"] {
-            let v = p.i32_or(k, -1)?;
-            if v != -1 {
-                settings.insert(k, v);
-            }
-        }
+        let settings = Self::read_settings(p)?;
         let notice = p.str("notice");
         if notice.is_some_and(|t| t.chars().count() > 10000) {
             return Err(ShikuError::invalid("notice"));
@@ -581,6 +635,44 @@ impl RoomChange {
         Ok(changes)
     }
 
+    /// The [`TOGGLES`] the request carries (0 or 1 each), with their notice types.
+    fn read_toggles(p: &Params) -> ShikuResult<Vec<(&'static str, i32, i32)>> {
+        let mut toggles = Vec::new();
+        for (k, t) in TOGGLES {
+            let v = p.i32_or(k, -1)?;
+            if v != -1 {
+                if !(0..=1).contains(&v) {
+                    return Err(ShikuError::invalid(k));
+                }
+                toggles.push((*k, *t, v));
+            }
+        }
+        Ok(toggles)
+    }
+
+    /// The silent settings the request carries, as stored.
+    fn read_settings(p: &Params) -> ShikuResult<Document> {
+        let mut settings = Document::new();
+        for k in ["desc", "subject"] {
+            if let Some(v) = p.str(k) {
+                settings.insert(k, v);
+            }
+        }
+        if let Some(n) = p.i32_opt("maxUserSize")?.filter(|n| *n >= 0) {
+            if n > 10000 {
+                return Err(codes::MAX_USER_SIZE.into());
+            }
+            settings.insert("maxUserSize", n);
+        }
+        for k in ["allowHostUpdate", "isAttritionNotice"] {
+            let v = p.i32_or(k, -1)?;
+            if v != -1 {
+                settings.insert(k, v);
+            }
+        }
+        Ok(settings)
+    }
+
     /// Makes the change; `None` when it would change nothing (the next one
     /// of the request is tried then).
     async fn apply(
@@ -591,41 +683,22 @@ impl RoomChange {
         me: i64,
         my_name: &str,
     ) -> ShikuResult<Option<HttpResponse>> {
-        let jid = str_of(room, "jid");
-        let notice = |t: i32, content: &str| {
-            notice_message(t, me, my_name, jid, None, content, BTreeMap::new())
-        };
-        match self {
+        // The notice type and content that announce the change.
+        let (t, content, notice_id) = match self {
             // The same name again changes nothing (the original announces no rename).
             RoomChange::Rename(name) if name == str_of(room, "name") => return Ok(None),
             RoomChange::Rename(name) => {
                 state.store.change_room(id, doc! {"name": &name}).await?;
-                state
-                    .delivery
-                    .to_room(&state.store, &notice(902, &name), jid)
-                    .await?;
+                (902, name, None)
             }
             RoomChange::Mute(until) => {
                 // The room and, like the original, every member record.
                 state.store.mute_room(id, until).await?;
-                state
-                    .delivery
-                    .to_room(&state.store, &notice(920, &until.to_string()), jid)
-                    .await?;
+                (920, until.to_string(), None)
             }
             RoomChange::Notice(text) => {
-                let user_nick = nickname_of(state, me).await?;
-                let doc = new_notice_doc(*id, &text, me, &user_nick, now_s());
-                let notice_id = doc
-                    .get_object_id("_id")
-                    .map(|o| o.to_hex())
-                    .unwrap_or_default();
-                state.store.add_room_notice(id, doc).await?;
-                state
-                    .delivery
-                    .to_room(&state.store, &notice(905, &text), jid)
-                    .await?;
-                return Ok(Some(ok_data(json!({ "noticeId": notice_id }))));
+                let notice_id = Self::store_notice(state, id, me, &text).await?;
+                (905, text, Some(notice_id))
             }
             RoomChange::Toggle(k, _, v)
                 if k == "showRead" && num(room, "showRead") == Some(v as i64) =>
@@ -634,22 +707,55 @@ impl RoomChange {
             }
             RoomChange::Toggle(k, t, v) => {
                 state.store.change_room(id, doc! {k: v}).await?;
-                state
-                    .delivery
-                    .to_room(&state.store, &notice(t, &v.to_string()), jid)
-                    .await?;
+                (t, v.to_string(), None)
             }
-            RoomChange::Settings(mut set) => {
-                if let Some(n) = set.get("maxUserSize").and_then(crate::util::bson_i64) {
-                    if n < num(room, "userSize").unwrap_or(0) {
-                        return Err(codes::MAX_BELOW_MEMBERS.into());
-                    }
-                }
-                set.insert("modifyTime", now_s());
-                state.store.set_room_fields(id, set).await?;
+            RoomChange::Settings(set) => {
+                Self::save_settings(state, room, id, set).await?;
+                return Ok(Some(ok()));
+            }
+        };
+        let jid = str_of(room, "jid");
+        let m = notice_message(t, me, my_name, jid, None, &content, BTreeMap::new());
+        state.delivery.to_room(&state.store, &m, jid).await?;
+        Ok(Some(match notice_id {
+            Some(notice_id) => ok_data(json!({ "noticeId": notice_id })),
+            None => ok(),
+        }))
+    }
+
+    /// Stores a new notice of the room, from the caller; answers its id.
+    async fn store_notice(
+        state: &AppState,
+        id: &ObjectId,
+        me: i64,
+        text: &str,
+    ) -> ShikuResult<String> {
+        let user_nick = nickname_of(state, me).await?;
+        let doc = new_notice_doc(*id, text, me, &user_nick, now_s());
+        let notice_id = doc
+            .get_object_id("_id")
+            .map(|o| o.to_hex())
+            .unwrap_or_default();
+        state.store.add_room_notice(id, doc).await?;
+        Ok(notice_id)
+    }
+
+    /// Saves the silent settings; 100402 when `maxUserSize` would be below
+    /// the room's member count.
+    async fn save_settings(
+        state: &AppState,
+        room: &Document,
+        id: &ObjectId,
+        mut set: Document,
+    ) -> ShikuResult<()> {
+        if let Some(n) = set.get("maxUserSize").and_then(crate::util::bson_i64) {
+            if n < num(room, "userSize").unwrap_or(0) {
+                return Err(codes::MAX_BELOW_MEMBERS.into());
             }
         }
-        Ok(Some(ok()))
+        set.insert("modifyTime", now_s());
+        state.store.set_room_fields(id, set).await?;
+        Ok(())
     }
 }
 
@@ -867,10 +973,7 @@ async fn member_delete(
     let Some(target_member) = target_member else {
         return Err(codes::NOT_MEMBER.into());
     };
-    let my_name = my_member
-        .as_ref()
-        .map(|m| str_of(m, "nickname").to_string())
-        .unwrap_or_default();
+    let my_name = member_name(my_member.as_ref());
     remove_member(&state, &room, me, &my_name, &target_member).await?;
     Ok(ok())
 }
@@ -978,35 +1081,14 @@ async fn member_update(
         return Err(ShikuError::missing("phones"));
     }
     let room = open_room(&state, &id).await?;
-    let my_member = state.store.room_member(&id, me).await?;
-    let users = resolve_phones(&state, &phones).await?;
-    let single_is_friend = match users.as_slice() {
-        [(u, _)] => state.store.friend(me, *u).await?.is_some(),
-        _ => false,
-    };
-    Seat::new(&room, me, my_member.as_ref()).may_invite_users(users.len(), single_is_friend)?;
-    let ids: Vec<i64> = users.iter().map(|(u, _)| *u).collect();
-    let present = state.store.members_among(&id, &ids).await?;
-    let new_users: Vec<(i64, String)> = users
-        .into_iter()
-        .filter(|(u, _)| !present.contains(u))
-        .collect();
-    let max = num(&room, "maxUserSize").unwrap_or(1000);
-    if max < num(&room, "userSize").unwrap_or(0) + new_users.len() as i64 {
-        return Err(ShikuError::from(codes::ROOM_FULL));
-    }
+    let new_users = users_to_add(&state, &room, &id, me, &phones).await?;
     let my_name = nickname_of(&state, me).await?;
     let jid = str_of(&room, "jid").to_string();
     let now = now_s();
     let joins: Vec<_> = new_users
         .iter()
         .enumerate()
-        .map(|(i, (u, nick))| {
-            (
-                new_member_doc(id, *u, nick, Role::MEMBER, now + 1 + i as i64),
-                Some(new_member_message(&room, me, &my_name, *u, nick)),
-            )
-        })
+        .map(|(i, (u, nick))| invited_join(&room, id, me, &my_name, *u, nick, now + 1 + i as i64))
         .collect();
     state
         .delivery
@@ -1017,6 +1099,36 @@ async fn member_update(
         .collect();
     note_room_change(&state, &id, &users).await;
     Ok(ok())
+}
+
+/// The users `phones` name that the caller may invite and that are not yet
+/// in the room; refused when the caller may not invite them or the room
+/// cannot hold them.
+async fn users_to_add(
+    state: &AppState,
+    room: &Room,
+    id: &ObjectId,
+    me: i64,
+    phones: &[String],
+) -> ShikuResult<Vec<(i64, String)>> {
+    let my_member = state.store.room_member(id, me).await?;
+    let users = resolve_phones(state, phones).await?;
+    let single_is_friend = match users.as_slice() {
+        [(u, _)] => state.store.friend(me, *u).await?.is_some(),
+        _ => false,
+    };
+    Seat::new(room, me, my_member.as_ref()).may_invite_users(users.len(), single_is_friend)?;
+    let ids: Vec<i64> = users.iter().map(|(u, _)| *u).collect();
+    let present = state.store.members_among(id, &ids).await?;
+    let new_users: Vec<(i64, String)> = users
+        .into_iter()
+        .filter(|(u, _)| !present.contains(u))
+        .collect();
+    let max = num(room, "maxUserSize").unwrap_or(1000);
+    if max < num(room, "userSize").unwrap_or(0) + new_users.len() as i64 {
+        return Err(ShikuError::from(codes::ROOM_FULL));
+    }
+    Ok(new_users)
 }
 
 pub const ROOM_MEMBER_SET_OFFLINE_NO_PUSH_MSG: Endpoint = Endpoint {

@@ -9,13 +9,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, oid::ObjectId, Document};
 use serde_json::{json, Value};
 
-use super::room::{load_room, note_room_change, notice_message, room_id, str_of};
+use super::room::{load_room, nickname_of, note_room_change, notice_message, room_id, str_of};
 use crate::domain::room::{Role, Seat};
 use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::model::{Member, Room};
+use crate::store::msgs::NewMessage;
 use crate::util::{bson_to_json, now_s, num, ok, ok_data};
 use crate::AppState;
 
@@ -75,63 +76,82 @@ async fn add_share(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    let kind = p.i32_required("type")?;
-    let size = p
-        .i64_opt("size")?
-        .ok_or_else(|| ShikuError::missing("size"))?;
-    if size < 0 {
-        return Err(ShikuError::invalid("size"));
-    }
-    if p.i32_required("userId")? as i64 != me {
-        return Err(codes::NO_PERMISSION.into());
-    }
-    let url = p.required("url")?;
-    let name = p.required("name")?;
-    if url.len() > 2000 || !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(ShikuError::invalid("url"));
-    }
-    if name.chars().count() > 255 {
-        return Err(ShikuError::invalid("name"));
-    }
+    let new = NewShare::read(&p, me)?;
     let (room, member) = as_member(&state, &id, me).await?;
-    let nickname = state
-        .store
-        .user_by_id(me)
-        .await?
-        .and_then(|u| u.get_str("nickname").ok().map(str::to_string))
-        .unwrap_or_default();
-    let share = doc! {
-        "_id": ObjectId::new(),
-        "roomId": id,
-        "name": name,
-        "url": url,
-        "time": now_s(),
-        "userId": crate::util::int32_id(me),
-        "nickname": &nickname,
-        "type": kind,
-        "size": size,
-    };
+    let nickname = nickname_of(&state, me).await?;
+    let share = new.doc(id, me, &nickname);
     let share_hex = share
         .get_object_id("_id")
         .map(|o| o.to_hex())
         .unwrap_or_default();
     let jid = str_of(&room, "jid");
-    let mut extra = BTreeMap::new();
-    extra.insert("fileName".into(), json!(name));
-    extra.insert("fileSize".into(), json!(size));
-    let m = notice_message(
-        401,
-        me,
-        str_of(&member, "nickname"),
-        jid,
-        None,
-        &share_hex,
-        extra,
-    );
+    let m = new.notice(me, str_of(&member, "nickname"), jid, &share_hex);
     state.store.add_room_share(share.clone()).await?;
     state.delivery.to_room(&state.store, &m, jid).await?;
     note_room_change(&state, &id, &[me]).await;
     Ok(ok_data(share_json(&share)))
+}
+
+/// The file `/room/add/share` is asked to keep.
+struct NewShare<'a> {
+    kind: i32,
+    size: i64,
+    url: &'a str,
+    name: &'a str,
+}
+
+impl<'a> NewShare<'a> {
+    /// `type`, `size`, `url` and `name`, checked; `userId` must be `me`.
+    fn read(p: &'a Params, me: i64) -> ShikuResult<Self> {
+        let kind = p.i32_required("type")?;
+        let size = p
+            .i64_opt("size")?
+            .ok_or_else(|| ShikuError::missing("size"))?;
+        if size < 0 {
+            return Err(ShikuError::invalid("size"));
+        }
+        if p.i32_required("userId")? as i64 != me {
+            return Err(codes::NO_PERMISSION.into());
+        }
+        let url = p.required("url")?;
+        let name = p.required("name")?;
+        if url.len() > 2000 || !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ShikuError::invalid("url"));
+        }
+        if name.chars().count() > 255 {
+            return Err(ShikuError::invalid("name"));
+        }
+        Ok(NewShare {
+            kind,
+            size,
+            url,
+            name,
+        })
+    }
+
+    /// The share as stored, uploaded now by `me` into room `id`.
+    fn doc(&self, id: ObjectId, me: i64, nickname: &str) -> Document {
+        doc! {
+            "_id": ObjectId::new(),
+            "roomId": id,
+            "name": self.name,
+            "url": self.url,
+            "time": now_s(),
+            "userId": crate::util::int32_id(me),
+            "nickname": nickname,
+            "type": self.kind,
+            "size": self.size,
+        }
+    }
+
+    /// The 401 notice to the group: content the share id, with the file's
+    /// name and size.
+    fn notice(&self, me: i64, member_name: &str, jid: &str, share_hex: &str) -> NewMessage {
+        let mut extra = BTreeMap::new();
+        extra.insert("fileName".into(), json!(self.name));
+        extra.insert("fileSize".into(), json!(self.size));
+        notice_message(401, me, member_name, jid, None, share_hex, extra)
+    }
 }
 
 pub const ROOM_SHARE_FIND: Endpoint = Endpoint {

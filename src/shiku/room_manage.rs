@@ -7,18 +7,22 @@
 use std::collections::BTreeMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use bson::doc;
+use bson::{doc, Document};
 use serde_json::json;
 
 use super::room::{
-    dissolve, load_room, member_nickname, new_member_message, nickname_of, note_room_change,
-    notice_message, open_room, remove_member, room_id, room_json, sorted, str_of,
+    created_room, dissolve, invited_join, load_room, member_name, member_nickname,
+    new_member_message, nickname_of, note_room_change, notice_message, open_room, remove_member,
+    room_id, room_json, sorted, str_of,
 };
+use crate::delivery::Join;
 use crate::domain::room::{Removal, Role, Seat};
 use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
+use crate::store::model::Member;
+use crate::store::msgs::NewMessage;
 use crate::store::rooms::new_member_doc;
 use crate::util::{entity_to_json, now_s, num, ok, ok_data};
 use crate::AppState;
@@ -131,11 +135,7 @@ async fn set_admin(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    let target = p.i32_required("touserId")? as i64;
-    let role = p.i32_required("type")?;
-    if role != Role::ADMIN && role != Role::MEMBER {
-        return Err(ShikuError::invalid("type"));
-    }
+    let (target, role) = admin_params(&p)?;
     let room = open_room(&state, &id).await?;
     Seat::new(&room, me, None).may_act_as_owner()?;
     if target == me {
@@ -146,44 +146,10 @@ async fn set_admin(
         state.store.room_member(&id, target)
     )?;
     let target_member = target_member.ok_or_else(|| ShikuError::from(codes::NOT_MEMBER))?;
-    let max_admins = num(&room, "adminMaxNumber").unwrap_or(0);
-    if role == Role::ADMIN
-        && Role::of(&target_member) != Some(Role::Admin)
-        && max_admins > 0
-        && state
-            .store
-            .count_members_with_role(&id, Role::ADMIN)
-            .await?
-            >= max_admins as u64
-    {
-        return Err(codes::ADMIN_LIMIT.into());
-    }
+    check_admin_limit(&state, &room, &id, role, &target_member).await?;
     let jid = str_of(&room, "jid");
-    let my_name = my_member
-        .as_ref()
-        .map(|m| str_of(m, "nickname").to_string())
-        .unwrap_or_default();
-    let mut to_name = str_of(&target_member, "nickname").to_string();
-    if to_name.is_empty() {
-        to_name = nickname_of(&state, target).await?;
-    }
-    let mut other = BTreeMap::new();
-    other.insert(
-        "other".into(),
-        json!(format!(
-            "{{\"isAttritionNotice\":{}}}",
-            num(&room, "isAttritionNotice").unwrap_or(1)
-        )),
-    );
-    let notice = notice_message(
-        913,
-        me,
-        &my_name,
-        jid,
-        Some((target, &to_name)),
-        if role == Role::ADMIN { "1" } else { "0" },
-        other,
-    );
+    let my_name = member_name(my_member.as_ref());
+    let notice = admin_notice(&state, &room, me, &my_name, &target_member, target, role).await?;
     state
         .store
         .set_member_fields(&id, target, doc! {"role": role})
@@ -194,6 +160,71 @@ async fn set_admin(
         .await?;
     note_room_change(&state, &id, &[me, target]).await;
     Ok(ok())
+}
+
+/// `touserId` and `type` (2 admin, 3 member) of a `/room/set/admin`.
+fn admin_params(p: &Params) -> ShikuResult<(i64, i32)> {
+    let target = p.i32_required("touserId")? as i64;
+    let role = p.i32_required("type")?;
+    if role != Role::ADMIN && role != Role::MEMBER {
+        return Err(ShikuError::invalid("type"));
+    }
+    Ok((target, role))
+}
+
+/// 100442 when making the member an admin would pass the room's
+/// `adminMaxNumber` (0: no bound; an admin already counts).
+async fn check_admin_limit(
+    state: &AppState,
+    room: &Document,
+    id: &ObjectId,
+    role: i32,
+    target_member: &Document,
+) -> ShikuResult<()> {
+    let max_admins = num(room, "adminMaxNumber").unwrap_or(0);
+    if role == Role::ADMIN
+        && Role::of(target_member) != Some(Role::Admin)
+        && max_admins > 0
+        && state.store.count_members_with_role(id, Role::ADMIN).await? >= max_admins as u64
+    {
+        return Err(codes::ADMIN_LIMIT.into());
+    }
+    Ok(())
+}
+
+/// The 913 notice of a `/room/set/admin` (content 1 set, 0 unset), to the
+/// member by his room name (else his nickname), `other` carrying the room's
+/// `isAttritionNotice`.
+async fn admin_notice(
+    state: &AppState,
+    room: &Document,
+    me: i64,
+    my_name: &str,
+    target_member: &Document,
+    target: i64,
+    role: i32,
+) -> ShikuResult<NewMessage> {
+    let mut to_name = str_of(target_member, "nickname").to_string();
+    if to_name.is_empty() {
+        to_name = nickname_of(state, target).await?;
+    }
+    let mut other = BTreeMap::new();
+    other.insert(
+        "other".into(),
+        json!(format!(
+            "{{\"isAttritionNotice\":{}}}",
+            num(room, "isAttritionNotice").unwrap_or(1)
+        )),
+    );
+    Ok(notice_message(
+        913,
+        me,
+        my_name,
+        str_of(room, "jid"),
+        Some((target, &to_name)),
+        if role == Role::ADMIN { "1" } else { "0" },
+        other,
+    ))
 }
 
 pub const ROOM_MEMBER_DELETE_USERS: Endpoint = Endpoint {
@@ -247,9 +278,7 @@ async fn delete_users(
             _ => removals.push(member_of(t).ok_or_else(|| ShikuError::from(codes::NOT_MEMBER))?),
         }
     }
-    let my_name = member_of(me)
-        .map(|m| str_of(m, "nickname").to_string())
-        .unwrap_or_default();
+    let my_name = member_name(member_of(me));
     for target_member in removals {
         remove_member(&state, &room, me, &my_name, target_member).await?;
     }
@@ -372,10 +401,7 @@ async fn update_notice(
         .await?
         .ok_or_else(|| ShikuError::invalid("noticeId"))?;
     let jid = str_of(&room, "jid");
-    let my_name = member
-        .as_ref()
-        .map(|m| str_of(m, "nickname").to_string())
-        .unwrap_or_default();
+    let my_name = member_name(member.as_ref());
     let m = notice_message(934, me, &my_name, jid, None, text, BTreeMap::new());
     state.delivery.to_room(&state.store, &m, jid).await?;
     note_room_change(&state, &id, &[me]).await;
@@ -443,8 +469,20 @@ async fn set_invisible_guardian(
         .room_member(&id, target)
         .await?
         .ok_or_else(|| ShikuError::Failure("该成员不在群组中".into()))?;
-    let role = num(&member, "role").unwrap_or(3);
-    let new_role = match (kind, role) {
+    let new_role = invisible_guardian_role(kind, num(&member, "role").unwrap_or(3))?;
+    state
+        .store
+        .set_member_fields(&id, target, doc! {"role": new_role})
+        .await?;
+    note_room_change(&state, &id, &[me, target]).await;
+    tell_invisible_guardian(&state, &room, &id, me, &member, target, kind).await?;
+    Ok(ok())
+}
+
+/// The role a `/room/setInvisibleGuardian` of `kind` gives a member of
+/// `role`; the original's code 0 texts when it does not apply.
+fn invisible_guardian_role(kind: i32, role: i64) -> ShikuResult<i32> {
+    Ok(match (kind, role) {
         (4 | 5, 3) => kind,
         (4 | 5, r) => {
             let is = match r {
@@ -459,19 +497,25 @@ async fn set_invisible_guardian(
         (-1, _) => return Err(ShikuError::Failure("该成员不是隐身人".into())),
         (0, _) => return Err(ShikuError::Failure("该成员不是监控人".into())),
         _ => return Err(ShikuError::invalid("type")),
-    };
-    state
-        .store
-        .set_member_fields(&id, target, doc! {"role": new_role})
-        .await?;
-    note_room_change(&state, &id, &[me, target]).await;
-    // The original's `sendGroupOne`: a 930 to the member only (content 1
-    // invisible, 2 guardian, -1/0 no longer), from the owner's member name;
-    // it exists only on a message queue.
+    })
+}
+
+/// The original's `sendGroupOne`: a 930 to the member only (content 1
+/// invisible, 2 guardian, -1/0 no longer), from the owner's member name;
+/// it exists only on a message queue.
+async fn tell_invisible_guardian(
+    state: &AppState,
+    room: &Document,
+    id: &ObjectId,
+    me: i64,
+    member: &Document,
+    target: i64,
+    kind: i32,
+) -> ShikuResult<()> {
     if !state.delivery.publishes() {
-        return Ok(ok());
+        return Ok(());
     }
-    let my_name = member_nickname(&state, &id, me).await?;
+    let my_name = member_nickname(state, id, me).await?;
     let content = match kind {
         4 => 1,
         5 => 2,
@@ -481,13 +525,13 @@ async fn set_invisible_guardian(
         930,
         me,
         &my_name,
-        str_of(&room, "jid"),
-        Some((target, str_of(&member, "nickname"))),
+        str_of(room, "jid"),
+        Some((target, str_of(member, "nickname"))),
         &content.to_string(),
         BTreeMap::new(),
     );
     state.delivery.notify(&notice, target)?;
-    Ok(ok())
+    Ok(())
 }
 
 pub const ROOM_COPY_ROOM: Endpoint = Endpoint {
@@ -518,14 +562,35 @@ async fn copy_room(
     let now = now_s();
     let new_id = ObjectId::new();
     let jid = uuid::Uuid::new_v4().simple().to_string();
-    let name = format!("{}-新群", str_of(&old, "name"));
+    let room = copied_room_doc(&old, new_id, &jid, me, &owner_name, now);
+    let joins = copied_joins(&room, new_id, &members, me, &owner_name, now);
+    state
+        .delivery
+        .create_room(&state.store, room.clone(), &joins)
+        .await?;
+    let users: Vec<i64> = joins.iter().filter_map(|(d, _)| num(d, "userId")).collect();
+    note_room_change(&state, &new_id, &users).await;
+    Ok(created_room(&room))
+}
+
+/// The new room of a `/room/copyRoom`: a new room's settings with the old
+/// one's name (plus "-新群"), description, secrecy and keeping time.
+fn copied_room_doc(
+    old: &Document,
+    new_id: ObjectId,
+    jid: &str,
+    me: i64,
+    owner_name: &str,
+    now: i64,
+) -> Document {
+    let name = format!("{}-新群", str_of(old, "name"));
     let mut room = crate::store::rooms::new_room_doc(
         new_id,
-        &jid,
+        jid,
         &name,
-        str_of(&old, "desc"),
+        str_of(old, "desc"),
         me,
-        &owner_name,
+        owner_name,
         now,
     );
     for k in ["isSecretGroup", "chatRecordTimeOut", "allowHostUpdate"] {
@@ -533,9 +598,23 @@ async fn copy_room(
             room.insert(k, v.clone());
         }
     }
-    if num(&old, "isSecretGroup") == Some(1) {
+    if num(old, "isSecretGroup") == Some(1) {
         room.insert("encryptType", 3);
     }
+    room
+}
+
+/// The members of a copied room: the caller as owner, then every other
+/// member of the old one as an ordinary member announced by a 907, each
+/// with his `chatKeyGroup` from the old room.
+fn copied_joins(
+    room: &Document,
+    new_id: ObjectId,
+    members: &[Member],
+    me: i64,
+    owner_name: &str,
+    now: i64,
+) -> Vec<Join> {
     let key_of = |u: i64| {
         members
             .iter()
@@ -549,10 +628,7 @@ async fn copy_room(
         d
     };
     let mut joins = vec![(
-        with_key(
-            new_member_doc(new_id, me, &owner_name, Role::OWNER, now),
-            me,
-        ),
+        with_key(new_member_doc(new_id, me, owner_name, Role::OWNER, now), me),
         None,
     )];
     for (i, m) in members.iter().enumerate() {
@@ -560,22 +636,9 @@ async fn copy_room(
             continue;
         };
         let nick = str_of(m, "nickname").to_string();
-        joins.push((
-            with_key(
-                new_member_doc(new_id, u, &nick, Role::MEMBER, now + 1 + i as i64),
-                u,
-            ),
-            Some(new_member_message(&room, me, &owner_name, u, &nick)),
-        ));
+        let (doc, notice) =
+            invited_join(room, new_id, me, owner_name, u, &nick, now + 1 + i as i64);
+        joins.push((with_key(doc, u), notice));
     }
-    state
-        .delivery
-        .create_room(&state.store, room.clone(), &joins)
-        .await?;
-    let users: Vec<i64> = joins.iter().filter_map(|(d, _)| num(d, "userId")).collect();
-    note_room_change(&state, &new_id, &users).await;
-    let mut out = room_json(&room);
-    out.insert("members".into(), json!([]));
-    out.insert("notices".into(), json!([]));
-    Ok(ok_data(sorted(out)))
+    joins
 }

@@ -9,13 +9,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::doc;
 use serde_json::{json, Map, Value};
 
-use super::room::{load_room, notice_message, room_id, str_of};
+use super::room::{load_room, notice_message, room_id};
 use crate::domain::room::Seat;
 use crate::http::endpoint::{int, string, Endpoint, Routes};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
-use crate::util::{bson_to_json, num, ok, ok_data};
+use crate::store::model::Fields;
+use crate::util::{bson_to_json, ok, ok_data};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -156,10 +157,10 @@ async fn reset_group_chat_key(
         .collect::<Result<_, _>>()?;
     let room = load_room(&state, &id).await?;
     Seat::new(&room, me, None).may_act_as_owner()?;
-    if num(&room, "isSecretGroup") != Some(1) {
+    if room.int("isSecretGroup")? != Some(1) {
         return Err(ShikuError::invalid("roomId"));
     }
-    let jid = str_of(&room, "jid");
+    let jid = room.jid()?;
     state.store.drop_room_history(jid).await?;
     for (user, key) in &keys {
         state
@@ -170,10 +171,10 @@ async fn reset_group_chat_key(
     let mut notice = notice_message(
         806,
         me,
-        str_of(&room, "nickname"),
+        room.text("nickname")?.unwrap_or(""),
         jid,
         None,
-        str_of(&room, "name"),
+        room.name()?.unwrap_or(""),
         BTreeMap::new(),
     );
     notice.to_user_id = jid.to_string();

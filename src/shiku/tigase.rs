@@ -149,7 +149,7 @@ async fn shiku_muc_msgs(
         state.store.room_and_member(&jid, uid),
         state.store.hidden_room_msgs(uid, &jid)
     )?;
-    let view = crate::store::Store::view_of(&member, hidden);
+    let view = crate::store::Store::view_of(&member, hidden)?;
     let docs = state
         .store
         .group_history(&jid, &view, window, skip, limit)
@@ -191,8 +191,10 @@ async fn last_chat_list(
     } else {
         Window::default()
     };
-    let docs = state.store.last_chat_list(uid, window, limit).await?;
-    Ok(ok_data(docs_json(&docs)))
+    let lasts = state.store.last_chat_list(uid, window, limit).await?;
+    Ok(ok_data(Value::Array(
+        lasts.iter().map(|l| doc_to_json(l)).collect(),
+    )))
 }
 
 pub const TIGASE_DELETE_MSG: Endpoint = Endpoint {
@@ -351,7 +353,7 @@ async fn search(
         "shikuMsgs": docs_json(&msgs),
         "friend": people.iter().map(person_json).collect::<Vec<_>>(),
         "mucmsgs": docs_json(&muc),
-        "group": rooms.iter().map(|(r, m)| room_json(r, m.as_ref())).collect::<Vec<_>>(),
+        "group": rooms.iter().map(|(r, m)| room_json(r, m.as_deref())).collect::<Vec<_>>(),
     })))
 }
 
@@ -396,7 +398,7 @@ async fn dialog_add(
     let store = &state.store;
     match target(&jid)? {
         Target::User(to) => {
-            if adaptive && store.friend_record(uid, to).await?.is_none() {
+            if adaptive && store.friend(uid, to).await?.is_none() {
                 return Err(ShikuError::from(codes::NO_FRIEND));
             }
             store.stick_add(uid, &jid, 1).await?;
@@ -408,9 +410,7 @@ async fn dialog_add(
             let (room, _member) = store.room_and_member(&room_jid, uid).await?;
             store.stick_add(uid, &jid, 0).await?;
             if adaptive {
-                if let Ok(oid) = room.get_object_id("_id") {
-                    store.set_member_top(&oid, uid, now_s()).await?;
-                }
+                store.set_member_top(&room.id()?, uid, now_s()).await?;
             }
         }
     }
@@ -459,10 +459,8 @@ async fn dialog_delete(
         match t {
             Target::User(to) => store.set_friend_top(uid, to, 0).await?,
             Target::Room(room_jid) => {
-                if let Some(room) = store.tigase_room(&room_jid).await? {
-                    if let Ok(oid) = room.get_object_id("_id") {
-                        store.set_member_top(&oid, uid, 0).await?;
-                    }
+                if let Some(room) = store.room_by_jid(&room_jid).await? {
+                    store.set_member_top(&room.id()?, uid, 0).await?;
                 }
             }
         }

@@ -134,6 +134,17 @@ impl Kind {
             Kind::Other => "other",
         }
     }
+
+    /// The index of the kind's list in the upload answer
+    /// (`images`, `audios`, `videos`, `others`).
+    fn slot(self) -> usize {
+        match self {
+            Kind::Image => 0,
+            Kind::Audio => 1,
+            Kind::Video => 2,
+            Kind::Other => 3,
+        }
+    }
 }
 
 /// The extension of the client's file name (`ConfigUtils.getFormatName`: after the
@@ -295,12 +306,7 @@ pub(super) async fn receive_form(
     let cfg = &state.cfg;
     let max = cfg.upload_max_bytes;
     let too_large = format!("上传文件超过大小限制（最大 {max} 字节）");
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max.saturating_add(FRAMING_SLACK)) {
+    if declared_length(&req).is_some_and(|n| n > max.saturating_add(FRAMING_SLACK)) {
         return Err(jmessage(StatusCode::PAYLOAD_TOO_LARGE, 0, &too_large));
     }
     let tmp_dir = cfg.upload_dir.join(".tmp");
@@ -313,44 +319,8 @@ pub(super) async fn receive_form(
         fields: Vec::new(),
         temps: Temps(Vec::new()),
     };
-    let mut used = 0u64;
     let mut mp = Multipart::new(req.headers(), payload);
-    let outcome: Result<(), Failure> = async {
-        while let Some(field) = mp.next().await {
-            let mut field = field?;
-            let filename = field
-                .content_disposition()
-                .and_then(|cd| cd.get_filename().map(str::to_string));
-            match filename {
-                Some(name) => {
-                    let temp = tmp_dir.join(format!("{}.part", uuid::Uuid::new_v4().simple()));
-                    form.temps.0.push(temp.clone());
-                    let size = receive_file(&mut field, &temp, &mut used, max).await?;
-                    if size == 0 {
-                        // The servlet skips empty parts (`item.getSize() < 1`).
-                        let _ = tokio::fs::remove_file(&temp).await;
-                        continue;
-                    }
-                    form.files.push(Received {
-                        original_name: name,
-                        temp,
-                        size,
-                    });
-                }
-                None => {
-                    if form.fields.len() >= MAX_TEXT_FIELDS {
-                        return Err(Failure::Parse);
-                    }
-                    let field_name = field.name().unwrap_or("").to_string();
-                    let value = receive_text(&mut field).await?;
-                    form.fields.push((field_name, value));
-                }
-            }
-        }
-        Ok(())
-    }
-    .await;
-    match outcome {
+    match receive_parts(&mut mp, &tmp_dir, max, &mut form).await {
         Ok(()) => Ok(form),
         Err(Failure::Parse) => Err(jmessage(StatusCode::OK, 1020101, "表单解析失败")),
         Err(Failure::TooLarge) => Err(jmessage(StatusCode::PAYLOAD_TOO_LARGE, 0, &too_large)),
@@ -359,6 +329,57 @@ pub(super) async fn receive_form(
             Err(jmessage(StatusCode::OK, 1020101, "接口内部异常"))
         }
     }
+}
+
+/// The request's `Content-Length`, when it has a readable one.
+fn declared_length(req: &HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}
+
+/// Reads every part of `mp` into `form`: files streamed to temporaries in
+/// `tmp_dir` (empty ones skipped) within `max` bytes, text fields kept.
+async fn receive_parts(
+    mp: &mut Multipart,
+    tmp_dir: &Path,
+    max: u64,
+    form: &mut Form,
+) -> Result<(), Failure> {
+    let mut used = 0u64;
+    while let Some(field) = mp.next().await {
+        let mut field = field?;
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename().map(str::to_string));
+        match filename {
+            Some(name) => {
+                let temp = tmp_dir.join(format!("{}.part", uuid::Uuid::new_v4().simple()));
+                form.temps.0.push(temp.clone());
+                let size = receive_file(&mut field, &temp, &mut used, max).await?;
+                if size == 0 {
+                    // The servlet skips empty parts (`item.getSize() < 1`).
+                    let _ = tokio::fs::remove_file(&temp).await;
+                    continue;
+                }
+                form.files.push(Received {
+                    original_name: name,
+                    temp,
+                    size,
+                });
+            }
+            None => {
+                if form.fields.len() >= MAX_TEXT_FIELDS {
+                    return Err(Failure::Parse);
+                }
+                let field_name = field.name().unwrap_or("").to_string();
+                let value = receive_text(&mut field).await?;
+                form.fields.push((field_name, value));
+            }
+        }
+    }
+    Ok(())
 }
 
 pub const UPLOAD_UPLOAD_SERVLET: Endpoint = Endpoint {
@@ -396,39 +417,61 @@ async fn upload(
     let mut success = 0usize;
 
     for f in files {
-        let ext = safe_ext(&f.original_name);
-        let kind = Kind::of(ext.as_deref());
-        let item = if !cfg.upload_allowed.iter().any(|k| k == kind.setting()) {
-            failed_item(&f.original_name, "不允许上传该类型的文件")
-        } else {
-            match store_file(
-                &state,
-                &f,
-                ext.as_deref(),
-                kind,
-                &dir_rel,
-                &base_path,
-                valid_time,
-            )
-            .await
-            {
-                Ok(item) => {
-                    success += 1;
-                    item
-                }
-                Err(msg) => failed_item(&f.original_name, &msg),
+        let (kind, stored) = upload_one(&state, &f, &dir_rel, &base_path, valid_time).await;
+        let item = match stored {
+            Ok(item) => {
+                success += 1;
+                item
             }
+            Err(item) => item,
         };
-        let slot = match kind {
-            Kind::Image => 0,
-            Kind::Audio => 1,
-            Kind::Video => 2,
-            Kind::Other => 3,
-        };
-        lists[slot].push(item);
+        lists[kind.slot()].push(item);
     }
     drop(temps);
+    upload_answer(start, total, success, lists)
+}
 
+/// One file of an upload: its kind and its item, `Ok` when stored, `Err`
+/// (a failed item) when its kind is not allowed or it could not be stored.
+async fn upload_one(
+    state: &AppState,
+    f: &Received,
+    dir_rel: &str,
+    base_path: &str,
+    valid_time: f64,
+) -> (Kind, Result<Value, Value>) {
+    let ext = safe_ext(&f.original_name);
+    let kind = Kind::of(ext.as_deref());
+    if !state.cfg.upload_allowed.iter().any(|k| k == kind.setting()) {
+        return (
+            kind,
+            Err(failed_item(&f.original_name, "不允许上传该类型的文件")),
+        );
+    }
+    let stored = store_file(
+        state,
+        f,
+        ext.as_deref(),
+        kind,
+        dir_rel,
+        base_path,
+        valid_time,
+    )
+    .await;
+    (
+        kind,
+        stored.map_err(|msg| failed_item(&f.original_name, &msg)),
+    )
+}
+
+/// The servlet's JMessage: the items by kind (`lists` in [`Kind::slot`]
+/// order), the counts and the time taken since `start`.
+fn upload_answer(
+    start: Instant,
+    total: usize,
+    success: usize,
+    lists: [Vec<Value>; 4],
+) -> HttpResponse {
     // The seed's capture lists only the kinds present (`data: {images: [...]}`).
     let mut data = Map::new();
     for (key, list) in ["images", "audios", "videos", "others"].iter().zip(lists) {
@@ -479,86 +522,114 @@ pub(super) async fn store_file(
     let name = stored_name(ext);
     let o_rel = format!("{dir_rel}/o/{name}");
     let o_path = cfg.upload_dir.join(&o_rel);
-    let internal = |e: std::io::Error| {
-        tracing::error!("upload: {e}");
-        "文件保存失败".to_string()
-    };
-    tokio::fs::create_dir_all(o_path.parent().expect("has a parent"))
-        .await
-        .map_err(internal)?;
-    tokio::fs::rename(&f.temp, &o_path)
-        .await
-        .map_err(internal)?;
-
+    place_received(&f.temp, &o_path).await?;
     let now_s = crate::util::now_s();
-    let o_url = format!("{}/{}", cfg.upload_base_url, o_rel);
-    let mut docs = vec![resources::resource_doc(
-        &o_url,
-        &format!("{base_path}/{o_rel}"),
-        now_s,
-        if kind == Kind::Image {
-            valid_time
-        } else {
-            -1.0
-        },
-    )];
+    let url_of = |rel: &str| format!("{}/{}", cfg.upload_base_url, rel);
+    let doc_of = |url: &str, rel: &str, days: f64| {
+        resources::resource_doc(url, &format!("{base_path}/{rel}"), now_s, days)
+    };
+    let o_url = url_of(&o_rel);
+    let o_days = if kind == Kind::Image {
+        valid_time
+    } else {
+        -1.0
+    };
+    let mut docs = vec![doc_of(&o_url, &o_rel, o_days)];
     let mut created = vec![o_path.clone()];
 
     let mut t_url = None;
     if kind == Kind::Image {
         let t_rel = format!("{dir_rel}/t/{name}");
-        let t_path = cfg.upload_dir.join(&t_rel);
-        let t_tmp = cfg
-            .upload_dir
-            .join(".tmp")
-            .join(format!("{}.thumb", uuid::Uuid::new_v4().simple()));
-        let src = o_path.clone();
-        let tmp = t_tmp.clone();
-        let ext_owned = ext.unwrap_or("").to_ascii_lowercase();
-        let made = thumbnail(src, tmp, ext_owned).await;
-        match made {
-            Ok(true) => {
-                let placed = async {
-                    tokio::fs::create_dir_all(t_path.parent().expect("has a parent")).await?;
-                    tokio::fs::rename(&t_tmp, &t_path).await
-                }
-                .await;
-                match placed {
-                    Ok(()) => {
-                        created.push(t_path.clone());
-                        let url = format!("{}/{}", cfg.upload_base_url, t_rel);
-                        docs.push(resources::resource_doc(
-                            &url,
-                            &format!("{base_path}/{t_rel}"),
-                            now_s,
-                            valid_time,
-                        ));
-                        t_url = Some(url);
-                    }
-                    Err(e) => {
-                        let _ = tokio::fs::remove_file(&t_tmp).await;
-                        tracing::warn!("upload: placing a thumbnail: {e}");
-                    }
-                }
+        let placed =
+            place_thumbnail(&cfg.upload_dir, &o_path, &t_rel, ext, &f.original_name).await?;
+        t_url = Some(match placed {
+            Some(t_path) => {
+                created.push(t_path);
+                let url = url_of(&t_rel);
+                docs.push(doc_of(&url, &t_rel, valid_time));
+                url
             }
-            Ok(false) => {}
-            Err(ThumbError::TooLarge) => {
-                // Refused: nothing of it stays.
-                let _ = tokio::fs::remove_file(&t_tmp).await;
-                let _ = tokio::fs::remove_file(&o_path).await;
-                return Err(format!("图片尺寸过大（最多 {MAX_DECODE_PIXELS} 像素）"));
-            }
-            Err(ThumbError::Undecodable(e)) => {
-                let _ = tokio::fs::remove_file(&t_tmp).await;
-                tracing::info!("upload: no thumbnail for {}: {e}", f.original_name);
-            }
-        }
-        // Not decodable as an image: stored as it is, the thumbnail URL is the original.
-        if t_url.is_none() {
-            t_url = Some(o_url.clone());
-        }
+            // Not decodable as an image: stored as it is, the thumbnail URL is the original.
+            None => o_url.clone(),
+        });
     }
 
+    record_resources(state, docs, created).await?;
+    tracing::debug!("upload: stored {} ({} bytes)", o_url, f.size);
+    Ok(stored_item(&f.original_name, o_url, t_url))
+}
+
+/// The `UploadItem` of a stored file (`tUrl` for an image only).
+fn stored_item(original_name: &str, o_url: String, t_url: Option<String>) -> Value {
+    let mut item = json!({"oFileName": original_name, "oUrl": o_url, "status": 1});
+    if let Some(t) = t_url {
+        item["tUrl"] = Value::String(t);
+    }
+    item
+}
+
+/// Moves a received temporary to `o_path`; a failure is logged and
+/// answered as "文件保存失败".
+async fn place_received(temp: &Path, o_path: &Path) -> Result<(), String> {
+    move_into(temp, o_path).await.map_err(|e| {
+        tracing::error!("upload: {e}");
+        "文件保存失败".to_string()
+    })
+}
+
+/// Moves `from` to `to`, making `to`'s directory first.
+async fn move_into(from: &Path, to: &Path) -> std::io::Result<()> {
+    tokio::fs::create_dir_all(to.parent().expect("has a parent")).await?;
+    tokio::fs::rename(from, to).await
+}
+
+/// Makes the thumbnail of the stored image `o_path` and places it at `t_rel`
+/// below `upload_dir`: its path, or `None` when none was made (not decodable,
+/// or not placed). An image over [`MAX_DECODE_PIXELS`] is removed and refused.
+async fn place_thumbnail(
+    upload_dir: &Path,
+    o_path: &Path,
+    t_rel: &str,
+    ext: Option<&str>,
+    original_name: &str,
+) -> Result<Option<PathBuf>, String> {
+    let t_path = upload_dir.join(t_rel);
+    let t_tmp = upload_dir
+        .join(".tmp")
+        .join(format!("{}.thumb", uuid::Uuid::new_v4().simple()));
+    let src = o_path.to_path_buf();
+    let tmp = t_tmp.clone();
+    let ext_owned = ext.unwrap_or("").to_ascii_lowercase();
+    match thumbnail(src, tmp, ext_owned).await {
+        Ok(true) => match move_into(&t_tmp, &t_path).await {
+            Ok(()) => return Ok(Some(t_path)),
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&t_tmp).await;
+                tracing::warn!("upload: placing a thumbnail: {e}");
+            }
+        },
+        Ok(false) => {}
+        Err(ThumbError::TooLarge) => {
+            // Refused: nothing of it stays.
+            let _ = tokio::fs::remove_file(&t_tmp).await;
+            let _ = tokio::fs::remove_file(o_path).await;
+            return Err(format!("图片尺寸过大（最多 {MAX_DECODE_PIXELS} 像素）"));
+        }
+        Err(ThumbError::Undecodable(e)) => {
+            let _ = tokio::fs::remove_file(&t_tmp).await;
+            tracing::info!("upload: no thumbnail for {original_name}: {e}");
+        }
+    }
+    Ok(None)
+}
+
+/// Records the stored files' URLs in `resources`; when that fails, the
+/// files (`created`) are removed.
+async fn record_resources(
+    state: &AppState,
+    docs: Vec<bson::Document>,
+    created: Vec<PathBuf>,
+) -> Result<(), String> {
     if let Err(e) = resources::insert(&state.store, docs).await {
         tracing::error!("upload: recording resources: {e}");
         for p in created {
@@ -566,39 +637,15 @@ pub(super) async fn store_file(
         }
         return Err("文件记录保存失败".to_string());
     }
-    tracing::debug!("upload: stored {} ({} bytes)", o_url, f.size);
-
-    let mut item = json!({"oFileName": f.original_name, "oUrl": o_url, "status": 1});
-    if let Some(t) = t_url {
-        item["tUrl"] = Value::String(t);
-    }
-    Ok(item)
+    Ok(())
 }
 
 /// Writes the thumbnail of `src` to `dst`: longest side [`THUMBNAIL_SIZE`],
 /// same format as the extension says. GIF and WebP are copied as they are (the
 /// original keeps animations). `Ok(false)`/`Err` when `src` is not a decodable image.
 pub fn make_thumbnail(src: &Path, dst: &Path, ext: &str) -> Result<bool, ThumbError> {
-    use image::{ImageFormat, ImageReader, Limits};
-    let undecodable = |e: String| ThumbError::Undecodable(e);
-
-    let open = || -> Result<ImageReader<std::io::BufReader<std::fs::File>>, ThumbError> {
-        let mut r = ImageReader::open(src)
-            .map_err(|e| undecodable(e.to_string()))?
-            .with_guessed_format()
-            .map_err(|e| undecodable(e.to_string()))?;
-        let mut limits = Limits::default();
-        limits.max_image_width = Some(MAX_DECODE_SIDE);
-        limits.max_image_height = Some(MAX_DECODE_SIDE);
-        limits.max_alloc = Some(MAX_DECODE_ALLOC);
-        r.limits(limits);
-        Ok(r)
-    };
     // The size from the header first: a bomb is refused before any decoding.
-    let (w, h) = open()?.into_dimensions().map_err(|e| match e {
-        image::ImageError::Limits(_) => ThumbError::TooLarge,
-        other => undecodable(other.to_string()),
-    })?;
+    let (w, h) = open_limited(src)?.into_dimensions().map_err(decode_error)?;
     if u64::from(w) * u64::from(h) > MAX_DECODE_PIXELS {
         return Err(ThumbError::TooLarge);
     }
@@ -607,27 +654,63 @@ pub fn make_thumbnail(src: &Path, dst: &Path, ext: &str) -> Result<bool, ThumbEr
         if w == 0 || h == 0 {
             return Ok(false);
         }
-        std::fs::copy(src, dst).map_err(|e| undecodable(e.to_string()))?;
+        std::fs::copy(src, dst).map_err(|e| ThumbError::Undecodable(e.to_string()))?;
         return Ok(true);
     }
 
-    let img = open()?.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => ThumbError::TooLarge,
-        other => undecodable(other.to_string()),
-    })?;
-    let (w, h) = (img.width(), img.height());
-    if w == 0 || h == 0 {
+    let img = open_limited(src)?.decode().map_err(decode_error)?;
+    if img.width() == 0 || img.height() == 0 {
         return Ok(false);
     }
+    save_thumbnail(&shrunk(img), dst, ext)?;
+    Ok(true)
+}
+
+/// An image reader of `src` (format guessed from its content) within the
+/// decoding limits.
+fn open_limited(
+    src: &Path,
+) -> Result<image::ImageReader<std::io::BufReader<std::fs::File>>, ThumbError> {
+    let undecodable = |e: std::io::Error| ThumbError::Undecodable(e.to_string());
+    let mut r = image::ImageReader::open(src)
+        .map_err(undecodable)?
+        .with_guessed_format()
+        .map_err(undecodable)?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_DECODE_SIDE);
+    limits.max_image_height = Some(MAX_DECODE_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    r.limits(limits);
+    Ok(r)
+}
+
+/// A decoding error: [`ThumbError::TooLarge`] when a limit was hit.
+fn decode_error(e: image::ImageError) -> ThumbError {
+    match e {
+        image::ImageError::Limits(_) => ThumbError::TooLarge,
+        other => ThumbError::Undecodable(other.to_string()),
+    }
+}
+
+/// `img` scaled down so that its longest side is [`THUMBNAIL_SIZE`] (as it
+/// is when already smaller).
+fn shrunk(img: image::DynamicImage) -> image::DynamicImage {
+    let (w, h) = (img.width(), img.height());
     let longest = w.max(h);
-    let thumb = if longest > THUMBNAIL_SIZE {
+    if longest > THUMBNAIL_SIZE {
         let scale = THUMBNAIL_SIZE as f64 / longest as f64;
         let tw = ((w as f64 * scale) as u32).max(1);
         let th = ((h as f64 * scale) as u32).max(1);
         img.resize_exact(tw, th, image::imageops::FilterType::Triangle)
     } else {
         img
-    };
+    }
+}
+
+/// Saves `thumb` to `dst` in the format `ext` names (PNG when none): JPEG
+/// as RGB, BMP as RGBA.
+fn save_thumbnail(thumb: &image::DynamicImage, dst: &Path, ext: &str) -> Result<(), ThumbError> {
+    use image::ImageFormat;
     let format = ImageFormat::from_extension(ext).unwrap_or(ImageFormat::Png);
     let result = match format {
         ImageFormat::Jpeg => {
@@ -638,8 +721,7 @@ pub fn make_thumbnail(src: &Path, dst: &Path, ext: &str) -> Result<bool, ThumbEr
         }
         _ => thumb.save_with_format(dst, format),
     };
-    result.map_err(|e| undecodable(e.to_string()))?;
-    Ok(true)
+    result.map_err(|e| ThumbError::Undecodable(e.to_string()))
 }
 
 /// Checks a requested path below `UPLOAD_DIR`: relative, no empty/`.`/`..`

@@ -244,7 +244,6 @@ async fn computed_fields(
 ) -> ShikuResult<Map<String, Value>> {
     let uid = num(user, "_id").ok_or_else(|| ShikuError::from(codes::NO_USER))?;
     let is_self = uid == me;
-    let store = &state.store;
     let UserExtras {
         keys,
         login,
@@ -252,13 +251,6 @@ async fn computed_fields(
         config,
     } = extras;
     let setting = |d: &Document, k: &str| d.get_document("settings").ok().and_then(|s| num(s, k));
-    let in_set = |k: &str| {
-        requester
-            .as_ref()
-            .and_then(|r| r.get_document("settings").ok())
-            .and_then(|s| s.get_array(k).ok())
-            .is_some_and(|a| a.iter().any(|v| crate::util::bson_i64(v) == Some(uid)))
-    };
     let is_friend = relation.is_some_and(|f| num(f, "status") == Some(STATUS_FRIENDS as i64));
     // -1 only themselves, 1 everyone, 2 friends, 3 address-book contacts
     // (none are kept here: friends stand for them); other values as the original.
@@ -268,22 +260,11 @@ async fn computed_fields(
         2 | 3 => is_self || is_friend,
         _ => otherwise,
     };
-    let wallet = keys
-        .as_ref()
-        .and_then(|k| k.get_str("walletUserNo").ok())
-        .is_some_and(|w| !w.is_empty());
     let last_login = login
         .as_ref()
         .and_then(|l| num(l, "loginTime"))
         .unwrap_or(0);
-    let mut m = Map::new();
-    m.insert("walletUserNo".into(), json!(i32::from(wallet)));
-    m.insert("isOpenResetPwd".into(), json!(0));
-    m.insert(
-        "notLetSeeHim".into(),
-        json!(in_set("notSeeFilterCircleUserIds")),
-    );
-    m.insert("notSeeHim".into(), json!(in_set("filterCircleUserIds")));
+    let mut m = viewer_fields(uid, keys.as_ref(), requester);
     let shown = visible(setting(user, "showLastLoginTime"), false);
     m.insert(
         "showLastLoginTime".into(),
@@ -299,8 +280,50 @@ async fn computed_fields(
         }
         return Ok(m);
     }
-    let invite = if num(&config, "registerInviteCode") == Some(2) {
-        store.invite_code_of(me).await?.unwrap_or_default()
+    own_fields(state, me, &mut m, roles, &config, keys.as_ref()).await?;
+    Ok(m)
+}
+
+/// `walletUserNo`, `isOpenResetPwd` and the caller's (`requester`) moments
+/// filters on user `uid` (`notLetSeeHim`, `notSeeHim`).
+fn viewer_fields(
+    uid: i64,
+    keys: Option<&Document>,
+    requester: Option<&Document>,
+) -> Map<String, Value> {
+    let in_set = |k: &str| {
+        requester
+            .as_ref()
+            .and_then(|r| r.get_document("settings").ok())
+            .and_then(|s| s.get_array(k).ok())
+            .is_some_and(|a| a.iter().any(|v| crate::util::bson_i64(v) == Some(uid)))
+    };
+    let wallet = keys
+        .and_then(|k| k.get_str("walletUserNo").ok())
+        .is_some_and(|w| !w.is_empty());
+    let mut m = Map::new();
+    m.insert("walletUserNo".into(), json!(i32::from(wallet)));
+    m.insert("isOpenResetPwd".into(), json!(0));
+    m.insert(
+        "notLetSeeHim".into(),
+        json!(in_set("notSeeFilterCircleUserIds")),
+    );
+    m.insert("notSeeHim".into(), json!(in_set("filterCircleUserIds")));
+    m
+}
+
+/// The fields of the caller's own profile: `role`, `myInviteCode` and the
+/// message key pairs of `auth_keys`.
+async fn own_fields(
+    state: &AppState,
+    me: i64,
+    m: &mut Map<String, Value>,
+    roles: Vec<i64>,
+    config: &Document,
+    keys: Option<&Document>,
+) -> ShikuResult<()> {
+    let invite = if num(config, "registerInviteCode") == Some(2) {
+        state.store.invite_code_of(me).await?.unwrap_or_default()
     } else {
         String::new()
     };
@@ -310,12 +333,12 @@ async fn computed_fields(
         ("msgDHKeyPair", "dhMsgPublicKey", "dhMsgPrivateKey"),
         ("msgRsaKeyPair", "rsaMsgPublicKey", "rsaMsgPrivateKey"),
     ] {
-        let pair = keys.as_ref().and_then(|k| k.get_document(pair).ok());
+        let pair = keys.and_then(|k| k.get_document(pair).ok());
         for (field, key) in [(public, "publicKey"), (private, "privateKey")] {
             if let Some(v) = pair.and_then(|p| p.get_str(key).ok()) {
                 m.insert(field.into(), json!(v));
             }
         }
     }
-    Ok(m)
+    Ok(())
 }

@@ -89,8 +89,9 @@ impl Store {
             .projection(doc! {"nickname": 1})
             .await?;
         while let Some(d) = cur.try_next().await? {
-            if let (Some(id), Ok(n)) = (num(&d, "_id"), d.get_str("nickname")) {
-                out.insert(id, n.to_string());
+            let u = User::new(d);
+            if let Some(n) = u.nickname()? {
+                out.insert(u.id()?.0, n.to_string());
             }
         }
         Ok(out)

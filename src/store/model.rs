@@ -95,6 +95,14 @@ pub trait Fields {
         }
     }
 
+    /// A time (s or ms): an integer, or a Double (older writers) by its whole part.
+    fn time(&self, field: &str) -> Result<Option<i64>, StoreError> {
+        match self.doc().get(field) {
+            Some(Bson::Double(f)) if f.is_finite() => Ok(Some(*f as i64)),
+            _ => self.int(field),
+        }
+    }
+
     /// A field that must be there: its absence is a corrupt document.
     fn required<T>(&self, field: &str, v: Result<Option<T>, StoreError>) -> Result<T, StoreError> {
         v?.ok_or_else(|| StoreError::Corrupt(format!("{} without {field}", Self::KIND)))
@@ -162,6 +170,19 @@ view!(
     "friend"
 );
 
+view!(
+    /// A chat record: a `shiku_msgs` copy (single chat, one per side) or a
+    /// `mucmsg_<jid>` record (group chat), `message` kept verbatim.
+    Message,
+    "message"
+);
+view!(
+    /// A conversation-list record: `shiku_lastChats` (single, per user) or
+    /// `lastchats_muc` (one per room).
+    LastChat,
+    "lastChat"
+);
+
 impl User {
     pub fn id(&self) -> Result<UserId, StoreError> {
         self.required("_id", self.user_id("_id"))
@@ -220,6 +241,61 @@ impl Friend {
     }
     pub fn status(&self) -> Result<Option<i64>, StoreError> {
         self.int("status")
+    }
+    /// 1: the owner blacklists the peer.
+    pub fn blacklist(&self) -> Result<Option<i64>, StoreError> {
+        self.int("blacklist")
+    }
+    /// 1: the peer blacklists the owner.
+    pub fn is_been_black(&self) -> Result<Option<i64>, StoreError> {
+        self.int("isBeenBlack")
+    }
+}
+
+impl Message {
+    pub fn message_id(&self) -> Result<Option<&str>, StoreError> {
+        self.text("messageId")
+    }
+    /// `timeSend` (ms); a Double of an older writer counts by its whole part.
+    pub fn time_send(&self) -> Result<Option<i64>, StoreError> {
+        self.time("timeSend")
+    }
+    /// The owner of a single-chat copy, or the group message's sender (a
+    /// user id as a string, as the original stores it).
+    pub fn sender(&self) -> Result<Option<&str>, StoreError> {
+        self.text("sender")
+    }
+    /// The peer of a single-chat copy.
+    pub fn receiver(&self) -> Result<Option<&str>, StoreError> {
+        self.text("receiver")
+    }
+    /// 0: the owner sent it; 1: the owner received it.
+    pub fn direction(&self) -> Result<Option<i64>, StoreError> {
+        self.int("direction")
+    }
+    pub fn content_type(&self) -> Result<Option<i64>, StoreError> {
+        self.int("contentType")
+    }
+    /// The chat's other end as the writer records it: `receiver_jid`
+    /// (single) or `room_jid` (group).
+    pub fn to_jid(&self) -> Result<Option<&str>, StoreError> {
+        match self.text("receiver_jid")? {
+            Some(j) => Ok(Some(j)),
+            None => self.text("room_jid"),
+        }
+    }
+}
+
+impl LastChat {
+    /// The peer's user id (single) or the room jid.
+    pub fn jid(&self) -> Result<Option<&str>, StoreError> {
+        self.text("jid")
+    }
+    pub fn message_id(&self) -> Result<Option<&str>, StoreError> {
+        self.text("messageId")
+    }
+    pub fn time_send(&self) -> Result<Option<i64>, StoreError> {
+        self.time("timeSend")
     }
 }
 

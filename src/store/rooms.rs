@@ -440,10 +440,9 @@ impl Store {
         room: Document,
         joins: &[(Document, Option<NewMessage>)],
     ) -> StoreResult<()> {
-        let (id, jid) = (
-            room.get_object_id("_id").unwrap_or_default(),
-            room.get_str("jid").unwrap_or_default().to_string(),
-        );
+        let view = Room::new(room);
+        let (id, jid) = (view.id()?, view.jid()?.to_string());
+        let room = view.into_doc();
         self.join_members(&id, &jid, joins).await?;
         self.insert_room(room).await?;
         self.recount_room_users(&id).await?;

@@ -15,10 +15,10 @@ use std::collections::{HashMap, HashSet};
 use bson::{doc, oid::ObjectId, Bson, Document, RawDocumentBuf};
 
 use super::indexes::Family;
-use super::model::UserId;
+use super::model::{Fields, LastChat, Member, Message, Room, UserId};
 use super::view::collect;
 use super::{names, Store};
-use crate::util::{int_variants, now_ms, now_s, num};
+use crate::util::{int_variants, now_ms, now_s};
 
 /// `MessageType.OPENREDPAKET`: group history never returns "red packet opened".
 const OPEN_RED_PACKET: i32 = 83;
@@ -87,30 +87,26 @@ fn no_permission() -> StoreError {
 /// `to` is the real receiver as the writer (store/msgs.rs) records it: the
 /// record's `receiver_jid` (single) or `room_jid` (group), so that a fallback
 /// to a message of the other direction does not keep the recalled one's `to`.
-fn last_fields_from(msg: &Document) -> Document {
+fn last_fields_from(msg: &Message) -> StoreResult<Document> {
     let mut set = Document::new();
     if let Some(v) = msg.get("messageId") {
         set.insert("messageId", v.clone());
     }
-    set.insert("timeSend", num(msg, "timeSend").unwrap_or(0));
+    set.insert("timeSend", msg.time_send()?.unwrap_or(0));
     if let Some(v) = msg.get("content") {
         set.insert("content", v.clone());
     }
-    if let Some(t) = num(msg, "contentType") {
+    if let Some(t) = msg.content_type()? {
         set.insert("type", t as i32);
     }
-    if let Ok(f) = msg.get_str("sender_jid") {
+    if let Some(f) = msg.text("sender_jid")? {
         set.insert("from", f);
     }
-    if let Ok(t) = msg
-        .get_str("receiver_jid")
-        .or_else(|_| msg.get_str("room_jid"))
-    {
+    if let Some(t) = msg.to_jid()? {
         set.insert("to", t);
     }
     if let Some(body) = msg
-        .get_str("message")
-        .ok()
+        .text("message")?
         .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
     {
         for key in ["fromUserName", "toUserName"] {
@@ -122,41 +118,22 @@ fn last_fields_from(msg: &Document) -> Document {
             set.insert("isEncrypt", b);
         }
     }
-    set
+    Ok(set)
 }
 
 impl Store {
     // ----- rooms and members (read only; rooms are another area's) -----
 
-    pub async fn tigase_room(&self, jid: &str) -> StoreResult<Option<Document>> {
-        Ok(self.rooms().find_one(doc! {"jid": jid}).await?)
-    }
-
-    pub async fn tigase_member(
-        &self,
-        room_id: &ObjectId,
-        user_id: i64,
-    ) -> StoreResult<Option<Document>> {
-        Ok(self
-            .room_members(room_id)
-            .find_one(doc! {"roomId": room_id, "userId": user_id})
-            .await?)
-    }
-
     /// The room and the caller's member record: 100411 without the room,
     /// 100409 when the caller is not a member.
-    pub async fn room_and_member(
-        &self,
-        jid: &str,
-        user_id: i64,
-    ) -> StoreResult<(Document, Document)> {
+    pub async fn room_and_member(&self, jid: &str, user_id: i64) -> StoreResult<(Room, Member)> {
         if !names::valid_room_jid(jid) {
             return Err(Refusal::NoRoom.into());
         }
-        let room = self.tigase_room(jid).await?.ok_or(Refusal::NoRoom)?;
-        let oid = room.get_object_id("_id").map_err(|_| Refusal::NoRoom)?;
+        let room = self.room_by_jid(jid).await?.ok_or(Refusal::NoRoom)?;
+        let oid = room.id().map_err(|_| Refusal::NoRoom)?;
         let member = self
-            .tigase_member(&oid, user_id)
+            .room_member(&oid, user_id)
             .await?
             .ok_or(Refusal::NotMember)?;
         Ok((room, member))
@@ -203,23 +180,20 @@ impl Store {
         &self,
         user_id: i64,
         jid: &str,
-        member: &Document,
+        member: &Member,
     ) -> StoreResult<MemberView> {
-        Ok(Self::view_of(
-            member,
-            self.hidden_room_msgs(user_id, jid).await?,
-        ))
+        Self::view_of(member, self.hidden_room_msgs(user_id, jid).await?)
     }
 
     /// The view of a member record and the ids the member hid.
-    pub fn view_of(member: &Document, hidden: Vec<String>) -> MemberView {
-        let joined = num(member, "createTime").unwrap_or(0);
-        let begin = num(member, "beginMsgTime").unwrap_or(0);
-        MemberView {
+    pub fn view_of(member: &Member, hidden: Vec<String>) -> StoreResult<MemberView> {
+        let joined = member.time("createTime")?.unwrap_or(0);
+        let begin = member.time("beginMsgTime")?.unwrap_or(0);
+        Ok(MemberView {
             visible_from: joined.max(begin).max(0) * 1000,
             hidden,
-            blacklisted: num(member, "isBlack") == Some(1),
-        }
+            blacklisted: member.int("isBlack")? == Some(1),
+        })
     }
 
     fn visible_filter(view: &MemberView) -> Document {
@@ -315,7 +289,7 @@ impl Store {
         user_id: i64,
         window: Window,
         limit: i64,
-    ) -> StoreResult<Vec<Document>> {
+    ) -> StoreResult<Vec<LastChat>> {
         let uid = user_id.to_string();
         let mut time = Document::new();
         window.apply(&mut time);
@@ -347,28 +321,23 @@ impl Store {
                 .await
             },
         )?;
-        let pinned: HashMap<String, i64> = pins
-            .iter()
-            .filter_map(|p| {
-                Some((
-                    p.get_str("jid").ok()?.to_string(),
-                    num(p, "time").unwrap_or(0),
-                ))
-            })
-            .collect();
+        let mut pinned: HashMap<String, i64> = HashMap::new();
+        for p in &pins {
+            if let Some(jid) = p.text("jid")? {
+                pinned.insert(jid.to_string(), p.time("time")?.unwrap_or(0));
+            }
+        }
         let mut out = rooms;
-        out.extend(singles);
-
-        let pin_of = |d: &Document| d.get_str("jid").ok().and_then(|j| pinned.get(j)).copied();
-        out.sort_by(|a, b| {
-            let (pa, pb) = (pin_of(a), pin_of(b));
-            pb.is_some()
-                .cmp(&pa.is_some())
-                .then(pb.cmp(&pa))
-                .then(num(b, "timeSend").cmp(&num(a, "timeSend")))
-        });
-        out.truncate(limit.max(0) as usize);
-        Ok(out)
+        out.extend(singles.into_iter().map(LastChat::new));
+        // (pin time, timeSend) of each record, read once before sorting.
+        let mut keyed = Vec::with_capacity(out.len());
+        for last in out {
+            let pin = last.jid()?.and_then(|j| pinned.get(j)).copied();
+            keyed.push(((pin.is_some(), pin, last.time_send()?), last));
+        }
+        keyed.sort_by(|(a, _), (b, _)| b.cmp(a));
+        keyed.truncate(limit.max(0) as usize);
+        Ok(keyed.into_iter().map(|(_, last)| last).collect())
     }
 
     /// The last-chat records of the user's rooms, as this member sees them
@@ -379,26 +348,31 @@ impl Store {
         user_id: i64,
         time: Document,
         limit: i64,
-    ) -> StoreResult<Vec<Document>> {
+    ) -> StoreResult<Vec<LastChat>> {
         let jids = self.tigase_user_room_jids(user_id, limit).await?;
         if jids.is_empty() {
             return Ok(vec![]);
         }
         let mut q = time;
         q.insert("jid", doc! {"$in": &jids});
-        let rooms = collect(
+        let rooms: Vec<LastChat> = collect(
             self.muc_lastchats()
                 .find(q)
                 .sort(doc! {"timeSend": -1})
                 .limit(limit)
                 .await?,
         )
-        .await?;
-        let room_jids: Vec<&str> = rooms
-            .iter()
-            .filter_map(|d| d.get_str("jid").ok())
-            .filter(|j| names::valid_room_jid(j))
-            .collect();
+        .await?
+        .into_iter()
+        .map(LastChat::new)
+        .collect();
+        let mut room_jids: Vec<&str> = Vec::new();
+        for last in &rooms {
+            match last.jid()? {
+                Some(j) if names::valid_room_jid(j) => room_jids.push(j),
+                _ => {}
+            }
+        }
         let mut hidden_by_room: HashMap<String, Vec<String>> = HashMap::new();
         if !room_jids.is_empty() {
             let marks = collect(
@@ -409,7 +383,7 @@ impl Store {
             )
             .await?;
             for m in &marks {
-                if let (Ok(j), Ok(id)) = (m.get_str("roomJid"), m.get_str("messageId")) {
+                if let (Some(j), Some(id)) = (m.text("roomJid")?, m.text("messageId")?) {
                     hidden_by_room
                         .entry(j.to_string())
                         .or_default()
@@ -421,8 +395,9 @@ impl Store {
         // messages: those looks are issued together, the order is kept.
         let shown = rooms.into_iter().map(|last| {
             let hidden = last
-                .get_str("jid")
+                .jid()
                 .ok()
+                .flatten()
                 .and_then(|j| hidden_by_room.remove(j));
             self.room_last_chat_as_seen(last, hidden)
         });
@@ -436,13 +411,13 @@ impl Store {
     /// none when nothing of the room is left for them.
     async fn room_last_chat_as_seen(
         &self,
-        mut last: Document,
+        last: LastChat,
         hidden: Option<Vec<String>>,
-    ) -> StoreResult<Option<Document>> {
-        let jid = last.get_str("jid").unwrap_or_default().to_string();
-        if !names::valid_room_jid(&jid) {
-            return Ok(None);
-        }
+    ) -> StoreResult<Option<LastChat>> {
+        let jid = match last.jid()? {
+            Some(j) if names::valid_room_jid(j) => j.to_string(),
+            _ => return Ok(None),
+        };
         let Some(hidden) = hidden else {
             return Ok(Some(last));
         };
@@ -454,21 +429,19 @@ impl Store {
         if self.room_emptied_for(&jid, &view).await? {
             return Ok(None);
         }
-        let shown = last.get_str("messageId").unwrap_or_default();
-        if view.hidden.iter().any(|h| h == shown) {
-            let newest = self
-                .mucmsg(&jid)
-                .find_one(Self::visible_filter(&view))
-                .sort(doc! {"timeSend": -1})
-                .await?;
-            let Some(m) = newest else {
-                return Ok(None);
-            };
-            for (k, v) in last_fields_from(&m) {
-                last.insert(k, v);
-            }
+        let shown = last.message_id()?.unwrap_or_default();
+        if !view.hidden.iter().any(|h| h == shown) {
+            return Ok(Some(last));
         }
-        Ok(Some(last))
+        let Some(newest) = self
+            .newest_message(&self.mucmsg(&jid), Self::visible_filter(&view))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut last = last.into_doc();
+        last.extend(last_fields_from(&newest)?);
+        Ok(Some(LastChat::new(last)))
     }
 
     // ----- delete / recall -----
@@ -484,18 +457,21 @@ impl Store {
     ) -> StoreResult<()> {
         let uid = user_id.to_string();
         let mine_coll = self.user_msgs(user_id);
-        let mine = collect(
+        let mine: Vec<Message> = collect(
             mine_coll
                 .find(doc! {"sender": &uid, "messageId": {"$in": ids}})
                 .await?,
         )
-        .await?;
+        .await?
+        .into_iter()
+        .map(Message::new)
+        .collect();
         // (owner, peer) -> ids whose record to mark
         let mut marks: HashMap<(String, String), Vec<String>> = HashMap::new();
         match kind {
             DeleteKind::Mine => {
                 for m in &mine {
-                    if let (Ok(id), Ok(peer)) = (m.get_str("messageId"), m.get_str("receiver")) {
+                    if let (Some(id), Some(peer)) = (m.message_id()?, m.receiver()?) {
                         marks
                             .entry((uid.clone(), peer.to_string()))
                             .or_default()
@@ -505,13 +481,17 @@ impl Store {
             }
             DeleteKind::Recall => {
                 for id in ids {
-                    let sent = mine.iter().find(|m| {
-                        m.get_str("messageId") == Ok(id.as_str()) && num(m, "direction") == Some(0)
-                    });
+                    let mut sent = None;
+                    for m in &mine {
+                        if m.message_id()? == Some(id.as_str()) && m.direction()? == Some(0) {
+                            sent = Some(m);
+                            break;
+                        }
+                    }
                     let Some(sent) = sent else {
                         return Err(no_permission());
                     };
-                    let peer = sent.get_str("receiver").unwrap_or_default().to_string();
+                    let peer = sent.receiver()?.unwrap_or_default().to_string();
                     marks
                         .entry((uid.clone(), peer.clone()))
                         .or_default()
@@ -527,7 +507,7 @@ impl Store {
         }
         let (ms, s) = (now_ms(), now_s());
         for ((owner, peer), ids) in &marks {
-            let owner_id: i64 = owner.parse().unwrap_or(0);
+            let owner_id = user_of(owner)?;
             self.user_msgs(owner_id)
                 .update_many(
                     doc! {"sender": owner, "receiver": peer, "messageId": {"$in": ids}, "delayedTime": Bson::Null},
@@ -550,21 +530,46 @@ impl Store {
         peer: &str,
         deleted: &[String],
     ) -> StoreResult<()> {
-        let owner_id: i64 = owner.parse().unwrap_or(0);
+        let owner_id = user_of(owner)?;
         let lastchats = self.user_lastchats(owner_id);
         self.ensure_indexes(&lastchats, Family::SingleLastChats)
             .await?;
         let newest = self
-            .user_msgs(owner_id)
-            .find_one(doc! {"sender": owner, "receiver": peer, "delayedTime": Bson::Null})
-            .sort(doc! {"timeSend": -1})
+            .newest_message(
+                &self.user_msgs(owner_id),
+                doc! {"sender": owner, "receiver": peer, "delayedTime": Bson::Null},
+            )
             .await?;
         let base = doc! {"userId": owner, "jid": peer, "isRoom": 0};
+        Self::point_last_chats(&lastchats, base, newest.as_ref(), deleted).await
+    }
+
+    /// The newest record of `coll` that `filter` selects.
+    async fn newest_message(
+        &self,
+        coll: &mongodb::Collection<Document>,
+        filter: Document,
+    ) -> StoreResult<Option<Message>> {
+        Ok(coll
+            .find_one(filter)
+            .sort(doc! {"timeSend": -1})
+            .await?
+            .map(Message::new))
+    }
+
+    /// Points the last-chat records `base` selects that show one of `deleted`
+    /// (or an older message) at `newest`; removes those showing one of
+    /// `deleted` when nothing is left.
+    async fn point_last_chats(
+        lastchats: &mongodb::Collection<Document>,
+        mut filter: Document,
+        newest: Option<&Message>,
+        deleted: &[String],
+    ) -> StoreResult<()> {
         match newest {
             Some(m) => {
-                let t = num(&m, "timeSend").unwrap_or(0);
-                let mut f = base;
-                f.insert(
+                let t = m.time_send()?.unwrap_or(0);
+                filter.insert(
                     "$or",
                     vec![
                         doc! {"messageId": {"$in": deleted}},
@@ -572,13 +577,12 @@ impl Store {
                     ],
                 );
                 lastchats
-                    .update_many(f, doc! {"$set": last_fields_from(&m)})
+                    .update_many(filter, doc! {"$set": last_fields_from(m)?})
                     .await?;
             }
             None => {
-                let mut f = base;
-                f.insert("messageId", doc! {"$in": deleted});
-                lastchats.delete_many(f).await?;
+                filter.insert("messageId", doc! {"$in": deleted});
+                lastchats.delete_many(filter).await?;
             }
         }
         Ok(())
@@ -606,7 +610,7 @@ impl Store {
             DeleteKind::Mine => {
                 let now = now_s();
                 for m in &found {
-                    let Ok(id) = m.get_str("messageId") else {
+                    let Some(id) = m.text("messageId")? else {
                         continue;
                     };
                     self.room_group_msg()
@@ -622,10 +626,11 @@ impl Store {
             }
             DeleteKind::Recall => {
                 for id in ids {
-                    let own = found.iter().any(|m| {
-                        m.get_str("messageId") == Ok(id.as_str())
-                            && m.get_str("sender") == Ok(uid.as_str())
-                    });
+                    let mut own = false;
+                    for m in &found {
+                        own |= m.text("messageId")? == Some(id.as_str())
+                            && m.text("sender")? == Some(uid.as_str());
+                    }
                     if !own {
                         return Err(no_permission());
                     }
@@ -635,32 +640,14 @@ impl Store {
                     doc! {"$set": {"delayedTime": now_ms(), "deleteTime": now_s()}},
                 )
                 .await?;
-                let newest = coll
-                    .find_one(not_deleted())
-                    .sort(doc! {"timeSend": -1})
-                    .await?;
-                let base = doc! {"jid": jid};
-                match newest {
-                    Some(m) => {
-                        let t = num(&m, "timeSend").unwrap_or(0);
-                        let mut f = base;
-                        f.insert(
-                            "$or",
-                            vec![
-                                doc! {"messageId": {"$in": ids}},
-                                doc! {"timeSend": {"$lte": t}},
-                            ],
-                        );
-                        self.muc_lastchats()
-                            .update_many(f, doc! {"$set": last_fields_from(&m)})
-                            .await?;
-                    }
-                    None => {
-                        let mut f = base;
-                        f.insert("messageId", doc! {"$in": ids});
-                        self.muc_lastchats().delete_many(f).await?;
-                    }
-                }
+                let newest = self.newest_message(&coll, not_deleted()).await?;
+                Self::point_last_chats(
+                    &self.muc_lastchats(),
+                    doc! {"jid": jid},
+                    newest.as_ref(),
+                    ids,
+                )
+                .await?;
             }
         }
         Ok(())
@@ -685,8 +672,8 @@ impl Store {
         .await?;
         let mut ids: Vec<Bson> = int_variants(user_id);
         for f in &friends {
-            if let Some(t) = num(f, "toUserId") {
-                ids.extend(int_variants(t));
+            if let Some(t) = f.user_id("toUserId")? {
+                ids.extend(int_variants(t.0));
             }
         }
         collect(
@@ -708,7 +695,7 @@ impl Store {
         user_id: i64,
         pattern: &str,
         limit: i64,
-    ) -> StoreResult<Vec<(Document, Option<Document>)>> {
+    ) -> StoreResult<Vec<(Room, Option<Member>)>> {
         let rooms = collect(
             self.rooms()
                 .find(doc! {"jid": {"$in": jids}, "name": {"$regex": pattern, "$options": "i"}})
@@ -717,11 +704,8 @@ impl Store {
         )
         .await?;
         let mut out = Vec::with_capacity(rooms.len());
-        for r in rooms {
-            let member = match r.get_object_id("_id") {
-                Ok(oid) => self.tigase_member(&oid, user_id).await?,
-                Err(_) => None,
-            };
+        for r in rooms.into_iter().map(Room::new) {
+            let member = self.room_member(&r.id()?, user_id).await?;
             out.push((r, member));
         }
         Ok(out)
@@ -779,19 +763,18 @@ impl Store {
         .iter()
         .filter_map(|d| d.get_str("jid").ok().map(str::to_string))
         .collect();
-        let rooms: HashMap<String, Document> =
-            collect(self.rooms().find(doc! {"jid": {"$in": &active}}).await?)
-                .await?
-                .into_iter()
-                .filter_map(|r| Some((r.get_str("jid").ok()?.to_string(), r)))
-                .collect();
+        let mut rooms: HashMap<String, ObjectId> = HashMap::new();
+        for r in collect(self.rooms().find(doc! {"jid": {"$in": &active}}).await?).await? {
+            let r = Room::new(r);
+            rooms.insert(r.jid()?.to_string(), r.id()?);
+        }
         let one_room = |jid: String| {
-            let room = rooms.get(&jid).cloned();
+            let room = rooms.get(&jid).copied();
             async move {
-                let Some(oid) = room.and_then(|r| r.get_object_id("_id").ok()) else {
+                let Some(oid) = room else {
                     return StoreResult::Ok(Vec::new());
                 };
-                let Some(member) = self.tigase_member(&oid, user_id).await? else {
+                let Some(member) = self.room_member(&oid, user_id).await? else {
                     return Ok(Vec::new());
                 };
                 let view = self.member_view(user_id, &jid, &member).await?;
@@ -827,7 +810,7 @@ impl Store {
                 }
             }
         }
-        out.sort_by_key(|m| std::cmp::Reverse(num(m, "timeSend").unwrap_or(0)));
+        out.sort_by_key(|m| std::cmp::Reverse(m.time("timeSend").ok().flatten().unwrap_or(0)));
         out.truncate(limit as usize);
         Ok(out)
     }
@@ -869,13 +852,6 @@ impl Store {
         Ok(())
     }
 
-    pub async fn friend_record(&self, user_id: i64, to: i64) -> StoreResult<Option<Document>> {
-        Ok(self
-            .friends()
-            .find_one(doc! {"userId": user_id, "toUserId": to})
-            .await?)
-    }
-
     /// `openTopChatTime` (s; 0 = not on top) of the user's friend record.
     pub async fn set_friend_top(&self, user_id: i64, to: i64, time: i64) -> StoreResult<()> {
         self.friends()
@@ -902,6 +878,13 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// A single-chat copy's owner, stored as a string user id.
+fn user_of(owner: &str) -> StoreResult<i64> {
+    owner
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("message sender {owner:?}")))
 }
 
 fn self_limit(limit: i64) -> i64 {

@@ -936,6 +936,11 @@ async fn qz_registers_securely_and_is_logged_in() {
         .post_pairs("/user/register/v1", &qz_register_params("", "x", &key))
         .await;
     assert_eq!(b["resultCode"], 100107, "{b}");
+    // A device the original does not know: refused before anything is written.
+    let mut params = qz_register_params("13700000557", "x", &key);
+    params[1].1 = "toaster".into();
+    let (_, b) = app.post_pairs("/user/register/v1", &params).await;
+    assert_eq!(b["resultCode"], 1010101, "{b}");
     assert!(app.snapshot().await == before);
 }
 
