@@ -151,28 +151,38 @@ pub(super) async fn create_account(
             return Err(e);
         }
     };
-    // The login password in the newer form, where the login reads it.
+    account_extras(state, a, &telephone, (user_id, User::new(user)), now).await?;
+    Ok((user_id, now))
+}
+
+/// What a new account gets besides its user document: the login password
+/// where the login reads it, the official-account role, the default labels
+/// and the system account as a friend.
+async fn account_extras(
+    state: &AppState,
+    a: &NewAccount<'_>,
+    telephone: &str,
+    (user_id, user): (i32, User),
+    now: i64,
+) -> ShikuResult<()> {
     state
         .store
-        .set_login_password(user_id as i64, a.password)
+        .set_login_password(i64::from(user_id), a.password)
         .await?;
     if a.user_type == 2 {
         state
             .store
-            .add_official_role(user_id, &telephone, now)
+            .add_official_role(user_id, telephone, now)
             .await?;
     }
     for label in DEFAULT_LABELS {
-        state.store.add_label(user_id as i64, label).await?;
+        state.store.add_label(i64::from(user_id), label).await?;
     }
     let system = crate::store::friends::SYSTEM_USER_ID;
     if let Some(sys) = state.store.user_by_id(system).await? {
-        state
-            .store
-            .befriend(&User::new(user.clone()), &sys, now)
-            .await?;
+        state.store.befriend(&user, &sys, now).await?;
     }
-    Ok((user_id, now))
+    Ok(())
 }
 
 pub const USER_LOGOUT: Endpoint = Endpoint {

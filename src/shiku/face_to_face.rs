@@ -156,7 +156,10 @@ async fn join(
 }
 
 /// Joins the room already made for `jid` (100401 when locked), unless a
-/// member already: 100423 when full, else the 907 notice to the group.
+/// member already: only someone of its waiting group (who typed its digits
+/// nearby; 100415 for anyone else, unlike the original, which let any jid
+/// be joined past the room's verification), 100423 when full, else the 907
+/// notice to the group.
 async fn join_made_room(
     state: &AppState,
     room: &Room,
@@ -172,6 +175,9 @@ async fn join_made_room(
         return Err(codes::ROOM_LOCKED.into());
     }
     if state.store.room_member(&id, me).await?.is_none() {
+        if !waits_in(state, jid, me).await? {
+            return Err(codes::ROOM_EXPIRED.into());
+        }
         if num(room, "userSize").unwrap_or(0) + 1 > num(room, "maxUserSize").unwrap_or(1000) {
             return Err(codes::ROOM_FULL.into());
         }
@@ -186,6 +192,23 @@ async fn join_made_room(
         note_room_change(state, &id, &[me]).await;
     }
     Ok(())
+}
+
+/// Whether `me` is in the (unexpired) waiting group `jid`.
+async fn waits_in(state: &AppState, jid: &str, me: i64) -> ShikuResult<bool> {
+    let Some(waiting) = state.store.location_room(jid).await? else {
+        return Ok(false);
+    };
+    let members = waiting
+        .get_array("members")
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    Ok(members.iter().any(|m| {
+        m.as_document()
+            .and_then(|m| m.get("userId"))
+            .and_then(crate::store::model::UserId::from_bson)
+            == Some(crate::store::model::UserId(me))
+    }))
 }
 
 /// Makes the room of the waiting group `jid` (whose name is claimed), owned

@@ -616,20 +616,7 @@ async fn attention_batch_add(
     p: Params,
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
-    let mut ids = Vec::new();
-    for part in p.required("toUserIds")?.split(',') {
-        let part = part.trim();
-        if part.is_empty() {
-            continue;
-        }
-        let id: i32 = part.parse().map_err(|_| ShikuError::invalid("toUserIds"))?;
-        if !ids.contains(&(id as i64)) {
-            ids.push(id as i64);
-        }
-    }
-    if ids.len() > MAX_BATCH {
-        return Err(ShikuError::invalid("toUserIds"));
-    }
+    let ids = batch_ids(&p)?;
     let me_user = user(&state, me).await?;
     let now = now_s();
     for to in ids {
@@ -660,4 +647,23 @@ async fn attention_batch_add(
         state.delivery.notify(&notice, to)?;
     }
     Ok(ok())
+}
+
+/// `toUserIds`: distinct user ids, at most [`MAX_BATCH`].
+fn batch_ids(p: &Params) -> ShikuResult<Vec<i64>> {
+    let mut ids = Vec::new();
+    for part in p.required("toUserIds")?.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        let id: i32 = part.parse().map_err(|_| ShikuError::invalid("toUserIds"))?;
+        if !ids.contains(&i64::from(id)) {
+            ids.push(i64::from(id));
+        }
+    }
+    if ids.len() > MAX_BATCH {
+        return Err(ShikuError::invalid("toUserIds"));
+    }
+    Ok(ids)
 }

@@ -218,16 +218,14 @@ async fn upload_voice(
     let Some(file) = form.files.last() else {
         return jmessage(StatusCode::OK, 1010101, "缺少上传文件");
     };
-    let user_id = form.user_id();
-    if user_id == 0 {
+    if form.user_id() == 0 {
         return jmessage(StatusCode::OK, 1010101, "缺少请求参数");
     }
     let valid_time = form
         .field("validTime")
         .and_then(|v| v.trim().parse::<f64>().ok())
         .unwrap_or(0.0);
-    let month = chrono::Local::now().format("%Y%m").to_string();
-    let dir_rel = format!("{}/{}/{}", user_id % 10000, user_id, month);
+    let dir_rel = form.user_folder();
     let base = super::upload::absolute_base(&state.cfg.upload_dir);
     match store_file(
         &state,

@@ -293,6 +293,14 @@ impl Form {
             .unwrap_or(0)
             .max(0)
     }
+
+    /// The folder (relative to `UPLOAD_DIR`) this month's files of the
+    /// form's user go to: `<userId % 10000>/<userId>/<yyyyMM>`.
+    pub fn user_folder(&self) -> String {
+        let user_id = self.user_id();
+        let month = chrono::Local::now().format("%Y%m");
+        format!("{}/{}/{}", user_id % 10000, user_id, month)
+    }
 }
 
 /// Reads a multipart upload as the original's servlets do: file parts
@@ -406,12 +414,10 @@ async fn upload(
         return jmessage(StatusCode::OK, 1010101, "缺少上传文件");
     }
     let valid_time = form.field("validTime").map(java_double).unwrap_or(0.0);
-    let user_id = form.user_id();
+    let dir_rel = form.user_folder();
     let (files, temps) = (form.files, form.temps);
 
     let total = files.len();
-    let month = chrono::Local::now().format("%Y%m").to_string();
-    let dir_rel = format!("{}/{}/{}", user_id % 10000, user_id, month);
     let base_path = absolute_base(&cfg.upload_dir);
     let mut lists: [Vec<Value>; 4] = Default::default();
     let mut success = 0usize;

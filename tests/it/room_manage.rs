@@ -1188,6 +1188,17 @@ async fn face_to_face_groups() {
         )
         .await;
     assert_eq!(r["resultCode"], 1);
+    // Someone who is not in the waiting group cannot join the room by its
+    // jid (past the digits and the place): refused, nothing written.
+    let before = app.snapshot().await;
+    refused(
+        &app,
+        "/room/location/join",
+        &qz(&far, &[("jid", &jid)]),
+        100415,
+    )
+    .await;
+    assert!(app.snapshot().await == before);
     refused(
         &app,
         "/room/location/join",
