@@ -678,7 +678,7 @@ impl RoomChange {
     async fn apply(
         self,
         state: &AppState,
-        room: &Document,
+        room: &Room,
         id: &ObjectId,
         me: i64,
         my_name: &str,
@@ -714,7 +714,7 @@ impl RoomChange {
                 return Ok(Some(ok()));
             }
         };
-        let jid = str_of(room, "jid");
+        let jid = room.jid()?;
         let m = notice_message(t, me, my_name, jid, None, &content, BTreeMap::new());
         state.delivery.to_room(&state.store, &m, jid).await?;
         Ok(Some(match notice_id {
@@ -744,7 +744,7 @@ impl RoomChange {
     /// the room's member count.
     async fn save_settings(
         state: &AppState,
-        room: &Document,
+        room: &Room,
         id: &ObjectId,
         mut set: Document,
     ) -> ShikuResult<()> {
@@ -922,7 +922,7 @@ async fn transfer(
     if to_name.is_empty() {
         to_name = str_of(&target, "nickname").to_string();
     }
-    let jid = str_of(&room, "jid").to_string();
+    let jid = room.jid()?.to_string();
     let m = notice_message(
         925,
         me,
@@ -980,16 +980,16 @@ async fn member_delete(
 
 /// Dissolves the room (903 is only pushed: the group history is dropped with
 /// the room).
-pub(super) async fn dissolve(state: &AppState, room: &Document, me: i64) -> ShikuResult<()> {
+pub(super) async fn dissolve(state: &AppState, room: &Room, me: i64) -> ShikuResult<()> {
     let id = room
         .get_object_id("_id")
         .map_err(|_| crate::store::StoreError::Corrupt("room without _id".into()))?;
-    let jid = str_of(room, "jid");
+    let jid = room.jid()?;
     // The 903 exists only on a message queue: its members and sender are
     // read only when there is one.
     let (members, owner, owner_name) = if state.delivery.publishes() {
         // From the owner, whoever dissolves it (the original's `destroyRoom`).
-        let owner = num(room, "userId").unwrap_or(me);
+        let owner = room.owner()?.0;
         let members = state.store.room_member_ids(&id).await?;
         let mut name = member_nickname(state, &id, owner).await?;
         if name.is_empty() {
@@ -1020,17 +1020,14 @@ pub(super) async fn dissolve(state: &AppState, room: &Document, me: i64) -> Shik
 /// then the member.
 pub(super) async fn remove_member(
     state: &AppState,
-    room: &Document,
+    room: &Room,
     me: i64,
     my_name: &str,
-    target_member: &Document,
+    target_member: &Member,
 ) -> ShikuResult<()> {
-    let id = room
-        .get_object_id("_id")
-        .map_err(|_| crate::store::StoreError::Corrupt("room without _id".into()))?;
-    let jid = str_of(room, "jid");
-    let target = num(target_member, "userId")
-        .ok_or_else(|| crate::store::StoreError::Corrupt("member without userId".into()))?;
+    let id = room.id()?;
+    let jid = room.jid()?;
+    let target = target_member.user()?.0;
     let mut to_name = nickname_of(state, target).await?;
     if to_name.is_empty() {
         to_name = str_of(target_member, "nickname").to_string();
@@ -1083,7 +1080,7 @@ async fn member_update(
     let room = open_room(&state, &id).await?;
     let new_users = users_to_add(&state, &room, &id, me, &phones).await?;
     let my_name = nickname_of(&state, me).await?;
-    let jid = str_of(&room, "jid").to_string();
+    let jid = room.jid()?.to_string();
     let now = now_s();
     let joins: Vec<_> = new_users
         .iter()
@@ -1175,7 +1172,7 @@ async fn set_offline_no_push(
             .await?;
         state
             .store
-            .set_user_room_jid_fields(me, str_of(&room, "jid"), doc! {"offlineNoPushMsg": value})
+            .set_user_room_jid_fields(me, room.jid()?, doc! {"offlineNoPushMsg": value})
             .await?;
     } else {
         let top: i64 = if value == 0 { 0 } else { now };

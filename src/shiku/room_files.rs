@@ -84,7 +84,7 @@ async fn add_share(
         .get_object_id("_id")
         .map(|o| o.to_hex())
         .unwrap_or_default();
-    let jid = str_of(&room, "jid");
+    let jid = room.jid()?;
     let m = new.notice(me, str_of(&member, "nickname"), jid, &share_hex);
     state.store.add_room_share(share.clone()).await?;
     state.delivery.to_room(&state.store, &m, jid).await?;
@@ -241,7 +241,7 @@ async fn delete(
     if !uploader && !manages {
         return Err(codes::NO_PERMISSION.into());
     }
-    let jid = str_of(&room, "jid");
+    let jid = room.jid()?;
     let mut extra = BTreeMap::new();
     extra.insert(
         "fileName".into(),

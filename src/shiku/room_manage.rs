@@ -21,7 +21,7 @@ use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
-use crate::store::model::Member;
+use crate::store::model::{Member, Room};
 use crate::store::msgs::NewMessage;
 use crate::store::rooms::new_member_doc;
 use crate::util::{entity_to_json, now_s, num, ok, ok_data};
@@ -93,7 +93,7 @@ async fn update_encrypt_type(
     }
     let room = open_room(&state, &id).await?;
     Seat::new(&room, me, None).may_act_as_owner()?;
-    let jid = str_of(&room, "jid");
+    let jid = room.jid()?;
     let mut notice = notice_message(
         935,
         me,
@@ -147,7 +147,7 @@ async fn set_admin(
     )?;
     let target_member = target_member.ok_or_else(|| ShikuError::from(codes::NOT_MEMBER))?;
     check_admin_limit(&state, &room, &id, role, &target_member).await?;
-    let jid = str_of(&room, "jid");
+    let jid = room.jid()?;
     let my_name = member_name(my_member.as_ref());
     let notice = admin_notice(&state, &room, me, &my_name, &target_member, target, role).await?;
     state
@@ -176,7 +176,7 @@ fn admin_params(p: &Params) -> ShikuResult<(i64, i32)> {
 /// `adminMaxNumber` (0: no bound; an admin already counts).
 async fn check_admin_limit(
     state: &AppState,
-    room: &Document,
+    room: &Room,
     id: &ObjectId,
     role: i32,
     target_member: &Document,
@@ -197,7 +197,7 @@ async fn check_admin_limit(
 /// `isAttritionNotice`.
 async fn admin_notice(
     state: &AppState,
-    room: &Document,
+    room: &Room,
     me: i64,
     my_name: &str,
     target_member: &Document,
@@ -220,7 +220,7 @@ async fn admin_notice(
         913,
         me,
         my_name,
-        str_of(room, "jid"),
+        room.jid()?,
         Some((target, &to_name)),
         if role == Role::ADMIN { "1" } else { "0" },
         other,
@@ -329,7 +329,7 @@ async fn join(
     );
     state
         .delivery
-        .add_members(&state.store, &id, str_of(&room, "jid"), &[join])
+        .add_members(&state.store, &id, room.jid()?, &[join])
         .await?;
     note_room_change(&state, &id, &[me]).await;
     Ok(ok())
@@ -400,7 +400,7 @@ async fn update_notice(
         .edit_room_notice(&id, &notice, text, now_s())
         .await?
         .ok_or_else(|| ShikuError::invalid("noticeId"))?;
-    let jid = str_of(&room, "jid");
+    let jid = room.jid()?;
     let my_name = member_name(member.as_ref());
     let m = notice_message(934, me, &my_name, jid, None, text, BTreeMap::new());
     state.delivery.to_room(&state.store, &m, jid).await?;
@@ -505,7 +505,7 @@ fn invisible_guardian_role(kind: i32, role: i64) -> ShikuResult<i32> {
 /// it exists only on a message queue.
 async fn tell_invisible_guardian(
     state: &AppState,
-    room: &Document,
+    room: &Room,
     id: &ObjectId,
     me: i64,
     member: &Document,
@@ -525,7 +525,7 @@ async fn tell_invisible_guardian(
         930,
         me,
         &my_name,
-        str_of(room, "jid"),
+        room.jid()?,
         Some((target, str_of(member, "nickname"))),
         &content.to_string(),
         BTreeMap::new(),
