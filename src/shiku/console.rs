@@ -54,7 +54,7 @@ async fn login(
         .user_by_telephone(&format!("{area}{account}"))
         .await?
         .ok_or_else(|| ShikuError::Failure("账号不存在".into()))?;
-    let uid = num(&user, "_id").ok_or_else(|| ShikuError::Failure("账号不存在".into()))?;
+    let uid = user.id()?.0;
     let role = state
         .store
         .console_role(uid)
@@ -135,8 +135,7 @@ async fn one_send_one(
         .user_by_phone(to_phone)
         .await?
         .ok_or_else(not_found)?;
-    let from_id = num(&from, "_id").ok_or_else(not_found)?;
-    let to_id = num(&to, "_id").ok_or_else(not_found)?;
+    let (from_id, to_id) = (from.id()?.0, to.id()?.0);
     if from_id == to_id {
         return Err(ShikuError::from(codes::NOT_OPERATE_SELF));
     }

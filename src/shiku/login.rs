@@ -27,6 +27,7 @@ use crate::http::params::Params;
 use crate::secure;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
+use crate::store::model::User;
 use crate::store::sessions::{KSession, SESSION_TTL};
 use crate::store::users::password_matches;
 use crate::store::Store;
@@ -89,8 +90,8 @@ fn device(p: &Params) -> ShikuResult<&str> {
     }
 }
 
-fn user_id_of(user: &Document) -> ShikuResult<i64> {
-    num(user, "_id").ok_or_else(|| ShikuError::Internal("user without _id".into()))
+fn user_id_of(user: &User) -> ShikuResult<i64> {
+    Ok(user.id()?.0)
 }
 
 /// `authLogingetCode`: whether `mac` is keyed with the user's login password;
@@ -766,7 +767,7 @@ fn roles_or_stored(user: &Document, roles: Vec<i64>) -> Vec<i64> {
 /// `loginSuccessV1`: a new auto-login pair, the session, and the user.
 async fn login_success(
     state: &AppState,
-    user: &Document,
+    user: &User,
     keys: Option<&Document>,
     login: &Login,
 ) -> ShikuResult<Map<String, Value>> {

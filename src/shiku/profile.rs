@@ -673,7 +673,7 @@ async fn get_by_account(
     };
     let user = user.ok_or_else(|| ShikuError::from(codes::NO_USER))?;
     let mut v = profile_json(&state, me, &user, None).await?;
-    if num(&user, "_id") != Some(me) {
+    if user.id()?.0 != me {
         if let Value::Object(m) = &mut v {
             for k in ["phone", "telephone"] {
                 m.remove(k);
