@@ -239,12 +239,7 @@ fn check_room(jid: &str) -> StoreResult<()> {
 }
 
 fn check_ids(m: &NewMessage) -> StoreResult<()> {
-    let id_ok = !m.message_id.is_empty()
-        && m.message_id.len() <= 64
-        && m.message_id
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
-    if !id_ok {
+    if !crate::store::names::valid_key(&m.message_id) {
         return Err(Refusal::Invalid("messageId").into());
     }
     Ok(())

@@ -426,13 +426,7 @@ fn client_msg_id_field(b: &Body) -> OResult<Option<String>> {
     match field(b, "clientMsgID") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(Value::String(s))
-            if s.len() <= 64
-                && s.bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') =>
-        {
-            Ok(Some(s.clone()))
-        }
+        Some(Value::String(s)) if crate::store::names::valid_key(s) => Ok(Some(s.clone())),
         Some(_) => Err(OpenImError::bind(
             "clientMsgID: up to 64 letters, digits, '-' or '_'",
         )),

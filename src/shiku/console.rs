@@ -92,9 +92,6 @@ async fn login(
 /// 9 file (`content` is the text or the file URL).
 const SENDABLE_TYPES: [i32; 6] = [1, 2, 3, 5, 6, 9];
 
-/// Longest accepted `messageId` (optional; makes a retried push idempotent).
-const MAX_MESSAGE_ID: usize = 64;
-
 pub const CONSOLE_ONE_SEND_ONE: Endpoint = Endpoint {
     path: "/console/oneSendOne",
     summary: "send a message between two users by phone",
@@ -156,19 +153,12 @@ async fn one_send_one(
     Ok(ok())
 }
 
-/// The push's `messageId`: the one sent (up to [`MAX_MESSAGE_ID`] letters,
-/// digits, `-` or `_`), or a new random one.
+/// The push's `messageId` (optional; makes a retried push idempotent): the
+/// one sent (see [`crate::store::names::valid_key`]), or a new random one.
 fn push_message_id(p: &Params) -> ShikuResult<String> {
     match p.str("messageId") {
         None => Ok(uuid::Uuid::new_v4().simple().to_string()),
-        Some(id)
-            if id.len() <= MAX_MESSAGE_ID
-                && id
-                    .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') =>
-        {
-            Ok(id.to_string())
-        }
+        Some(id) if crate::store::names::valid_key(id) => Ok(id.to_string()),
         Some(_) => Err(ShikuError::invalid("messageId")),
     }
 }

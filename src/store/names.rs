@@ -77,10 +77,15 @@ pub fn member_shard(room_id: &bson::oid::ObjectId) -> String {
 /// Room jids become part of a collection name (`mucmsg_<jid>`): only
 /// letters, digits, `-` and `_`, at most 64 characters.
 pub fn valid_room_jid(jid: &str) -> bool {
-    !jid.is_empty()
-        && jid.len() <= 64
-        && jid
-            .bytes()
+    valid_key(jid)
+}
+
+/// A client-chosen key that is safe in a collection name and as a stored id
+/// (room jids, message ids): 1 to 64 ASCII letters, digits, `-` or `_`.
+pub fn valid_key(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
