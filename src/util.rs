@@ -86,6 +86,21 @@ pub fn page_data(items: Vec<Value>, page_index: i64, page_size: i64, total: i64)
     })
 }
 
+/// [`page_data`] whose `total` is the length of this page, as the
+/// original's web lists answer.
+pub fn page_of_itself(items: Vec<Value>, page_index: i64, page_size: i64) -> Value {
+    let total = items.len() as i64;
+    page_data(items, page_index, page_size, total)
+}
+
+/// An object with its keys in name order (fastjson writes bean fields
+/// sorted by name).
+pub fn sorted_object(m: serde_json::Map<String, Value>) -> Value {
+    let mut pairs: Vec<(String, Value)> = m.into_iter().collect();
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Object(pairs.into_iter().collect())
+}
+
 /// Converts a stored value to the JSON the original's serializer writes:
 /// ObjectIds as hex strings, dates as epoch milliseconds, numbers as numbers
 /// (doubles keep their fraction: `0.0` stays `0.0`).

@@ -66,6 +66,12 @@ pub fn is_locked(room: &Document) -> bool {
     num(room, "s") == Some(-1)
 }
 
+/// Whether `more` people still fit in the room (`maxUserSize`, 1000 when
+/// unset, over the stored `userSize`).
+pub fn has_room_for(room: &Document, more: i64) -> bool {
+    num(room, "userSize").unwrap_or(0) + more <= num(room, "maxUserSize").unwrap_or(1000)
+}
+
 /// `talkTime` "greater than now: may not speak" — on a room, everyone but the
 /// owner and admins; on a member, that member. The original stores seconds; a
 /// 13-digit value is read as milliseconds rather than as a mute for ever.

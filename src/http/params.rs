@@ -204,6 +204,45 @@ impl Params {
         self.number(name)?.ok_or_else(|| ShikuError::missing(name))
     }
 
+    /// `name` as an `int` within `allowed` (`default` when absent).
+    pub fn i32_within(
+        &self,
+        name: &str,
+        default: i32,
+        allowed: std::ops::RangeInclusive<i32>,
+    ) -> Result<i32, ShikuError> {
+        let v = self.i32_or(name, default)?;
+        if !allowed.contains(&v) {
+            return Err(ShikuError::invalid(name));
+        }
+        Ok(v)
+    }
+
+    /// A required hex ObjectId (a bad one is a parameter error, as the
+    /// original's ParamsAuthFail).
+    pub fn object_id(&self, name: &str) -> Result<bson::oid::ObjectId, ShikuError> {
+        bson::oid::ObjectId::parse_str(self.required(name)?).map_err(|_| ShikuError::invalid(name))
+    }
+
+    /// A required comma list of user ids (`int`s), each once, in the order
+    /// sent, blank items skipped; more than `max` is refused.
+    pub fn user_ids(&self, name: &str, max: usize) -> Result<Vec<i64>, ShikuError> {
+        let mut ids = Vec::new();
+        for part in self.required(name)?.split(',').map(str::trim) {
+            if part.is_empty() {
+                continue;
+            }
+            let id = i64::from(part.parse::<i32>().map_err(|_| ShikuError::invalid(name))?);
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        if ids.len() > max {
+            return Err(ShikuError::invalid(name));
+        }
+        Ok(ids)
+    }
+
     /// `longitude` and `latitude` (degrees) when both are sent; a value that
     /// is no coordinate is refused.
     pub fn point(&self) -> Result<Option<(f64, f64)>, ShikuError> {

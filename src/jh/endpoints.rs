@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, Bson, Document};
 use serde_json::{json, Map, Value};
 
-use crate::http::endpoint::{int, string, Dialect, Endpoint, Routes};
+use crate::http::endpoint::{int, string, Dialect, Endpoint, Param, Routes};
 use crate::http::params::{BodyError, Params};
 use crate::jh::JhError;
 use crate::store::jh::{self as store, Pair};
@@ -38,6 +38,14 @@ const ROLES: [&str; 2] = ["MEMBER", "SALER"];
 const TYPES: [&str; 3] = ["TEXT", "IMAGE", "VOICE"];
 const CHANNELS: [&str; 2] = ["PC", "WX"];
 const BUSTYPES: [&str; 3] = ["CHAT", "GOOD_CHAT", "ORDER_CHAT"];
+/// The conversation of the read-state endpoints: `from` (the sender, of
+/// role `fromrole`) to `to`.
+const PAIR: [Param; 4] = [
+    string("appid").required(),
+    string("from").required(),
+    string("fromrole").required().one_of(&ROLES),
+    string("to").required(),
+];
 
 fn bad(msg: impl Into<String>) -> JhError {
     JhError::Bad(msg.into())
@@ -489,12 +497,7 @@ pub const API_IM_UPDATE_UNREAD_P2P_MESSAGES: Endpoint = Endpoint {
     summary: "JH: mark messages read",
     dialect: Dialect::JhPost,
     auth: false,
-    params: &[
-        string("appid").required(),
-        string("from").required(),
-        string("fromrole").required().one_of(&ROLES),
-        string("to").required(),
-    ],
+    params: &PAIR,
     ..Endpoint::shiku("", "")
 };
 
@@ -515,12 +518,7 @@ pub const API_IM_UNREADCOUNT: Endpoint = Endpoint {
     summary: "JH: unread count",
     dialect: Dialect::JhGet,
     auth: false,
-    params: &[
-        string("appid").required(),
-        string("from").required(),
-        string("fromrole").required().one_of(&ROLES),
-        string("to").required(),
-    ],
+    params: &PAIR,
     ..Endpoint::shiku("", "")
 };
 

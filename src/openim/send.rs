@@ -233,6 +233,24 @@ fn required_msg(path: &str, field: &str, tag: &str) -> String {
     format!("Key: '{path}' Error:Field validation for '{field}' failed on the '{tag}' tag")
 }
 
+/// The JSON body of a token request, once the service has a secret, the
+/// caller is within the attempt limit and the request has an operationID.
+async fn token_request(
+    state: &AppState,
+    req: &HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> OResult<Body> {
+    secret(state)?;
+    if !state.allow_attempt(req).await {
+        return Err(
+            OpenImError::new(1001, "ArgsError", "too many token requests")
+                .with_status(actix_web::http::StatusCode::TOO_MANY_REQUESTS),
+        );
+    }
+    operation_id(req)?;
+    json_body(&bytes(body)?, req)
+}
+
 pub const AUTH_GET_ADMIN_TOKEN: Endpoint = Endpoint {
     path: "/auth/get_admin_token",
     summary: "OpenIM admin token",
@@ -249,15 +267,7 @@ async fn get_admin_token(
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> OResult<HttpResponse> {
-    secret(&state)?;
-    if !state.allow_attempt(&req).await {
-        return Err(
-            OpenImError::new(1001, "ArgsError", "too many token requests")
-                .with_status(actix_web::http::StatusCode::TOO_MANY_REQUESTS),
-        );
-    }
-    operation_id(&req)?;
-    let b = json_body(&bytes(body)?, &req)?;
+    let b = token_request(&state, &req, body).await?;
     let secret = str_field(&b, "GetAdminTokenReq", "secret")?;
     let user_id = str_field(&b, "GetAdminTokenReq", "userID")?;
     if user_id.is_empty() {
@@ -296,15 +306,7 @@ async fn user_token(
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> OResult<HttpResponse> {
-    secret(&state)?;
-    if !state.allow_attempt(&req).await {
-        return Err(
-            OpenImError::new(1001, "ArgsError", "too many token requests")
-                .with_status(actix_web::http::StatusCode::TOO_MANY_REQUESTS),
-        );
-    }
-    operation_id(&req)?;
-    let b = json_body(&bytes(body)?, &req)?;
+    let b = token_request(&state, &req, body).await?;
     let secret = str_field(&b, "UserTokenReq", "secret")?;
     let platform_id = int_field(&b, "UserTokenReq", "platformID", "int32")?;
     let user_id = str_field(&b, "UserTokenReq", "userID")?;

@@ -214,15 +214,7 @@ async fn password_update_v1(
     }
     let (new_hex, old_hex) = (hex::encode(&new), hex::encode(&old));
     super::profile::change_password(&state, me, &old_hex, &new_hex).await?;
-    let text = |k: &str| p.str(k).unwrap_or("").to_string();
-    let pairs = [
-        ("msgRsaKeyPair", "rsaPublicKey", "rsaPrivateKey"),
-        ("msgDHKeyPair", "dhPublicKey", "dhPrivateKey"),
-    ]
-    .iter()
-    .filter(|(_, public, _)| !text(public).is_empty())
-    .map(|(pair, public, private)| (*pair, text(public), text(private)))
-    .collect();
+    let pairs = super::login::msg_key_pairs(|k| p.str(k).unwrap_or("").to_string());
     state.store.set_msg_keys(me, pairs).await?;
     Ok(ok())
 }

@@ -10,7 +10,6 @@ use serde_json::Value;
 
 use crate::http::endpoint::{int, string, Endpoint, Routes};
 use crate::http::params::Params;
-use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::util::{entity_to_json, int32_id, num, ok, ok_data};
 use crate::AppState;
@@ -94,11 +93,7 @@ async fn upload(
         return Ok(ok());
     }
     let contacts = sent_contacts(&p)?;
-    let owner = state
-        .store
-        .user_by_id(me)
-        .await?
-        .ok_or_else(|| ShikuError::from(codes::NO_USER))?;
+    let owner = super::user_or_unknown(&state, me).await?;
     let own = owner.get_str("telephone").unwrap_or("").to_string();
     let rows = new_contact_rows(&state, me, &own, contacts).await?;
     state.store.insert_contacts(me, &rows).await?;

@@ -220,9 +220,7 @@ pub async fn config_json(state: &AppState, base: &str, client_ip: &str) -> Shiku
         m.insert(format!("xMPP{}", &k[4..]), v);
     }
     m.insert("ipAddress".into(), json!(client_ip));
-    let mut sorted: Vec<(String, Value)> = m.into_iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(Value::Object(sorted.into_iter().collect()))
+    Ok(crate::util::sorted_object(m))
 }
 
 pub const CONFIG: Endpoint = Endpoint {

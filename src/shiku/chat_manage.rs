@@ -7,7 +7,6 @@ use serde_json::Value;
 
 use crate::http::endpoint::{int, string, Endpoint, Routes};
 use crate::http::params::Params;
-use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::util::{bson_to_json, ok, ok_data};
 use crate::AppState;
@@ -142,9 +141,7 @@ async fn system_to_user(
     if body.len() > MAX_SIGNAL_BYTES || serde_json::from_str::<Value>(body).is_err() {
         return Err(ShikuError::invalid("body"));
     }
-    if p.i32_required("toUserId")? as i64 != me {
-        return Err(codes::NO_PERMISSION.into());
-    }
+    super::require_self(&p, "toUserId", me)?;
     let signal = crate::delivery::user_notice(kind, (0, ""), (me, ""), body);
     state.delivery.notify(&signal, me)?;
     Ok(ok())

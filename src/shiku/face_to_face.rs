@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, oid::ObjectId, Document};
 use serde_json::{json, Value};
 
-use super::room::{new_member_message, nickname_of, note_room_change, room_json, sorted};
+use super::room::{create_or_release, join_self, nickname_of, note_room_change, room_json, sorted};
 use crate::domain::room::{is_locked, Role};
 use crate::http::endpoint::{int, string, Endpoint, Routes};
 use crate::http::params::Params;
@@ -18,7 +18,7 @@ use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::claims::Claim;
 use crate::store::model::Room;
 use crate::store::rooms::{new_member_doc, new_room_doc};
-use crate::util::{bson_to_json, now_s, num, ok, ok_data};
+use crate::util::{bson_to_json, now_s, ok, ok_data};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -140,7 +140,7 @@ async fn join(
     let nickname = nickname_of(&state, me).await?;
     let now = now_s();
     if let Some(room) = state.store.room_by_jid(jid).await? {
-        join_made_room(&state, &room, jid, me, &nickname, now).await?;
+        join_made_room(&state, &room, jid, me, &nickname).await?;
         return Ok(ok_data(sorted(room_json(&room))));
     }
     let waiting = state
@@ -166,11 +166,8 @@ async fn join_made_room(
     jid: &str,
     me: i64,
     nickname: &str,
-    now: i64,
 ) -> ShikuResult<()> {
-    let id = room
-        .get_object_id("_id")
-        .map_err(|_| crate::store::StoreError::Corrupt("room without _id".into()))?;
+    let id = room.id()?;
     if is_locked(room) {
         return Err(codes::ROOM_LOCKED.into());
     }
@@ -178,18 +175,7 @@ async fn join_made_room(
         if !waits_in(state, jid, me).await? {
             return Err(codes::ROOM_EXPIRED.into());
         }
-        if num(room, "userSize").unwrap_or(0) + 1 > num(room, "maxUserSize").unwrap_or(1000) {
-            return Err(codes::ROOM_FULL.into());
-        }
-        let join = (
-            new_member_doc(id, me, nickname, Role::MEMBER, now),
-            Some(new_member_message(room, me, nickname, me, nickname)),
-        );
-        state
-            .delivery
-            .add_members(&state.store, &id, jid, &[join])
-            .await?;
-        note_room_change(state, &id, &[me]).await;
+        join_self(state, room, me, nickname, Role::MEMBER).await?;
     }
     Ok(())
 }
@@ -229,14 +215,7 @@ async fn make_room(
     }
     room.insert("localRoomKey", waiting.get_str("password").unwrap_or(""));
     let joins = vec![(new_member_doc(id, me, nickname, Role::OWNER, now), None)];
-    if let Err(e) = state
-        .delivery
-        .create_room(&state.store, room.clone(), &joins)
-        .await
-    {
-        let _ = state.store.release(Claim::RoomJid, jid).await;
-        return Err(e.into());
-    }
+    create_or_release(state, &room, &joins, jid).await?;
     note_room_change(state, &id, &[me]).await;
     Ok(room)
 }

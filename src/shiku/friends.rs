@@ -10,7 +10,6 @@ use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::friends::{PageQuery, STATUS_FRIENDS, SYSTEM_USER_ID};
-use crate::store::users::SyncTag;
 use crate::util::{bson_to_json, now_s, num, page_data};
 use crate::AppState;
 
@@ -56,9 +55,7 @@ pub fn friend_json(d: &Document) -> Value {
             m.insert((*k).to_string(), f());
         }
     }
-    let mut pairs: Vec<(String, Value)> = m.into_iter().collect();
-    pairs.sort_by(|a, b| a.0.cmp(&b.0));
-    Value::Object(pairs.into_iter().collect())
+    crate::util::sorted_object(m)
 }
 
 pub const FRIENDS_PAGE: Endpoint = Endpoint {
@@ -179,20 +176,9 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
             return Ok(ShikuError::returned(codes::FRIENDS_IS_EXIST));
         }
     }
-    let Some(to_user) = state.store.user_by_id(to).await? else {
-        return Err(codes::NO_USER.into());
-    };
-    let Some(me_user) = state.store.user_by_id(me).await? else {
-        return Err(codes::NO_USER.into());
-    };
+    let to_user = super::user_or_unknown(&state, to).await?;
+    let me_user = super::user_or_unknown(&state, me).await?;
     state.store.befriend(&me_user, &to_user, now_s()).await?;
-    let key = to.to_string();
-    super::note_for_other_devices(
-        "friend",
-        state
-            .store
-            .note_offline_operation(me, SyncTag::Friend, &key),
-    )
-    .await;
+    super::note_friend_change(&state, me, to).await;
     Ok(crate::util::ok())
 }

@@ -11,10 +11,9 @@ use super::friends::friend_json;
 use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
-use crate::shiku::{note_for_other_devices, ShikuError, ShikuResult};
+use crate::shiku::{note_friend_change, user_or_unknown, ShikuError, ShikuResult};
 use crate::store::model::{Friend, User};
-use crate::store::users::SyncTag;
-use crate::util::{bson_i64, now_s, num, ok, ok_data, page_data};
+use crate::util::{bson_i64, now_s, num, ok, ok_data, page_of_itself};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -41,15 +40,6 @@ fn to_user(p: &Params) -> ShikuResult<i64> {
     Ok(p.i32_required("toUserId")? as i64)
 }
 
-/// The other user, 100211 when unknown.
-async fn user(state: &AppState, id: i64) -> ShikuResult<User> {
-    state
-        .store
-        .user_by_id(id)
-        .await?
-        .ok_or_else(|| codes::NO_USER.into())
-}
-
 /// The relation `me` → `to` as the original answers it (`getFriends`):
 /// `isBeenBlack` is whether `to` blacklists `me` now.
 async fn relation_json(state: &AppState, me: i64, to: i64) -> ShikuResult<Option<Value>> {
@@ -72,17 +62,6 @@ fn answer(v: Option<Value>) -> HttpResponse {
         Some(v) => ok_data(v),
         None => ok(),
     }
-}
-
-async fn note_friend_change(state: &AppState, owner: i64, other: i64) {
-    let key = other.to_string();
-    note_for_other_devices(
-        "friend",
-        state
-            .store
-            .note_offline_operation(owner, SyncTag::Friend, &key),
-    )
-    .await;
 }
 
 pub const FRIENDS_GET: Endpoint = Endpoint {
@@ -181,8 +160,7 @@ async fn new_friend_list_web(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let (items, index, size) = new_friends_page(&state, me, &p).await?;
-    let n = items.len() as i64;
-    Ok(ok_data(page_data(items, index, size, n)))
+    Ok(ok_data(page_of_itself(items, index, size)))
 }
 
 pub const FRIENDS_NEW_FRIEND_LAST: Endpoint = Endpoint {
@@ -252,8 +230,7 @@ async fn query_blacklist_web(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let (items, index, size) = blacklist_page(&state, me, &p).await?;
-    let n = items.len() as i64;
-    Ok(ok_data(page_data(items, index, size, n)))
+    Ok(ok_data(page_of_itself(items, index, size)))
 }
 
 pub const FRIENDS_BLACKLIST_ADD: Endpoint = Endpoint {
@@ -285,7 +262,8 @@ async fn blacklist_add(
             return Err(codes::NOT_REPEAT.into());
         }
     }
-    let (me_user, to_user) = futures::try_join!(user(&state, me), user(&state, to))?;
+    let (me_user, to_user) =
+        futures::try_join!(user_or_unknown(&state, me), user_or_unknown(&state, to))?;
     state.store.blacklist(&me_user, &to_user, now_s()).await?;
     note_friend_change(&state, me, to).await;
     Ok(answer(relation_json(&state, me, to).await?))
@@ -384,7 +362,8 @@ async fn remark(
     if to == me {
         return Err(codes::NOT_OPERATE_SELF.into());
     }
-    let (me_user, to_user) = futures::try_join!(user(&state, me), user(&state, to))?;
+    let (me_user, to_user) =
+        futures::try_join!(user_or_unknown(&state, me), user_or_unknown(&state, to))?;
     state
         .store
         .set_remark(&me_user, &to_user, remark, describe, now_s())
@@ -411,10 +390,7 @@ async fn modify_encrypt_type(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let to = to_user(&p)?;
-    let kind = p.i32_or("encryptType", 0)?;
-    if !(0..=3).contains(&kind) {
-        return Err(ShikuError::invalid("encryptType"));
-    }
+    let kind = p.i32_within("encryptType", 0, 0..=3)?;
     if state.store.friend(me, to).await?.is_none() {
         return Err(codes::NOT_YOUR_FRIEND.into());
     }
@@ -454,11 +430,8 @@ async fn update_offline_no_push(
     let me = state.user(&req, &p).await?;
     p.i32_required("userId")?;
     let to = to_user(&p)?;
-    let value = p.i32_or("offlineNoPushMsg", 0)?;
+    let value = p.i32_within("offlineNoPushMsg", 0, 0..=1)?;
     let kind = p.i32_or("type", 0)?;
-    if !(0..=1).contains(&value) {
-        return Err(ShikuError::invalid("offlineNoPushMsg"));
-    }
     let now = now_s();
     let set = match kind {
         0 => doc! {"offlineNoPushMsg": value},
@@ -532,7 +505,8 @@ async fn attention_add(
     if to == me {
         return Err(codes::NOT_ADD_SELF.into());
     }
-    let (me_user, to_user) = futures::try_join!(user(&state, me), user(&state, to))?;
+    let (me_user, to_user) =
+        futures::try_join!(user_or_unknown(&state, me), user_or_unknown(&state, to))?;
     let (mine, theirs) =
         futures::try_join!(state.store.friend(me, to), state.store.friend(to, me))?;
     let now = now_s();
@@ -617,7 +591,7 @@ async fn attention_batch_add(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let ids = batch_ids(&p)?;
-    let me_user = user(&state, me).await?;
+    let me_user = user_or_unknown(&state, me).await?;
     let now = now_s();
     for to in ids {
         if to == me || to == crate::store::friends::SYSTEM_USER_ID {
@@ -651,19 +625,5 @@ async fn attention_batch_add(
 
 /// `toUserIds`: distinct user ids, at most [`MAX_BATCH`].
 fn batch_ids(p: &Params) -> ShikuResult<Vec<i64>> {
-    let mut ids = Vec::new();
-    for part in p.required("toUserIds")?.split(',') {
-        let part = part.trim();
-        if part.is_empty() {
-            continue;
-        }
-        let id: i32 = part.parse().map_err(|_| ShikuError::invalid("toUserIds"))?;
-        if !ids.contains(&i64::from(id)) {
-            ids.push(i64::from(id));
-        }
-    }
-    if ids.len() > MAX_BATCH {
-        return Err(ShikuError::invalid("toUserIds"));
-    }
-    Ok(ids)
+    p.user_ids("toUserIds", MAX_BATCH)
 }

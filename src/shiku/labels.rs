@@ -39,13 +39,22 @@ fn label_json(d: &Document) -> Value {
 }
 
 fn group_id(p: &Params, name: &str) -> ShikuResult<ObjectId> {
-    ObjectId::parse_str(p.required(name)?).map_err(|_| ShikuError::invalid(name))
+    p.object_id(name)
 }
 
 fn group_name(p: &Params) -> ShikuResult<&str> {
     let name = p.required("groupName")?;
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(ShikuError::invalid("groupName"));
+    }
+    Ok(name)
+}
+
+/// `groupName`, when the caller has no label of that name yet (100701).
+async fn free_name<'p>(state: &AppState, me: i64, p: &'p Params) -> ShikuResult<&'p str> {
+    let name = group_name(p)?;
+    if state.store.label_name_taken(me, name).await? {
+        return Err(codes::LABEL_NAME_TAKEN.into());
     }
     Ok(name)
 }
@@ -101,10 +110,7 @@ pub const FRIEND_GROUP_ADD: Endpoint = Endpoint {
 /// `/friendGroup/add`: answers the new label (empty `userIdList`).
 async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
-    let name = group_name(&p)?;
-    if state.store.label_name_taken(me, name).await? {
-        return Err(codes::LABEL_NAME_TAKEN.into());
-    }
+    let name = free_name(&state, me, &p).await?;
     let label = state.store.add_label(me, name).await?;
     note_label_change(&state, me).await;
     Ok(ok_data(label_json(&label)))
@@ -125,10 +131,7 @@ async fn update(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = group_id(&p, "groupId")?;
-    let name = group_name(&p)?;
-    if state.store.label_name_taken(me, name).await? {
-        return Err(codes::LABEL_NAME_TAKEN.into());
-    }
+    let name = free_name(&state, me, &p).await?;
     state
         .store
         .set_label(me, &id, bson::doc! {"groupName": name})
@@ -196,15 +199,7 @@ async fn update_friend(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let friend = p.i32_required("toUserId")? as i64;
-    let ids: Vec<ObjectId> = p
-        .str("groupIdStr")
-        .unwrap_or("")
-        .split(',')
-        .filter_map(|s| ObjectId::parse_str(s.trim()).ok())
-        .collect();
-    if ids.len() > MAX_IDS {
-        return Err(ShikuError::invalid("groupIdStr"));
-    }
+    let ids: Vec<ObjectId> = comma_list(&p, "groupIdStr")?;
     state.store.set_friend_labels(me, friend, &ids).await?;
     note_label_change(&state, me).await;
     Ok(ok())

@@ -58,6 +58,14 @@ fn no_account() -> ShikuError {
     codes::NO_ACCOUNT.into()
 }
 
+/// The user `uid` and their `authKeys` record, read together; no account
+/// without the user.
+async fn account(state: &AppState, uid: i64) -> ShikuResult<(User, Option<Document>)> {
+    let (user, keys) =
+        futures::try_join!(state.store.user_by_id(uid), state.store.auth_keys_of(uid))?;
+    Ok((user.ok_or_else(no_account)?, keys))
+}
+
 /// One login attempt against the per-client login limit (HTTP 429 beyond).
 pub async fn count_login_attempt(state: &AppState, req: &HttpRequest) -> ShikuResult<()> {
     if state.allow_attempt(req).await {
@@ -221,8 +229,7 @@ async fn upload_login_key(
     if !secure::is_rsa_public_key(public) || secure::unb64(private).is_none() {
         return Err(ShikuError::invalid("publicKey"));
     }
-    let user = state.store.user_by_id(uid).await?.ok_or_else(no_account)?;
-    let keys = state.store.auth_keys_of(uid).await?;
+    let (user, keys) = account(&state, uid).await?;
     let stored = Store::login_password_of(keys.as_ref(), &user);
     let message = format!("{api_key}{uid}{private}{public}{salt}");
     if stored.is_empty() || !secure::mac_matches(mac, stored.as_bytes(), &message) {
@@ -251,8 +258,7 @@ async fn get_login_private_key(
     let mac = p.required("mac")?;
     let salt = p.str("salt").unwrap_or("");
     let api_key = api_key(&state)?;
-    let user = state.store.user_by_id(uid).await?.ok_or_else(no_account)?;
-    let keys = state.store.auth_keys_of(uid).await?;
+    let (user, keys) = account(&state, uid).await?;
     let Some(private) = login_key_pair(keys.as_ref(), "privateKey") else {
         return Ok(ok());
     };
@@ -309,13 +315,12 @@ async fn login_v1(
     let device = device(&p)?;
     let salt = p.str("salt").unwrap_or("");
     let api_key = api_key(&state)?;
-    let user = state.store.user_by_id(uid).await?.ok_or_else(no_account)?;
+    let (user, keys) = account(&state, uid).await?;
     let code = state
         .sessions
         .take_login_code(uid, device)
         .await?
         .ok_or_else(auth_failed)?;
-    let keys = state.store.auth_keys_of(uid).await?;
     let stored = Store::login_password_of(keys.as_ref(), &user);
     let inner = open_sealed(
         &code,
@@ -387,8 +392,7 @@ async fn register_v1(
     .await?;
     let uid = i64::from(uid);
     state.store.set_msg_keys(uid, sent_msg_keys(&inner)).await?;
-    let user = state.store.user_by_id(uid).await?.ok_or_else(no_account)?;
-    let keys = state.store.auth_keys_of(uid).await?;
+    let (user, keys) = account(&state, uid).await?;
     let login = Login::new(&req, &p, device, &inner);
     let result = login_success(&state, &user, keys.as_ref(), &login).await?;
     Ok(sealed_answer(&key, &result))
@@ -458,13 +462,20 @@ impl RegisterForm {
 /// The message key pairs sent with a registration (those with a public key),
 /// as `set_msg_keys` takes them.
 fn sent_msg_keys(inner: &Map<String, Value>) -> Vec<(&'static str, String, String)> {
+    msg_key_pairs(|k| form_text(inner, k))
+}
+
+/// The message key pairs a request carries (`rsaPublicKey`/`rsaPrivateKey`,
+/// `dhPublicKey`/`dhPrivateKey`; a pair without its public key is not sent),
+/// as `(stored pair, public, private)`; `text` reads one sent value.
+pub(super) fn msg_key_pairs(text: impl Fn(&str) -> String) -> Vec<(&'static str, String, String)> {
     [
         ("msgRsaKeyPair", "rsaPublicKey", "rsaPrivateKey"),
         ("msgDHKeyPair", "dhPublicKey", "dhPrivateKey"),
     ]
     .iter()
     .filter_map(|(pair, public, private)| {
-        let (public, private) = (form_text(inner, public), form_text(inner, private));
+        let (public, private) = (text(public), text(private));
         (!public.is_empty()).then(|| (*pair, public, private))
     })
     .collect()

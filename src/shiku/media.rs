@@ -17,7 +17,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
-use super::upload::{jmessage, receive_form, safe_rel_path, store_file, Kind};
+use super::upload::{
+    jmessage, receive_one_file, safe_rel_path, store_file, store_unavailable, Kind,
+};
 use crate::http::endpoint::{int, string, Dialect, Endpoint, Routes};
 use crate::http::params::Params;
 use crate::AppState;
@@ -74,12 +76,9 @@ async fn upload_avatar(
                 .find(|(k, _)| k == "access_token")
                 .map(|(_, v)| v)
         });
-    let form = match receive_form(req, payload, &state).await {
-        Ok(f) => f,
+    let (form, file) = match receive_one_file(req, payload, &state).await {
+        Ok(received) => received,
         Err(answer) => return answer,
-    };
-    let Some(file) = form.files.last() else {
-        return jmessage(StatusCode::OK, 1010101, "缺少上传文件");
     };
     let user_id = form.user_id();
     if user_id == 0 {
@@ -94,10 +93,7 @@ async fn upload_avatar(
         {
             Ok(Some(u)) if u == user_id => {}
             Ok(_) => return jmessage(StatusCode::OK, 1030102, "访问令牌过期或无效"),
-            Err(e) => {
-                tracing::warn!("avatar upload: session lookup: {e}");
-                return jmessage(StatusCode::SERVICE_UNAVAILABLE, 1020101, "接口内部异常");
-            }
+            Err(e) => return store_unavailable("avatar upload: session lookup", e),
         }
     }
     let (o_rel, t_rel) = (avatar_rel("o", user_id), avatar_rel("t", user_id));
@@ -171,12 +167,9 @@ async fn upload_group_avatar(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let form = match receive_form(req, payload, &state).await {
-        Ok(f) => f,
+    let (form, file) = match receive_one_file(req, payload, &state).await {
+        Ok(received) => received,
         Err(answer) => return answer,
-    };
-    let Some(file) = form.files.last() else {
-        return jmessage(StatusCode::OK, 1010101, "缺少上传文件");
     };
     let Some(jid) = form.field("jid").map(str::trim).filter(|j| !j.is_empty()) else {
         return jmessage(StatusCode::OK, 1010101, "缺少请求参数");
@@ -184,10 +177,7 @@ async fn upload_group_avatar(
     match state.store.room_by_jid(jid).await {
         Ok(Some(_)) => {}
         Ok(None) => return jmessage(StatusCode::OK, 100411, "房间不存在"),
-        Err(e) => {
-            tracing::warn!("group avatar: {e}");
-            return jmessage(StatusCode::SERVICE_UNAVAILABLE, 1020101, "接口内部异常");
-        }
+        Err(e) => return store_unavailable("group avatar", e),
     }
     let (o_rel, t_rel) = (group_avatar_rel("o", jid), group_avatar_rel("t", jid));
     store_avatar(&state, &file.temp, &o_rel, &t_rel).await
@@ -211,12 +201,9 @@ async fn upload_voice(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let form = match receive_form(req, payload, &state).await {
-        Ok(f) => f,
+    let (form, file) = match receive_one_file(req, payload, &state).await {
+        Ok(received) => received,
         Err(answer) => return answer,
-    };
-    let Some(file) = form.files.last() else {
-        return jmessage(StatusCode::OK, 1010101, "缺少上传文件");
     };
     if form.user_id() == 0 {
         return jmessage(StatusCode::OK, 1010101, "缺少请求参数");
@@ -229,7 +216,7 @@ async fn upload_voice(
     let base = super::upload::absolute_base(&state.cfg.upload_dir);
     match store_file(
         &state,
-        file,
+        &file,
         Some("wav"),
         Kind::Audio,
         &dir_rel,

@@ -29,7 +29,11 @@ pub mod user;
 
 pub use error::{ShikuError, ShikuResult};
 
+use crate::http::params::Params;
 use crate::http::Routes;
+use crate::store::model::User;
+use crate::store::users::SyncTag;
+use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
     basic::routes(r);
@@ -65,4 +69,35 @@ pub(crate) async fn note_for_other_devices(
     if let Err(e) = write.await {
         tracing::warn!(error = %e, "offlineOperation {what} record not written");
     }
+}
+
+/// The stored user `id`; 100211 (`NO_USER`) when there is none.
+pub(crate) async fn user_or_unknown(state: &AppState, id: i64) -> ShikuResult<User> {
+    state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or_else(|| codes::NO_USER.into())
+}
+
+/// `owner`'s other devices re-read the relation to `other` (the
+/// `offlineOperation` `friend` record; `other == owner` for the profile).
+pub(crate) async fn note_friend_change(state: &AppState, owner: i64, other: i64) {
+    let key = other.to_string();
+    note_for_other_devices(
+        "friend",
+        state
+            .store
+            .note_offline_operation(owner, SyncTag::Friend, &key),
+    )
+    .await;
+}
+
+/// The user named by the `name` parameter must be the caller (1030104,
+/// `NO_PERMISSION`, otherwise).
+pub(crate) fn require_self(p: &Params, name: &str, me: i64) -> ShikuResult<()> {
+    if p.i32_required(name)? as i64 != me {
+        return Err(codes::NO_PERMISSION.into());
+    }
+    Ok(())
 }

@@ -9,10 +9,8 @@ use super::user::profile_json;
 use crate::http::endpoint::{int, string, Endpoint, Param, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
-use crate::shiku::{note_for_other_devices, ShikuError, ShikuResult};
-use crate::store::model::User;
-use crate::store::users::SyncTag;
-use crate::util::{bson_to_json, now_s, num, ok, ok_data, page_data};
+use crate::shiku::{note_friend_change, user_or_unknown, ShikuError, ShikuResult};
+use crate::util::{bson_to_json, now_s, num, ok, ok_data, page_of_itself};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -33,25 +31,10 @@ pub fn routes(r: &mut Routes) {
 /// Longest nickname (the registration's bound).
 const MAX_NICKNAME: usize = 64;
 
-async fn me_user(state: &AppState, me: i64) -> ShikuResult<User> {
-    state
-        .store
-        .user_by_id(me)
-        .await?
-        .ok_or_else(|| codes::NO_USER.into())
-}
-
 /// The caller's other devices re-read the profile (`offlineOperation`
 /// `friend` record of oneself, as `multipointLoginUpdateUserInfo`).
 async fn note_profile_change(state: &AppState, me: i64) {
-    let key = me.to_string();
-    note_for_other_devices(
-        "friend",
-        state
-            .store
-            .note_offline_operation(me, SyncTag::Friend, &key),
-    )
-    .await;
+    note_friend_change(state, me, me).await;
 }
 
 pub const USER_UPDATE: Endpoint = Endpoint {
@@ -100,7 +83,7 @@ async fn update(
     p: Params,
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
-    let user = me_user(&state, me).await?;
+    let user = user_or_unknown(&state, me).await?;
     if let Some(account) = p.str("account") {
         set_account(&state, me, &user, account).await?;
         return profile_answer(&state, me).await;
@@ -113,7 +96,7 @@ async fn update(
 
 /// The answer to `/user/update`: the caller's profile as stored now.
 async fn profile_answer(state: &AppState, me: i64) -> ShikuResult<HttpResponse> {
-    let user = me_user(state, me).await?;
+    let user = user_or_unknown(state, me).await?;
     Ok(ok_data(profile_json(state, me, &user, None).await?))
 }
 
@@ -228,11 +211,7 @@ async fn settings(
         0 => me,
         u => u,
     };
-    let user = state
-        .store
-        .user_by_id(uid)
-        .await?
-        .ok_or_else(|| ShikuError::from(codes::NO_USER))?;
+    let user = user_or_unknown(&state, uid).await?;
     let settings = user
         .get("settings")
         .map(bson_to_json)
@@ -423,7 +402,7 @@ pub(super) async fn change_password(
     if old == new {
         return Err(codes::SAME_PASSWORD.into());
     }
-    let user = me_user(state, me).await?;
+    let user = user_or_unknown(state, me).await?;
     let keys = state.store.auth_keys_of(me).await?;
     let stored = crate::store::Store::login_password_of(keys.as_ref(), &user);
     // The client sends the old password in the stored form: equal is right.
@@ -620,8 +599,7 @@ async fn nearby_user_web(
         }
         items.push(v);
     }
-    let n = items.len() as i64;
-    Ok(ok_data(page_data(items, index, size, n)))
+    Ok(ok_data(page_of_itself(items, index, size)))
 }
 
 pub const USER_OUTTIME: Endpoint = Endpoint {
@@ -640,9 +618,7 @@ async fn outtime(
     p: Params,
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
-    if p.i32_required("userId")? as i64 != me {
-        return Err(codes::NO_PERMISSION.into());
-    }
+    super::require_self(&p, "userId", me)?;
     state.store.record_offline(me).await?;
     Ok(ok())
 }

@@ -12,13 +12,13 @@ use bson::{doc, oid::ObjectId, Document};
 use serde_json::{json, Map, Value};
 
 use crate::delivery::Join;
-use crate::domain::room::{is_locked, Removal, Role, Seat};
+use crate::domain::room::{has_room_for, is_locked, Removal, Role, Seat};
 use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::claims::Claim;
-use crate::store::model::{Member, Room};
+use crate::store::model::{Fields, Member, Room};
 use crate::store::msgs::NewMessage;
 use crate::store::names;
 use crate::store::rooms::{new_member_doc, new_notice_doc, new_room_doc};
@@ -48,8 +48,7 @@ pub fn routes(r: &mut Routes) {
 
 /// `roomId` as an ObjectId (the original answers ParamsAuthFail for a bad one).
 pub(super) fn room_id(p: &Params) -> ShikuResult<ObjectId> {
-    let s = p.required("roomId")?;
-    ObjectId::parse_str(s).map_err(|_| ShikuError::invalid("roomId"))
+    p.object_id("roomId")
 }
 
 pub(super) async fn load_room(state: &AppState, id: &ObjectId) -> ShikuResult<Room> {
@@ -67,6 +66,46 @@ pub(super) async fn open_room(state: &AppState, id: &ObjectId) -> ShikuResult<Ro
         return Err(codes::ROOM_LOCKED.into());
     }
     Ok(room)
+}
+
+/// Whether an action serves a room the console locked.
+#[derive(Clone, Copy)]
+pub(super) enum Locked {
+    /// Refused with 100401 ([`open_room`]).
+    Refuse,
+    /// Served as any other room ([`load_room`]).
+    Serve,
+}
+
+/// What the caller's [`Seat`] must allow.
+#[derive(Clone, Copy)]
+pub(super) enum Need {
+    /// [`Seat::may_read`]: a member.
+    Read,
+    /// [`Seat::may_manage`]: the owner or an admin.
+    Manage,
+}
+
+/// The room and the caller's member record, once the caller's [`Seat`]
+/// allows what the action needs.
+pub(super) async fn room_with_seat(
+    state: &AppState,
+    id: &ObjectId,
+    me: i64,
+    locked: Locked,
+    need: Need,
+) -> ShikuResult<(Room, Option<Member>)> {
+    let room = match locked {
+        Locked::Refuse => open_room(state, id).await?,
+        Locked::Serve => load_room(state, id).await?,
+    };
+    let member = state.store.room_member(id, me).await?;
+    let seat = Seat::new(&room, me, member.as_ref());
+    match need {
+        Need::Read => seat.may_read()?,
+        Need::Manage => seat.may_manage()?,
+    }
+    Ok((room, member))
 }
 
 pub(super) fn str_of<'a>(d: &'a Document, key: &str) -> &'a str {
@@ -107,6 +146,17 @@ pub(super) async fn member_nickname(
         .unwrap_or_default())
 }
 
+/// A member's name in notices about them: their user nickname, else the
+/// nickname of their member record.
+pub(super) async fn notice_name(state: &AppState, member: &Member) -> ShikuResult<String> {
+    let name = nickname_of(state, member.user()?.0).await?;
+    Ok(if name.is_empty() {
+        str_of(member, "nickname").to_string()
+    } else {
+        name
+    })
+}
+
 /// The nickname in a member record (`""` without one).
 pub(super) fn member_name(member: Option<&Member>) -> String {
     member
@@ -122,12 +172,7 @@ pub(super) fn member_json(m: &Document) -> Value {
     entity_to_json(&m)
 }
 
-/// Re-sorts the top-level keys (fastjson writes bean fields alphabetically).
-pub(super) fn sorted(v: Map<String, Value>) -> Value {
-    let mut pairs: Vec<(String, Value)> = v.into_iter().collect();
-    pairs.sort_by(|a, b| a.0.cmp(&b.0));
-    Value::Object(pairs.into_iter().collect())
-}
+pub(super) use crate::util::sorted_object as sorted;
 
 /// The room entity JSON: stored fields, `id`, and the embedded notice with `id`.
 pub(super) fn room_json(room: &Document) -> Map<String, Value> {
@@ -169,6 +214,57 @@ pub(super) fn notice_message(
         time_send: now_ms(),
         extra,
     }
+}
+
+/// A notice from `from` (the owner) to the whole group, addressed to the
+/// room's jid as the original's owner actions send it (935 encryption
+/// type, 806 secret-group keys).
+pub(super) async fn notice_to_group(
+    state: &AppState,
+    room: &Room,
+    from: i64,
+    msg_type: i32,
+    content: &str,
+) -> ShikuResult<()> {
+    let jid = room.jid()?;
+    let from_name = room.text("nickname")?.unwrap_or("");
+    let mut notice = notice_message(
+        msg_type,
+        from,
+        from_name,
+        jid,
+        None,
+        content,
+        BTreeMap::new(),
+    );
+    notice.to_user_id = jid.to_string();
+    state.delivery.to_room(&state.store, &notice, jid).await?;
+    Ok(())
+}
+
+/// `me` joins `room` by themself as `role` under `name` (100423 when the
+/// room is full), with the 907 notice to the group.
+pub(super) async fn join_self(
+    state: &AppState,
+    room: &Room,
+    me: i64,
+    name: &str,
+    role: i32,
+) -> ShikuResult<()> {
+    if !has_room_for(room, 1) {
+        return Err(codes::ROOM_FULL.into());
+    }
+    let id = room.id()?;
+    let join = (
+        new_member_doc(id, me, name, role, now_s()),
+        Some(new_member_message(room, me, name, me, name)),
+    );
+    state
+        .delivery
+        .add_members(&state.store, &id, room.jid()?, &[join])
+        .await?;
+    note_room_change(state, &id, &[me]).await;
+    Ok(())
 }
 
 /// The 907 "new member" notice (`createNewMemberMessage`): `fileName` = room id,
@@ -315,11 +411,7 @@ pub const ROOM_ADD: Endpoint = Endpoint {
 async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let new = NewRoom::read(&p)?;
-    let owner = state
-        .store
-        .user_by_id(me)
-        .await?
-        .ok_or_else(|| ShikuError::from(codes::NO_USER))?;
+    let owner = super::user_or_unknown(&state, me).await?;
     let owner_name = str_of(&owner, "nickname").to_string();
     let invited: Vec<(i64, String)> = resolve_phones(&state, &new.phones)
         .await?
@@ -408,7 +500,7 @@ fn creation_joins(
 }
 
 /// Stores the new room and its members; on a failure the jid is released.
-async fn create_or_release(
+pub(super) async fn create_or_release(
     state: &AppState,
     room: &Document,
     joins: &[Join],
@@ -568,9 +660,7 @@ async fn update(
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
     let changes = RoomChange::read(&p)?;
-    let room = open_room(&state, &id).await?;
-    let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_manage()?;
+    let (room, member) = room_with_seat(&state, &id, me, Locked::Refuse, Need::Manage).await?;
     let my_name = member_name(member.as_ref());
     for change in changes {
         if let Some(answer) = change.apply(&state, &room, &id, me, &my_name).await? {
@@ -775,9 +865,7 @@ async fn notices_page(
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
     let (index, size, skip) = p.page_skip(10, state.cfg.max_page_size)?;
-    let room = load_room(&state, &id).await?;
-    let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_read()?;
+    room_with_seat(&state, &id, me, Locked::Serve, Need::Read).await?;
     let (items, total) = state.store.room_notices_page(&id, skip, size).await?;
     Ok(ok_data(page_data(
         items.iter().map(entity_to_json).collect(),
@@ -815,14 +903,9 @@ async fn member_list_by_page(
     }
     let size = p.i64_or("pageSize", 100)?.clamp(1, state.cfg.max_page_size);
     p.i64_opt("pageIndex")?;
-    let room = load_room(&state, &id).await?;
-    let member = state.store.room_member(&id, me).await?;
-    let seat = Seat::new(&room, me, member.as_ref());
-    seat.may_read()?;
-    let list = state
-        .store
-        .member_page(&id, join_time, size, seat.role() == Some(Role::Owner))
-        .await?;
+    let (room, member) = room_with_seat(&state, &id, me, Locked::Serve, Need::Read).await?;
+    let owner = Seat::new(&room, me, member.as_ref()).role() == Some(Role::Owner);
+    let list = state.store.member_page(&id, join_time, size, owner).await?;
     Ok(ok_data(Value::Array(
         list.iter().map(member_json).collect(),
     )))
@@ -873,9 +956,7 @@ async fn member_list(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    let room = load_room(&state, &id).await?;
-    let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_read()?;
+    room_with_seat(&state, &id, me, Locked::Serve, Need::Read).await?;
     let list = state
         .store
         .room_member_list(
@@ -918,10 +999,7 @@ async fn transfer(
         return Err(ShikuError::from(codes::NOT_TRANSFER_TO_NON_MEMBER));
     };
     let my_name = member_nickname(&state, &id, me).await?;
-    let mut to_name = nickname_of(&state, to).await?;
-    if to_name.is_empty() {
-        to_name = str_of(&target, "nickname").to_string();
-    }
+    let to_name = notice_name(&state, &target).await?;
     let jid = room.jid()?.to_string();
     let m = notice_message(
         925,
@@ -1028,10 +1106,7 @@ pub(super) async fn remove_member(
     let id = room.id()?;
     let jid = room.jid()?;
     let target = target_member.user()?.0;
-    let mut to_name = nickname_of(state, target).await?;
-    if to_name.is_empty() {
-        to_name = str_of(target_member, "nickname").to_string();
-    }
+    let to_name = notice_name(state, target_member).await?;
     // The removed member is always told; the group only when the room
     // announces departures (the original's `sendChatToOneGroupMsg` or
     // `sendGroupOne`).
@@ -1121,8 +1196,7 @@ async fn users_to_add(
         .into_iter()
         .filter(|(u, _)| !present.contains(u))
         .collect();
-    let max = num(room, "maxUserSize").unwrap_or(1000);
-    if max < num(room, "userSize").unwrap_or(0) + new_users.len() as i64 {
+    if !has_room_for(room, new_users.len() as i64) {
         return Err(ShikuError::from(codes::ROOM_FULL));
     }
     Ok(new_users)
@@ -1149,21 +1223,13 @@ async fn set_offline_no_push(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    let value = p.i32_or("offlineNoPushMsg", 0)?;
-    let kind = p.i32_or("type", 0)?;
+    let value = p.i32_within("offlineNoPushMsg", 0, 0..=1)?;
+    let kind = p.i32_within("type", 0, 0..=1)?;
     let target = p.i64_or("userId", 0)?;
-    if !(0..=1).contains(&value) {
-        return Err(ShikuError::invalid("offlineNoPushMsg"));
-    }
-    if !(0..=1).contains(&kind) {
-        return Err(ShikuError::invalid("type"));
-    }
     if target != 0 && target != me {
         return Err(codes::NO_PERMISSION.into());
     }
-    let room = load_room(&state, &id).await?;
-    let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_read()?;
+    let (room, _) = room_with_seat(&state, &id, me, Locked::Serve, Need::Read).await?;
     let now = now_s();
     if kind == 0 {
         state

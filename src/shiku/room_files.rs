@@ -9,7 +9,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, oid::ObjectId, Document};
 use serde_json::{json, Value};
 
-use super::room::{load_room, nickname_of, note_room_change, notice_message, room_id, str_of};
+use super::room::{
+    nickname_of, note_room_change, notice_message, room_id, room_with_seat, str_of, Locked, Need,
+};
 use crate::domain::room::{Role, Seat};
 use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
@@ -34,21 +36,17 @@ fn share_json(d: &Document) -> Value {
         let key = if k == "_id" { "shareId" } else { k.as_str() };
         m.insert(key.to_string(), bson_to_json(v));
     }
-    let mut pairs: Vec<(String, Value)> = m.into_iter().collect();
-    pairs.sort_by(|a, b| a.0.cmp(&b.0));
-    Value::Object(pairs.into_iter().collect())
+    crate::util::sorted_object(m)
 }
 
 /// The room and the caller's member record; 1030104 when not a member.
 async fn as_member(state: &AppState, id: &ObjectId, me: i64) -> ShikuResult<(Room, Document)> {
-    let room = load_room(state, id).await?;
-    let member = state.store.room_member(id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_read()?;
+    let (room, member) = room_with_seat(state, id, me, Locked::Serve, Need::Read).await?;
     Ok((room, member.map(Member::into_doc).unwrap_or_default()))
 }
 
 fn share_id(p: &Params) -> ShikuResult<ObjectId> {
-    ObjectId::parse_str(p.required("shareId")?).map_err(|_| ShikuError::invalid("shareId"))
+    p.object_id("shareId")
 }
 
 pub const ROOM_ADD_SHARE: Endpoint = Endpoint {
@@ -110,9 +108,7 @@ impl<'a> NewShare<'a> {
         if size < 0 {
             return Err(ShikuError::invalid("size"));
         }
-        if p.i32_required("userId")? as i64 != me {
-            return Err(codes::NO_PERMISSION.into());
-        }
+        super::require_self(p, "userId", me)?;
         let url = p.required("url")?;
         let name = p.required("name")?;
         if url.len() > 2000 || !(url.starts_with("http://") || url.starts_with("https://")) {

@@ -9,8 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, oid::ObjectId, Document};
 use serde_json::Value;
 
-use super::room::load_room;
-use crate::domain::room::Seat;
+use super::room::{room_with_seat, Locked, Need};
 use crate::http::endpoint::{string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
@@ -29,16 +28,10 @@ pub fn routes(r: &mut Routes) {
         .add(&DELETE_AUTO_RESPONSE, delete_auto_response);
 }
 
-fn oid(p: &Params, name: &str) -> ShikuResult<ObjectId> {
-    ObjectId::parse_str(p.required(name)?).map_err(|_| ShikuError::invalid(name))
-}
-
 /// The room (by its hex id) when the caller manages it.
 async fn managed_room(state: &AppState, me: i64, room_hex: &str) -> ShikuResult<Room> {
     let id = ObjectId::parse_str(room_hex).map_err(|_| ShikuError::invalid("roomId"))?;
-    let room = load_room(state, &id).await?;
-    let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_manage()?;
+    let (room, _) = room_with_seat(state, &id, me, Locked::Serve, Need::Manage).await?;
     Ok(room)
 }
 
@@ -118,7 +111,7 @@ async fn add_group_helper(
     p: Params,
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
-    let helper_id = oid(&p, "helperId")?;
+    let helper_id = p.object_id("helperId")?;
     let room_hex = p.required("roomId")?;
     let jid = p.required("roomJid")?;
     let room = managed_room(&state, me, room_hex).await?;
@@ -162,9 +155,7 @@ async fn query_group_helper(
     let me = state.user(&req, &p).await?;
     let room_hex = p.required("roomId")?;
     let id = ObjectId::parse_str(room_hex).map_err(|_| ShikuError::invalid("roomId"))?;
-    let room = load_room(&state, &id).await?;
-    let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_read()?;
+    room_with_seat(&state, &id, me, Locked::Serve, Need::Read).await?;
     let one = p.str("helperId");
     let mut out = Vec::new();
     for gh in state.store.room_helpers(room_hex, one).await? {
@@ -207,7 +198,7 @@ async fn delete_group_helper(
     p: Params,
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
-    let id = oid(&p, "groupHelperId")?;
+    let id = p.object_id("groupHelperId")?;
     managed_group_helper(&state, me, &id).await?;
     if !state.store.delete_group_helper(&id).await? {
         return Err(codes::DELETE_FAILED.into());
@@ -297,7 +288,7 @@ async fn update_auto_response(
     p: Params,
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
-    let id = oid(&p, "groupHelperId")?;
+    let id = p.object_id("groupHelperId")?;
     let kw_id = p.required("keyWordId")?;
     let (keyword, value) = keyword_params(&p)?;
     let gh = managed_group_helper(&state, me, &id).await?;
@@ -327,7 +318,7 @@ async fn delete_auto_response(
     p: Params,
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
-    let id = oid(&p, "groupHelperId")?;
+    let id = p.object_id("groupHelperId")?;
     let kw_id = p.required("keyWordId")?;
     let gh = managed_group_helper(&state, me, &id).await?;
     let mut kws = keywords(&gh);

@@ -11,9 +11,9 @@ use bson::{doc, Document};
 use serde_json::json;
 
 use super::room::{
-    created_room, dissolve, invited_join, load_room, member_name, member_nickname,
-    new_member_message, nickname_of, note_room_change, notice_message, open_room, remove_member,
-    room_id, room_json, sorted, str_of,
+    created_room, dissolve, invited_join, join_self, load_room, member_name, member_nickname,
+    nickname_of, note_room_change, notice_message, notice_to_group, open_room, remove_member,
+    room_id, room_json, room_with_seat, sorted, str_of, Locked, Need,
 };
 use crate::delivery::Join;
 use crate::domain::room::{Removal, Role, Seat};
@@ -87,28 +87,14 @@ async fn update_encrypt_type(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    let encrypt = p.i32_or("encryptType", 0)?;
-    if !(0..=3).contains(&encrypt) {
-        return Err(ShikuError::invalid("encryptType"));
-    }
+    let encrypt = p.i32_within("encryptType", 0, 0..=3)?;
     let room = open_room(&state, &id).await?;
     Seat::new(&room, me, None).may_act_as_owner()?;
-    let jid = room.jid()?;
-    let mut notice = notice_message(
-        935,
-        me,
-        str_of(&room, "nickname"),
-        jid,
-        None,
-        &encrypt.to_string(),
-        BTreeMap::new(),
-    );
-    notice.to_user_id = jid.to_string();
     state
         .store
         .change_room(&id, doc! {"encryptType": encrypt})
         .await?;
-    state.delivery.to_room(&state.store, &notice, jid).await?;
+    notice_to_group(&state, &room, me, 935, &encrypt.to_string()).await?;
     note_room_change(&state, &id, &[me]).await;
     Ok(ok())
 }
@@ -245,22 +231,9 @@ async fn delete_users(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    let mut targets: Vec<i64> = Vec::new();
-    for part in p.required("userIds")?.split(',') {
-        let part = part.trim();
-        if part.is_empty() {
-            continue;
-        }
-        let uid: i32 = part.parse().map_err(|_| ShikuError::invalid("userIds"))?;
-        if !targets.contains(&(uid as i64)) {
-            targets.push(uid as i64);
-        }
-    }
+    let targets = p.user_ids("userIds", MAX_USER_IDS)?;
     if targets.is_empty() {
         return Err(ShikuError::missing("userIds"));
-    }
-    if targets.len() > MAX_USER_IDS {
-        return Err(ShikuError::invalid("userIds"));
     }
     let room = open_room(&state, &id).await?;
     let mut ids = targets.clone();
@@ -313,25 +286,13 @@ async fn join(
     if state.store.room_member(&id, me).await?.is_some() {
         return Ok(ok());
     }
-    if num(&room, "userSize").unwrap_or(0) + 1 > num(&room, "maxUserSize").unwrap_or(1000) {
-        return Err(codes::ROOM_FULL.into());
-    }
-    let seat = Seat::new(&room, me, None);
-    let role = if kind == 1 && seat.is_owner() {
+    let role = if kind == 1 && Seat::new(&room, me, None).is_owner() {
         Role::OWNER
     } else {
         Role::MEMBER
     };
     let name = nickname_of(&state, me).await?;
-    let join = (
-        new_member_doc(id, me, &name, role, now_s()),
-        Some(new_member_message(&room, me, &name, me, &name)),
-    );
-    state
-        .delivery
-        .add_members(&state.store, &id, room.jid()?, &[join])
-        .await?;
-    note_room_change(&state, &id, &[me]).await;
+    join_self(&state, &room, me, &name, role).await?;
     Ok(ok())
 }
 
@@ -361,7 +322,7 @@ async fn list(
 
 /// `noticeId` as an ObjectId.
 fn notice_id(p: &Params) -> ShikuResult<ObjectId> {
-    ObjectId::parse_str(p.required("noticeId")?).map_err(|_| ShikuError::invalid("noticeId"))
+    p.object_id("noticeId")
 }
 
 pub const ROOM_UPDATE_NOTICE: Endpoint = Endpoint {
@@ -392,9 +353,7 @@ async fn update_notice(
     if text.chars().count() > MAX_NOTICE_CHARS {
         return Err(ShikuError::invalid("noticeContent"));
     }
-    let room = open_room(&state, &id).await?;
-    let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_manage()?;
+    let (room, member) = room_with_seat(&state, &id, me, Locked::Refuse, Need::Manage).await?;
     let edited = state
         .store
         .edit_room_notice(&id, &notice, text, now_s())
@@ -425,9 +384,7 @@ async fn delete_notice(
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
     let notice = notice_id(&p)?;
-    let room = open_room(&state, &id).await?;
-    let member = state.store.room_member(&id, me).await?;
-    Seat::new(&room, me, member.as_ref()).may_manage()?;
+    room_with_seat(&state, &id, me, Locked::Refuse, Need::Manage).await?;
     if !state.store.delete_room_notice(&id, &notice).await? {
         return Err(ShikuError::invalid("noticeId"));
     }

@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::doc;
 use serde_json::{json, Map, Value};
 
-use super::room::{load_room, notice_message, room_id};
+use super::room::{load_room, notice_to_group, room_id};
 use crate::domain::room::Seat;
 use crate::http::endpoint::{int, string, Endpoint, Routes};
 use crate::http::params::Params;
@@ -168,17 +168,7 @@ async fn reset_group_chat_key(
             .set_member_fields(&id, *user, doc! {"chatKeyGroup": key})
             .await?;
     }
-    let mut notice = notice_message(
-        806,
-        me,
-        room.text("nickname")?.unwrap_or(""),
-        jid,
-        None,
-        room.name()?.unwrap_or(""),
-        BTreeMap::new(),
-    );
-    notice.to_user_id = jid.to_string();
-    state.delivery.to_room(&state.store, &notice, jid).await?;
+    notice_to_group(&state, &room, me, 806, room.name()?.unwrap_or("")).await?;
     Ok(ok())
 }
 

@@ -304,18 +304,15 @@ fn person_json(d: &Document) -> Value {
     Value::Object(m)
 }
 
+/// A room as stored; with the caller's `member` record, keys sorted.
 fn room_json(room: &Document, member: Option<&Document>) -> Value {
-    let mut v = entity_to_json(room);
-    if let (Value::Object(m), Some(member)) = (&mut v, member) {
-        let mut mem = member.clone();
-        mem.remove("_id");
-        mem.remove("roomId");
-        m.insert("member".into(), entity_to_json(&mem));
-        let mut pairs: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();
-        pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        *m = pairs.into_iter().collect();
+    match (entity_to_json(room), member) {
+        (Value::Object(mut m), Some(member)) => {
+            m.insert("member".into(), super::room::member_json(member));
+            crate::util::sorted_object(m)
+        }
+        (v, _) => v,
     }
-    v
 }
 
 pub const TIGASE_SEARCH: Endpoint = Endpoint {

@@ -303,6 +303,30 @@ impl Form {
     }
 }
 
+/// The servlets' answer when the database cannot be read (HTTP 503, as
+/// every other endpoint's outage answer); the cause is logged.
+pub(super) fn store_unavailable(what: &str, e: impl std::fmt::Display) -> HttpResponse {
+    tracing::warn!("{what}: {e}");
+    jmessage(StatusCode::SERVICE_UNAVAILABLE, 1020101, "接口内部异常")
+}
+
+/// The servlets' answer to a form without a file.
+pub(super) fn no_file() -> HttpResponse {
+    jmessage(StatusCode::OK, 1010101, "缺少上传文件")
+}
+
+/// A one-file upload ([`receive_form`]): the form and its file (the last
+/// one sent when several were).
+pub(super) async fn receive_one_file(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<(Form, Received), HttpResponse> {
+    let mut form = receive_form(req, payload, state).await?;
+    let file = form.files.pop().ok_or_else(no_file)?;
+    Ok((form, file))
+}
+
 /// Reads a multipart upload as the original's servlets do: file parts
 /// (empty ones skipped) streamed to temporaries under `UPLOAD_DIR/.tmp`
 /// within `UPLOAD_MAX_BYTES`, text fields kept. `Err` is the answer to give.
@@ -411,7 +435,7 @@ async fn upload(
         Err(answer) => return answer,
     };
     if form.files.is_empty() {
-        return jmessage(StatusCode::OK, 1010101, "缺少上传文件");
+        return no_file();
     }
     let valid_time = form.field("validTime").map(java_double).unwrap_or(0.0);
     let dir_rel = form.user_folder();

@@ -94,10 +94,7 @@ const ZEROED_FOR_OTHERS: &[(&str, f64, bool)] = &[
 fn sorted(v: Value) -> Value {
     match v {
         Value::Object(m) => {
-            let mut pairs: Vec<(String, Value)> =
-                m.into_iter().map(|(k, v)| (k, sorted(v))).collect();
-            pairs.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(pairs.into_iter().collect())
+            crate::util::sorted_object(m.into_iter().map(|(k, v)| (k, sorted(v))).collect())
         }
         Value::Array(a) => Value::Array(a.into_iter().map(sorted).collect()),
         other => other,

@@ -16,7 +16,7 @@ use bson::{doc, oid::ObjectId, Bson, Document, RawDocumentBuf};
 
 use super::indexes::Family;
 use super::model::{Fields, LastChat, Member, Message, Room, UserId};
-use super::view::collect;
+use super::view::{collect, newest_first};
 use super::{names, Store};
 use crate::util::{int_variants, now_ms, now_s};
 
@@ -236,16 +236,7 @@ impl Store {
         }
         window.apply(&mut q);
         q.insert("delayedTime", Bson::Null);
-        collect(
-            self.user_msgs(user_id)
-                .clone_with_type()
-                .find(q)
-                .sort(doc! {"timeSend": -1})
-                .skip(skip)
-                .limit(limit)
-                .await?,
-        )
-        .await
+        newest_first(&self.user_msgs(user_id).clone_with_type(), q, skip, limit).await
     }
 
     /// `/tigase/shiku_muc_msgs`: what `view` allows, newest first.
@@ -268,16 +259,7 @@ impl Store {
         }
         .apply(&mut q);
         q.insert("contentType", doc! {"$ne": OPEN_RED_PACKET});
-        collect(
-            self.mucmsg(jid)
-                .clone_with_type()
-                .find(q)
-                .sort(doc! {"timeSend": -1})
-                .skip(skip)
-                .limit(limit)
-                .await?,
-        )
-        .await
+        newest_first(&self.mucmsg(jid).clone_with_type(), q, skip, limit).await
     }
 
     // ----- conversation list -----

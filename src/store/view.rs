@@ -22,6 +22,27 @@ where
     Ok(cursor.try_collect().await?)
 }
 
+/// The records `filter` selects, newest (`timeSend`) first: `skip` of them
+/// passed over, at most `limit`.
+pub async fn newest_first<T>(
+    coll: &mongodb::Collection<T>,
+    filter: bson::Document,
+    skip: u64,
+    limit: i64,
+) -> StoreResult<Vec<T>>
+where
+    T: serde::de::DeserializeOwned + Send + Sync + Unpin,
+{
+    collect(
+        coll.find(filter)
+            .sort(bson::doc! {"timeSend": -1})
+            .skip(skip)
+            .limit(limit)
+            .await?,
+    )
+    .await
+}
+
 /// How values are written: as the original Java server's fastjson wrote them,
 /// or as the JH dialect's Node.js server did.
 #[derive(Clone, Copy, PartialEq, Eq)]
