@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, oid::ObjectId, Document};
 use serde_json::{json, Value};
 
-use super::room::{create_or_release, join_self, nickname_of, note_room_change, room_json, sorted};
+use super::room::{create_or_release, join_self, nickname_of, note_room_change, room_json};
 use crate::domain::room::{is_locked, Role};
 use crate::http::endpoint::{int, string, Endpoint, Routes};
 use crate::http::params::Params;
@@ -18,7 +18,7 @@ use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::claims::Claim;
 use crate::store::model::Room;
 use crate::store::rooms::{new_member_doc, new_room_doc};
-use crate::util::{bson_to_json, now_s, ok, ok_data};
+use crate::util::{bson_to_json, now_s, ok, ok_data, sorted_object};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -141,7 +141,7 @@ async fn join(
     let now = now_s();
     if let Some(room) = state.store.room_by_jid(jid).await? {
         join_made_room(&state, &room, jid, me, &nickname).await?;
-        return Ok(ok_data(sorted(room_json(&room))));
+        return Ok(ok_data(sorted_object(room_json(&room))));
     }
     let waiting = state
         .store
@@ -152,7 +152,7 @@ async fn join(
         return Err(ShikuError::Failure("房间已经存在".into()));
     }
     let room = make_room(&state, &waiting, jid, me, &nickname, now).await?;
-    Ok(ok_data(sorted(room_json(&room))))
+    Ok(ok_data(sorted_object(room_json(&room))))
 }
 
 /// Joins the room already made for `jid` (100401 when locked), unless a

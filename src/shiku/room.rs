@@ -23,7 +23,7 @@ use crate::store::msgs::NewMessage;
 use crate::store::names;
 use crate::store::rooms::{new_member_doc, new_notice_doc, new_room_doc};
 use crate::store::users::SyncTag;
-use crate::util::{entity_to_json, now_ms, now_s, num, ok, ok_data, page_data};
+use crate::util::{entity_to_json, now_ms, now_s, num, ok, ok_data, page_data, sorted_object};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -171,8 +171,6 @@ pub(super) fn member_json(m: &Document) -> Value {
     m.remove("roomId");
     entity_to_json(&m)
 }
-
-pub(super) use crate::util::sorted_object as sorted;
 
 /// The room entity JSON: stored fields, `id`, and the embedded notice with `id`.
 pub(super) fn room_json(room: &Document) -> Map<String, Value> {
@@ -331,7 +329,7 @@ pub(super) fn created_room(room: &Document) -> HttpResponse {
     let mut out = room_json(room);
     out.insert("members".into(), json!([]));
     out.insert("notices".into(), json!([]));
-    ok_data(sorted(out))
+    ok_data(sorted_object(out))
 }
 
 /// `phones`: a JSON array of phone numbers (numbers or strings).
@@ -572,7 +570,7 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     if num(&room, "userSize").unwrap_or(0) > 50 {
         out.insert("showRead".into(), json!(0));
     }
-    Ok(ok_data(sorted(out)))
+    Ok(ok_data(sorted_object(out)))
 }
 
 pub const ROOM_GET_ROOM: Endpoint = Endpoint {
@@ -601,7 +599,7 @@ async fn get_room(
         "member".into(),
         member.as_deref().map_or(Value::Null, member_json),
     );
-    Ok(ok_data(sorted(out)))
+    Ok(ok_data(sorted_object(out)))
 }
 
 /// The latest `talkTime` accepted (ms of the year 2286: a client sending
@@ -1288,7 +1286,7 @@ async fn history_list(
             r.insert("member".into(), member_json(&m));
         }
         r.insert("notices".into(), json!([]));
-        out.push(sorted(r));
+        out.push(sorted_object(r));
     }
     Ok(ok_data(Value::Array(out)))
 }

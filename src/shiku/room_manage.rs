@@ -13,7 +13,7 @@ use serde_json::json;
 use super::room::{
     created_room, dissolve, invited_join, join_self, load_room, member_name, member_nickname,
     nickname_of, note_room_change, notice_message, notice_to_group, open_room, remove_member,
-    room_id, room_json, room_with_seat, sorted, str_of, Locked, Need,
+    room_id, room_json, room_with_seat, str_of, Locked, Need,
 };
 use crate::delivery::Join;
 use crate::domain::room::{Removal, Role, Seat};
@@ -24,7 +24,7 @@ use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::model::{Member, Room};
 use crate::store::msgs::NewMessage;
 use crate::store::rooms::new_member_doc;
-use crate::util::{entity_to_json, now_s, num, ok, ok_data};
+use crate::util::{entity_to_json, now_s, num, ok, ok_data, sorted_object};
 use crate::AppState;
 use bson::oid::ObjectId;
 use serde_json::Value;
@@ -316,7 +316,7 @@ async fn list(
     let name = p.search_text("roomName", crate::http::params::MAX_SEARCH_CHARS);
     let rooms = state.store.public_rooms(name, skip, size).await?;
     Ok(ok_data(Value::Array(
-        rooms.iter().map(|r| sorted(room_json(r))).collect(),
+        rooms.iter().map(|r| sorted_object(room_json(r))).collect(),
     )))
 }
 
