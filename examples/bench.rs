@@ -17,7 +17,6 @@
 //! measurement), BENCH_CONCURRENCY (default "1,32"),
 //! BENCH_OPENIM_TOKEN (admin token for `/msg/send_msg`).
 
-use std::future::IntoFuture;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -699,7 +698,7 @@ async fn main() {
         },
         Case {
             name: "OpenIM /msg/send_msg",
-            queries: "8",
+            queries: "7",
             service: openim_post(
                 &http,
                 "/msg/send_msg",
@@ -717,12 +716,12 @@ async fn main() {
                         st.sessions.openim_token_status("imAdmin", 10, &tok).await.map_err(|x| format!("{x:?}"))?.ok_or("token not issued")?;
                         let (from, to) = (100164i64, 100102i64);
                         let users = st.store.users();
-                        let (sender, receiver) = futures::try_join!(
-                            users.find_one(doc! {"_id": {"$in": [from as i32, from]}}).into_future(),
-                            users.find_one(doc! {"_id": {"$in": [to as i32, to]}}).into_future(),
-                        ).map_err(e)?;
-                        sender.ok_or("no sender")?;
-                        receiver.ok_or("no receiver")?;
+                        let parties: Vec<Document> = users
+                            .find(doc! {"_id": {"$in": [from as i32, from, to as i32, to]}})
+                            .await.map_err(e)?.try_collect().await.map_err(e)?;
+                        if parties.len() != 2 {
+                            return Err("no sender or no receiver".into());
+                        }
                         let mid = format!("directbench_{run_id}_{}", seq.fetch_add(1, Ordering::Relaxed));
                         let t = shiku_api::util::now_ms();
                         let side = |owner: i64, peer: i64, dir: i32| {

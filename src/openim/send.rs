@@ -19,7 +19,7 @@ use crate::http::endpoint::{
 };
 use crate::openim::OpenImError;
 use crate::secure::md5_hex;
-use crate::store::model::{Member, Room, User};
+use crate::store::model::{Member, Room, User, UserId};
 use crate::store::msgs::NewMessage;
 use crate::store::names::valid_room_jid;
 use crate::store::openim::{platform_name, KICKED_TOKEN, NORMAL_TOKEN};
@@ -813,17 +813,6 @@ fn shiku_user_id(id: &str) -> Option<i64> {
     id.parse::<i64>().ok().filter(|v| *v > 0)
 }
 
-async fn user(state: &AppState, id: Option<i64>) -> OResult<Option<User>> {
-    match id {
-        Some(id) => state
-            .store
-            .user_by_id(id)
-            .await
-            .map_err(OpenImError::internal),
-        None => Ok(None),
-    }
-}
-
 /// A user's stored nickname (none when absent or not a string).
 fn nickname(u: Option<&User>) -> Option<String> {
     u.and_then(|u| u.nickname().ok().flatten())
@@ -914,9 +903,9 @@ fn is_admin(state: &AppState, user_id: &str) -> bool {
     state.cfg.openim_admin_user_ids.iter().any(|a| a == user_id)
 }
 
-/// The sender's and the receiver's Shiku users and, for a group message to a
-/// valid jid, the room. They do not depend on each other: read together; the
-/// checks that follow keep OpenIM's order.
+/// The sender's and the receiver's Shiku users (one read) and, for a group
+/// message to a valid jid, the room. They do not depend on each other: read
+/// together; the checks that follow keep OpenIM's order.
 async fn read_parties(
     state: &AppState,
     r: &SendReq,
@@ -924,17 +913,32 @@ async fn read_parties(
     recv_id: Option<i64>,
 ) -> OResult<(Option<User>, Option<User>, Option<Room>)> {
     let group = r.session_type == 3;
-    futures::try_join!(user(state, from_id), user(state, recv_id), async {
-        if group && valid_room_jid(&r.group_id) {
+    let ids: Vec<i64> = from_id.into_iter().chain(recv_id).collect();
+    let (users, room) = futures::try_join!(
+        async {
             state
                 .store
-                .room_by_jid(&r.group_id)
+                .users_by_ids(&ids)
                 .await
                 .map_err(OpenImError::internal)
-        } else {
-            Ok(None)
-        }
-    },)
+        },
+        async {
+            if group && valid_room_jid(&r.group_id) {
+                state
+                    .store
+                    .room_by_jid(&r.group_id)
+                    .await
+                    .map_err(OpenImError::internal)
+            } else {
+                Ok(None)
+            }
+        },
+    )?;
+    let pick = |id: Option<i64>| {
+        let id = UserId(id?);
+        users.iter().find(|u| u.id().ok() == Some(id)).cloned()
+    };
+    Ok((pick(from_id), pick(recv_id), room))
 }
 
 /// The message's `messageId` (the client's, or a new random one) and the

@@ -6,7 +6,7 @@ use bson::{doc, Document};
 use super::model::{User, UserId};
 use super::Store;
 use crate::secure::{login_password_from_md5, md5_hex};
-use crate::util::int_in;
+use crate::util::{int_in, int_variants};
 
 /// Whether `sent` (what the client posts as `password`) matches `stored`, under
 /// every scheme the original servers used: the newer one stores
@@ -42,6 +42,22 @@ impl Store {
             .find_one(doc! {"_id": UserId(user_id).matcher()})
             .await?
             .map(User::new))
+    }
+
+    /// The stored users among `ids`, in one query (absent ids are left out).
+    pub async fn users_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<User>> {
+        use futures::TryStreamExt;
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<bson::Bson> = ids.iter().flat_map(|i| int_variants(*i)).collect();
+        Ok(self
+            .users()
+            .find(doc! {"_id": {"$in": ids}})
+            .await?
+            .map_ok(User::new)
+            .try_collect()
+            .await?)
     }
 
     /// By the stored `telephone` (area code + number, e.g. `8618094152050`).
