@@ -17,6 +17,7 @@
 //! measurement), BENCH_CONCURRENCY (default "1,32"),
 //! BENCH_OPENIM_TOKEN (admin token for `/msg/send_msg`).
 
+use std::future::IntoFuture;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -710,9 +711,9 @@ async fn main() {
                 direct(move |_| {
                     let (st, tok, seq) = (st.clone(), tok.clone(), seq.clone());
                     Box::pin(async move {
-                        // parse_token's status lookup, both users together, then
-                        // Store::write_single: both sides' duplicate check + insert
-                        // together, then both sides' last-chat updates together.
+                        // parse_token's status lookup, both users in one read, then
+                        // Store::write_single: both sides' duplicate checks together,
+                        // one insert of both copies, both sides' last-chat updates together.
                         st.sessions.openim_token_status("imAdmin", 10, &tok).await.map_err(|x| format!("{x:?}"))?.ok_or("token not issued")?;
                         let (from, to) = (100164i64, 100102i64);
                         let users = st.store.users();
@@ -724,18 +725,18 @@ async fn main() {
                         }
                         let mid = format!("directbench_{run_id}_{}", seq.fetch_add(1, Ordering::Relaxed));
                         let t = shiku_api::util::now_ms();
-                        let side = |owner: i64, peer: i64, dir: i32| {
-                            let (c, mid) = (st.store.user_msgs(owner), mid.clone());
-                            async move {
-                                if c.find_one(doc! {"messageId": &mid, "sender": owner.to_string()}).await.map_err(e)?.is_none() {
-                                    c.insert_one(doc! {"message": "{}", "direction": dir, "sender": owner.to_string(), "receiver": peer.to_string(),
-                                        "sender_jid": "100164/web", "receiver_jid": "100102", "ts": t, "contentType": 1, "messageId": &mid,
-                                        "timeSend": t, "deleteTime": 0i64, "isRead": 1, "isEncrypt": false, "content": "direct"}).await.map_err(e)?;
-                                }
-                                Ok::<(), String>(())
-                            }
-                        };
-                        futures::try_join!(side(from, to, 0), side(to, from, 1))?;
+                        // Both users share a shard: both checks together, then one insert.
+                        let c = st.store.user_msgs(from);
+                        let record = |owner: i64, peer: i64, dir: i32| doc! {"message": "{}", "direction": dir, "sender": owner.to_string(), "receiver": peer.to_string(),
+                            "sender_jid": "100164/web", "receiver_jid": "100102", "ts": t, "contentType": 1, "messageId": &mid,
+                            "timeSend": t, "deleteTime": 0i64, "isRead": 1, "isEncrypt": false, "content": "direct"};
+                        let (mine, theirs) = futures::try_join!(
+                            c.find_one(doc! {"messageId": &mid, "sender": from.to_string()}).into_future(),
+                            c.find_one(doc! {"messageId": &mid, "sender": to.to_string()}).into_future(),
+                        ).map_err(e)?;
+                        if mine.is_none() && theirs.is_none() {
+                            c.insert_many(vec![record(from, to, 0), record(to, from, 1)]).ordered(false).await.map_err(e)?;
+                        }
                         let last = |owner: i64, peer: i64| {
                             let (c, mid) = (st.store.user_lastchats(owner), mid.clone());
                             async move {

@@ -203,10 +203,16 @@ impl Store {
                     StoreResult::Ok(())
                 }
             };
-        futures::try_join!(
-            insert(&my_coll, &mine, record(&from, &to, 0, 1)),
-            insert(&their_coll, &theirs, record(&to, &from, 1, 0)),
-        )?;
+        let (my_record, their_record) = (record(&from, &to, 0, 1), record(&to, &from, 1, 0));
+        if mine.is_none() && theirs.is_none() && my_coll.namespace() == their_coll.namespace() {
+            // Both sides in one shard (the common case): one round trip.
+            insert_all_once(&my_coll, vec![my_record, their_record]).await?;
+        } else {
+            futures::try_join!(
+                insert(&my_coll, &mine, my_record),
+                insert(&their_coll, &theirs, their_record),
+            )?;
+        }
         let created = mine.is_none() || theirs.is_none();
         let first_time = mine
             .as_ref()
@@ -325,6 +331,23 @@ async fn insert_once(coll: &Collection<Document>, record: Document) -> StoreResu
         Ok(_) => Ok(()),
         Err(e) if super::is_duplicate_key(&e) => Ok(()),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// [`insert_once`] for several records in one round trip: each record
+/// already there counts as done, any other failure fails the whole.
+async fn insert_all_once(coll: &Collection<Document>, records: Vec<Document>) -> StoreResult<()> {
+    use mongodb::error::{ErrorKind, InsertManyError};
+    let Err(e) = coll.insert_many(records).ordered(false).await else {
+        return Ok(());
+    };
+    match &*e.kind {
+        ErrorKind::InsertMany(InsertManyError {
+            write_errors: Some(errors),
+            write_concern_error: None,
+            ..
+        }) if errors.iter().all(|w| w.code == 11000) => Ok(()),
+        _ => Err(e.into()),
     }
 }
 
