@@ -151,7 +151,7 @@ impl Store {
         // message), else inserted. The sender's id may name one message only:
         // reused for another peer or another content it is refused, before
         // anything is written. The two sides are independent, so both go to
-        // the database at once.
+        // the database at once (one insert of both when they share a shard).
         let record = |owner: &str, peer: &str, direction: i32, is_read: i32| {
             doc! {
                 "_id": record_oid(&format!("{owner}:{peer}"), &m.message_id, direction),
