@@ -185,6 +185,13 @@ pub fn int_in(id: i64) -> Bson {
     Bson::Document(bson::doc! {"$in": int_variants(id)})
 }
 
+/// `{$in: [...]}` over the [`int_variants`] of every id: matches any of them
+/// whichever type stored it.
+pub fn ints_in(ids: &[i64]) -> Bson {
+    let all: Vec<Bson> = ids.iter().flat_map(|id| int_variants(*id)).collect();
+    Bson::Document(bson::doc! {"$in": all})
+}
+
 /// Reads a number of any stored numeric type (Int32, Int64, Double, numeric string).
 pub fn num(d: &Document, key: &str) -> Option<i64> {
     bson_i64(d.get(key)?)

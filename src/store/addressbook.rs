@@ -81,13 +81,9 @@ impl Store {
 
     /// Which of `others` are the owner's friends (`status` 2).
     pub async fn friends_among(&self, owner: i64, others: &[i64]) -> StoreResult<HashSet<i64>> {
-        let ids: Vec<bson::Bson> = others
-            .iter()
-            .flat_map(|u| crate::util::int_variants(*u))
-            .collect();
         let docs: Vec<Document> = self
             .friends()
-            .find(doc! {"userId": int_in(owner), "toUserId": {"$in": ids}, "status": 2})
+            .find(doc! {"userId": int_in(owner), "toUserId": crate::util::ints_in(others), "status": 2})
             .projection(doc! {"toUserId": 1})
             .await?
             .try_collect()

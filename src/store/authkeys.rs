@@ -135,13 +135,9 @@ impl Store {
     /// for those who have one.
     pub async fn rsa_public_keys(&self, users: &[i64]) -> StoreResult<Vec<(i64, String)>> {
         use futures::TryStreamExt;
-        let ids: Vec<Bson> = users
-            .iter()
-            .flat_map(|u| crate::util::int_variants(*u))
-            .collect();
         let docs: Vec<Document> = self
             .auth_keys()
-            .find(doc! {"_id": {"$in": ids}})
+            .find(doc! {"_id": crate::util::ints_in(users)})
             .projection(doc! {"msgRsaKeyPair.publicKey": 1})
             .await?
             .try_collect()

@@ -9,7 +9,7 @@ use pinyin::ToPinyin;
 
 use super::model::{Friend, Set, User, UserId};
 use super::Store;
-use crate::util::{int32_id, int_in, int_variants, num};
+use crate::util::{int32_id, int_in, int_variants, ints_in, num};
 
 /// `Friends.Status.Friends`.
 pub const STATUS_FRIENDS: i32 = 2;
@@ -78,14 +78,13 @@ impl Store {
         &self,
         ids: &[i64],
     ) -> StoreResult<std::collections::HashMap<i64, String>> {
-        let ids: Vec<Bson> = ids.iter().flat_map(|i| int_variants(*i)).collect();
         let mut out = std::collections::HashMap::new();
         if ids.is_empty() {
             return Ok(out);
         }
         let mut cur = self
             .users()
-            .find(doc! {"_id": {"$in": ids}})
+            .find(doc! {"_id": ints_in(ids)})
             .projection(doc! {"nickname": 1})
             .await?;
         while let Some(d) = cur.try_next().await? {

@@ -7,14 +7,14 @@
 //! is recounted from the member collection after every membership change.
 
 use super::error::StoreResult;
-use bson::{doc, oid::ObjectId, Bson, Document};
+use bson::{doc, oid::ObjectId, Document};
 use futures::TryStreamExt;
 
 use super::indexes::Family;
 use super::model::{Fields, Member, Room, UserId};
 use super::msgs::NewMessage;
 use super::Store;
-use crate::util::{int32_id, int_in, int_variants, num};
+use crate::util::{int32_id, int_in, int_variants, ints_in, num};
 
 use crate::domain::room::Role;
 
@@ -497,10 +497,9 @@ impl Store {
 
     /// The member records of those of `users` who are in the room (one query).
     pub async fn members_of(&self, room: &ObjectId, users: &[i64]) -> StoreResult<Vec<Member>> {
-        let ids: Vec<Bson> = users.iter().flat_map(|u| int_variants(*u)).collect();
         Ok(self
             .room_members(room)
-            .find(doc! {"roomId": room, "userId": {"$in": ids}})
+            .find(doc! {"roomId": room, "userId": ints_in(users)})
             .await?
             .map_ok(Member::new)
             .try_collect()
@@ -517,10 +516,9 @@ impl Store {
 
     /// Which of `users` already are members of the room (one query).
     pub async fn members_among(&self, room: &ObjectId, users: &[i64]) -> StoreResult<Vec<i64>> {
-        let ids: Vec<Bson> = users.iter().flat_map(|u| int_variants(*u)).collect();
         let docs: Vec<Document> = self
             .room_members(room)
-            .find(doc! {"roomId": room, "userId": {"$in": ids}})
+            .find(doc! {"roomId": room, "userId": ints_in(users)})
             .projection(doc! {"userId": 1})
             .await?
             .try_collect()

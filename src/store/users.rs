@@ -6,7 +6,7 @@ use bson::{doc, Document};
 use super::model::{User, UserId};
 use super::Store;
 use crate::secure::{login_password_from_md5, md5_hex};
-use crate::util::{int_in, int_variants};
+use crate::util::{int_in, ints_in};
 
 /// Whether `sent` (what the client posts as `password`) matches `stored`, under
 /// every scheme the original servers used: the newer one stores
@@ -50,10 +50,9 @@ impl Store {
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        let ids: Vec<bson::Bson> = ids.iter().flat_map(|i| int_variants(*i)).collect();
         Ok(self
             .users()
-            .find(doc! {"_id": {"$in": ids}})
+            .find(doc! {"_id": ints_in(ids)})
             .await?
             .map_ok(User::new)
             .try_collect()
@@ -361,12 +360,10 @@ impl Store {
         let coll = self
             .imapi()
             .collection::<Document>(super::names::OFFLINE_OPERATION);
-        let ids: Vec<bson::Bson> = user_ids
-            .iter()
-            .flat_map(|u| crate::util::int_variants(*u))
-            .collect();
-        coll.delete_many(doc! {"userId": {"$in": ids}, "tag": tag.as_str(), "friendId": friend_id})
-            .await?;
+        coll.delete_many(
+            doc! {"userId": ints_in(user_ids), "tag": tag.as_str(), "friendId": friend_id},
+        )
+        .await?;
         let now = crate::util::now_s();
         coll.insert_many(user_ids.iter().map(|u| {
             doc! {"userId": crate::util::int32_id(*u), "tag": tag.as_str(), "friendId": friend_id, "operationTime": now}
