@@ -176,8 +176,9 @@ impl<'a> Seat<'a> {
     }
 
     /// Removing `target` (whose member record is `target_member`): anyone may
-    /// leave; the owner may remove anyone; an admin may remove members but not
-    /// admins; the owner is never removed by another.
+    /// leave; the owner may remove anyone; an admin may remove plain members
+    /// only (not admins, invisible members or guardians, as the original's
+    /// `deleteMember`); the owner is never removed by another.
     pub fn may_remove(
         &self,
         target: i64,
@@ -193,7 +194,9 @@ impl<'a> Seat<'a> {
         }
         let target_role = target_member.and_then(|m| Role::of(m));
         if target != self.user_id {
-            if !role.manages() || (role == Role::Admin && target_role == Some(Role::Admin)) {
+            // A record without a role is a plain member (the stored default).
+            let plain = matches!(target_role, None | Some(Role::Member));
+            if !role.manages() || (role == Role::Admin && !plain) {
                 return Err(Denied::NoPermission);
             }
         }
@@ -257,6 +260,18 @@ mod tests {
         assert_eq!(m.may_remove(2, Some(&admin)), Err(Denied::NoPermission));
         assert_eq!(m.may_remove(3, Some(&member)), Ok(Removal::Leave));
         assert_eq!(a.may_remove(9, None), Err(Denied::TargetNotMember));
+        // Roles 4 (invisible) and 5 (guardian): no rights, and out of an admin's reach.
+        for role in [4, 5] {
+            let other = Member::new(doc! {"userId": 5, "role": role});
+            assert_eq!(
+                Seat::new(&r, 5, Some(&other)).may_remove(3, Some(&member)),
+                Err(Denied::NoPermission)
+            );
+            assert_eq!(a.may_remove(5, Some(&other)), Err(Denied::NoPermission));
+            assert_eq!(o.may_remove(5, Some(&other)), Ok(Removal::Kick));
+        }
+        let roleless = Member::new(doc! {"userId": 6});
+        assert_eq!(a.may_remove(6, Some(&roleless)), Ok(Removal::Kick));
         assert_eq!(
             Seat::new(&r, 7, None).may_remove(7, None),
             Err(Denied::NoPermission)

@@ -1461,3 +1461,72 @@ async fn a_retried_creation_announces_nobody_twice() {
     assert_eq!(notices.len(), 2, "one per invited member: {notices:?}");
     assert!(notices.contains(&earlier));
 }
+
+/// Review defect 12: roles 4 (invisible) and 5 (guardian) kick nobody, and an
+/// admin removes plain members only (V4/V5 `deleteMember`). A refusal writes
+/// nothing; the allowed removal takes the member out.
+#[actix_web::test]
+async fn only_the_owner_and_admins_remove_and_admins_only_plain_members() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let oid = ObjectId::parse_str(ROOM).unwrap();
+    let (_, mdb, _, _) = dbs(&app);
+    let coll = app
+        .store()
+        .client
+        .database(&mdb)
+        .collection::<Document>(&shiku_api::store::names::member_shard(&oid));
+    let set_role = |user: i32, role: i32| {
+        let coll = coll.clone();
+        async move {
+            let r = coll
+                .update_one(
+                    doc! {"roomId": oid, "userId": user},
+                    doc! {"$set": {"role": role}},
+                )
+                .await
+                .unwrap();
+            assert_eq!(r.matched_count, 1, "member {user}");
+        }
+    };
+    let t102 = app.token_for(100102).await;
+    let t174 = app.token_for(100174).await;
+    let kick = |tok: String, user: &'static str| {
+        let app = &app;
+        async move {
+            let (s, v) = app
+                .get(
+                    "/room/member/delete",
+                    &[("access_token", &tok), ("roomId", ROOM), ("userId", user)],
+                )
+                .await;
+            assert_eq!(s, 200);
+            v
+        }
+    };
+    set_role(100174, 2).await;
+    for role in [4, 5] {
+        set_role(100102, role).await;
+        let before = app.snapshot().await;
+        // role 4/5 kicks the admin: refused
+        let v = kick(t102.clone(), "100174").await;
+        assert_eq!(v["resultCode"], 1030104, "role {role} kicks: {v}");
+        // the admin kicks the role 4/5 member: refused
+        let v = kick(t174.clone(), "100102").await;
+        assert_eq!(v["resultCode"], 1030104, "admin kicks role {role}: {v}");
+        assert!(
+            app.snapshot().await == before,
+            "a refusal changed the database"
+        );
+    }
+    assert_eq!(members(&app, ROOM).await.len(), 3);
+    // a plain member is within the admin's reach
+    set_role(100102, 3).await;
+    let v = kick(t174.clone(), "100102").await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let left = members(&app, ROOM).await;
+    assert_eq!(left.len(), 2);
+    assert_eq!(role_of(&left, 100102), None);
+    assert_eq!(role_of(&left, 100174), Some(2));
+    assert_eq!(int(&room_doc(&app, ROOM).await.unwrap(), "userSize"), 2);
+}
