@@ -182,7 +182,7 @@ impl Store {
                 .find_one(doc! {"messageId": &m.message_id, "sender": &from, "direction": 0})
                 .into_future(),
             their_coll
-                .find_one(doc! {"messageId": &m.message_id, "sender": &to, "receiver": &from})
+                .find_one(doc! {"messageId": &m.message_id, "sender": &to, "receiver": &from, "direction": 1})
                 .into_future(),
         )?;
         for copy in mine.iter().chain(theirs.iter()) {

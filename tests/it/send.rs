@@ -1078,3 +1078,79 @@ async fn an_admin_sender_sends_as_the_system_account() {
         .await;
     assert_eq!(b["errCode"], 1004, "{b}");
 }
+
+/// Review defect 3, the other direction: one `messageId` used by 100164 to
+/// 100102 and then by 100102 back to 100164 (same content) is two messages.
+/// 100164's inbound copy must not be taken for its own outbound one: each
+/// side ends with both copies, and each history answers both messages.
+#[actix_web::test]
+async fn an_id_used_back_in_the_other_direction_is_another_message() {
+    let app = start().await;
+    let tok = admin_token(&app, 100164).await;
+    let push = |from: &'static str, to: &'static str| {
+        let (app, tok) = (&app, tok.clone());
+        async move {
+            let (s, b) = app
+                .post_form(
+                    "/console/oneSendOne",
+                    &[
+                        ("access_token", tok.as_str()),
+                        ("type", "1"),
+                        ("content", "来回同号"),
+                        ("sendPhone", from),
+                        ("toUserPhone", to),
+                        ("messageId", "swapped-id-1"),
+                    ],
+                )
+                .await;
+            assert_eq!((s, &b["resultCode"]), (200, &json!(1)), "{b}");
+        }
+    };
+    push("18094152050", "15730107952").await; // 100164 → 100102
+    push("15730107952", "18094152050").await; // 100102 → 100164
+    let recs = find(
+        &app,
+        &app.store().cfg.msgs,
+        "10",
+        doc! {"messageId": "swapped-id-1"},
+    )
+    .await;
+    let mut seen: Vec<(String, String, i32)> = recs
+        .iter()
+        .map(|d| {
+            (
+                d.get_str("sender").unwrap().to_string(),
+                d.get_str("receiver").unwrap().to_string(),
+                d.get_i32("direction").unwrap(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let own = |a: &str, b: &str, d: i32| (a.to_string(), b.to_string(), d);
+    assert_eq!(
+        seen,
+        vec![
+            own("100102", "100164", 0),
+            own("100102", "100164", 1),
+            own("100164", "100102", 0),
+            own("100164", "100102", 1),
+        ],
+        "each owner keeps its outbound and its inbound copy"
+    );
+    for (me, peer) in [(100164, "100102"), (100102, "100164")] {
+        let t = app.token_for(me).await;
+        let (_, h) = app
+            .get(
+                "/tigase/shiku_msgs",
+                &[("access_token", t.as_str()), ("receiver", peer)],
+            )
+            .await;
+        let ids: Vec<&Value> = h["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["messageId"] == "swapped-id-1")
+            .collect();
+        assert_eq!(ids.len(), 2, "{me}'s history: {h}");
+    }
+}
