@@ -114,6 +114,9 @@ fn peak_rss_mb(pid: u32) -> f64 {
 
 /// One HTTP request; success = HTTP 200 and the dialect's success marker
 /// (`resultCode` 1, `errCode` 0, `success` true).
+/// The access token of the "unknown token" case: its refusal (1030102) is its answer.
+const UNKNOWN_TOKEN: &str = "benchunknowntoken";
+
 fn http_op(
     http: reqwest::Client,
     url: String,
@@ -145,6 +148,7 @@ fn http_op(
             }
             let v: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
             let ok = v.get("resultCode") == Some(&json!(1))
+                || (url.contains(UNKNOWN_TOKEN) && v.get("resultCode") == Some(&json!(1030102)))
                 || v.get("errCode") == Some(&json!(0))
                 || v.get("success") == Some(&json!(true));
             if ok {
@@ -530,6 +534,39 @@ async fn main() {
     let seq = Arc::new(AtomicU64::new(0));
 
     let cases = vec![
+        // No database at all: what HTTP, routing and the envelope cost alone.
+        Case {
+            name: "/getCurrentTime (no db)",
+            queries: "0",
+            service: get(&http, "/getCurrentTime".to_string()),
+            direct: direct(|_| Box::pin(async { Ok(()) })),
+            hot: direct(|_| Box::pin(async { Ok(()) })),
+        },
+        // One round trip: the token lookup, which finds nothing (refused, 1030102).
+        Case {
+            name: "/user/get (unknown token)",
+            queries: "1",
+            service: get(&http, format!("/user/get?access_token={UNKNOWN_TOKEN}")),
+            direct: {
+                let s = sessions.clone();
+                direct(move |_| {
+                    let s = s.clone();
+                    Box::pin(async move {
+                        match session(&s, UNKNOWN_TOKEN).await {
+                            Err(e) if e == "unknown token" => Ok(()),
+                            other => Err(format!("expected an unknown token, got {other:?}")),
+                        }
+                    })
+                })
+            },
+            hot: {
+                let s = sessions.clone();
+                direct(move |_| {
+                    let s = s.clone();
+                    Box::pin(async move { session(&s, UNKNOWN_TOKEN).await.err().map(|_| ()).ok_or_else(|| "token found".to_string()) })
+                })
+            },
+        },
         Case {
             name: "/tigase/shiku_msgs",
             queries: "2",
@@ -731,8 +768,8 @@ async fn main() {
                             "sender_jid": "100164/web", "receiver_jid": "100102", "ts": t, "contentType": 1, "messageId": &mid,
                             "timeSend": t, "deleteTime": 0i64, "isRead": 1, "isEncrypt": false, "content": "direct"};
                         let (mine, theirs) = futures::try_join!(
-                            c.find_one(doc! {"messageId": &mid, "sender": from.to_string()}).into_future(),
-                            c.find_one(doc! {"messageId": &mid, "sender": to.to_string()}).into_future(),
+                            c.find_one(doc! {"messageId": &mid, "sender": from.to_string(), "direction": 0}).into_future(),
+                            c.find_one(doc! {"messageId": &mid, "sender": to.to_string(), "receiver": from.to_string(), "direction": 1}).into_future(),
                         ).map_err(e)?;
                         if mine.is_none() && theirs.is_none() {
                             c.insert_many(vec![record(from, to, 0), record(to, from, 1)]).ordered(false).await.map_err(e)?;
