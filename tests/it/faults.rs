@@ -169,6 +169,27 @@ async fn other_dialects_answer_503(app: &TestApp, openim_token: &str) {
         b,
         serde_json::json!({"success": false, "msg": "service unavailable"})
     );
+
+    // A JH send (a write) answers the same way, as fast.
+    let t = Instant::now();
+    let (s, b) = app
+        .post_json(
+            "/api/im/sendMsg",
+            &[],
+            &serde_json::json!({"appid": "JH", "from": "200", "fromrole": "MEMBER", "to": "2",
+                "content": "during the outage", "type": "TEXT", "channel": "WX"}),
+        )
+        .await;
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "JH send hung {:?}",
+        t.elapsed()
+    );
+    assert_eq!(s, 503, "{b}");
+    assert_eq!(
+        b,
+        serde_json::json!({"success": false, "msg": "service unavailable"})
+    );
 }
 
 /// Success, or the outage envelope: 503 with resultCode 1020101, within the timeout.

@@ -930,7 +930,11 @@ async fn cors_preflight_is_answered() {
             .request(reqwest::Method::OPTIONS, format!("{}{path}", app.base))
             .header("Origin", "http://web.example")
             .header("Access-Control-Request-Method", "POST")
-            .header("Access-Control-Request-Headers", "content-type")
+            // What the OpenIM admin console's browser asks before its JSON POST.
+            .header(
+                "Access-Control-Request-Headers",
+                "content-type,operationid,token",
+            )
             .send()
             .await
             .unwrap();
@@ -943,5 +947,17 @@ async fn cors_preflight_is_answered() {
             .to_str()
             .unwrap()
             .contains("POST"));
+        let allowed: Vec<String> = r
+            .headers()
+            .get("access-control-allow-headers")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
+        for h in ["content-type", "operationid", "token"] {
+            assert!(allowed.iter().any(|a| a == h), "{path}: {h} in {allowed:?}");
+        }
     }
 }
