@@ -55,6 +55,10 @@ pub enum Denied {
     TargetNotMember,
     /// A member but the owner inviting a single user who is not a friend.
     NotFriendInvite,
+    /// An invisible member (role 4) inviting (100408).
+    InvisibleInvites,
+    /// Muting the owner (100406).
+    OwnerNotMutable,
     /// The caller is muted personally.
     Muted,
     /// The room is muted for everyone but the owner and admins.
@@ -139,9 +143,13 @@ impl<'a> Seat<'a> {
         }
     }
 
-    /// Inviting: members; only the owner when the room requires consent.
+    /// Inviting: members but invisible ones; only the owner when the room
+    /// requires consent.
     pub fn may_invite(&self) -> Result<(), Denied> {
         self.may_read()?;
+        if self.member.and_then(|m| num(m, "role")) == Some(4) {
+            return Err(Denied::InvisibleInvites);
+        }
         if num(self.room, "isNeedVerify") == Some(1) && !self.is_owner() {
             return Err(Denied::InviteNeedsOwner);
         }
@@ -166,6 +174,36 @@ impl<'a> Seat<'a> {
         self.may_invite()?;
         if count == 1 && !single_is_friend && !self.is_owner() {
             return Err(Denied::NotFriendInvite);
+        }
+        Ok(())
+    }
+
+    /// Changing `target`'s member record (`/room/member/update` with
+    /// `userId`): both in the room; an admin's record only by the owner; a
+    /// nickname only one's own; a mute (`talkTime`) only by the owner or an
+    /// admin, and never of the owner (the original's `updateMember`).
+    pub fn may_update_member(
+        &self,
+        target: i64,
+        target_member: Option<&Member>,
+        nickname: bool,
+        mute: bool,
+    ) -> Result<(), Denied> {
+        let role = self.role().ok_or(Denied::NotMember)?;
+        let target_role = Role::of(target_member.ok_or(Denied::TargetNotMember)?);
+        if role != Role::Owner && target_role == Some(Role::Admin) {
+            return Err(Denied::NoPermission);
+        }
+        if nickname && target != self.user_id {
+            return Err(Denied::NoPermission);
+        }
+        if mute {
+            if Some(target) == self.owner() {
+                return Err(Denied::OwnerNotMutable);
+            }
+            if !role.manages() {
+                return Err(Denied::NoPermission);
+            }
         }
         Ok(())
     }
@@ -270,6 +308,44 @@ mod tests {
             assert_eq!(a.may_remove(5, Some(&other)), Err(Denied::NoPermission));
             assert_eq!(o.may_remove(5, Some(&other)), Ok(Removal::Kick));
         }
+        // /room/member/update with userId
+        assert_eq!(m.may_update_member(3, Some(&member), true, false), Ok(()));
+        assert_eq!(
+            m.may_update_member(2, Some(&admin), false, false),
+            Err(Denied::NoPermission)
+        );
+        assert_eq!(
+            a.may_update_member(3, Some(&member), true, false),
+            Err(Denied::NoPermission)
+        );
+        assert_eq!(a.may_update_member(3, Some(&member), false, true), Ok(()));
+        assert_eq!(
+            a.may_update_member(4, Some(&admin2), false, true),
+            Err(Denied::NoPermission)
+        );
+        assert_eq!(o.may_update_member(2, Some(&admin), false, true), Ok(()));
+        assert_eq!(
+            m.may_update_member(3, Some(&member), false, true),
+            Err(Denied::NoPermission)
+        );
+        assert_eq!(
+            a.may_update_member(1, Some(&owner), false, true),
+            Err(Denied::OwnerNotMutable)
+        );
+        assert_eq!(
+            a.may_update_member(9, None, false, true),
+            Err(Denied::TargetNotMember)
+        );
+        assert_eq!(
+            Seat::new(&r, 7, None).may_update_member(3, Some(&member), false, false),
+            Err(Denied::NotMember)
+        );
+        let invisible = Member::new(doc! {"userId": 8, "role": 4});
+        assert_eq!(
+            Seat::new(&r, 8, Some(&invisible)).may_invite(),
+            Err(Denied::InvisibleInvites)
+        );
+        assert_eq!(m.may_invite(), Ok(()));
         let roleless = Member::new(doc! {"userId": 6});
         assert_eq!(a.may_remove(6, Some(&roleless)), Ok(Removal::Kick));
         assert_eq!(

@@ -122,6 +122,10 @@ pub const NO_SMS: Code = c(FAILURE, "短信验证码服务未开通");
 pub const NO_KEY_PAIR: Code = c(100220, "用户公私钥不存在");
 /// `NotFriendNoInvite`.
 pub const NOT_FRIEND_NO_INVITE: Code = c(100407, "不是好友不能邀请");
+/// `NotBannedGroupOwner`.
+pub const OWNER_NOT_MUTABLE: Code = c(100406, "不能禁言群主");
+/// `NotInviteInvisible`.
+pub const INVISIBLE_NO_INVITE: Code = c(100408, "隐身人不可以邀请用户加群");
 /// `NoBind`.
 pub const NOT_BOUND: Code = c(100208, "绑定关系不存在");
 /// `GroupHelperNotExist`.

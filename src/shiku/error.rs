@@ -123,6 +123,8 @@ impl From<Denied> for ShikuError {
             Denied::InviteNeedsOwner => code::INVITE_NEEDS_OWNER,
             Denied::NotFriendInvite => code::NOT_FRIEND_NO_INVITE,
             Denied::OwnerNotRemovable => code::NOT_REMOVE_OWNER,
+            Denied::InvisibleInvites => code::INVISIBLE_NO_INVITE,
+            Denied::OwnerNotMutable => code::OWNER_NOT_MUTABLE,
             Denied::NoPermission | Denied::Muted | Denied::RoomMuted => code::NO_PERMISSION,
         }
         .into()

@@ -1132,13 +1132,24 @@ pub(super) async fn remove_member(
 
 pub const ROOM_MEMBER_UPDATE: Endpoint = Endpoint {
     path: "/room/member/update",
-    summary: "add members by phone",
-    params: &[string("roomId").required(), string("phones").required()],
+    summary: "add members (`phones`, or `text`: a JSON array of user ids), or change one member (`userId` with `nickname`, `talkTime` or `remarkName`)",
+    params: &[
+        string("roomId").required(),
+        string("phones"),
+        string("text"),
+        int("userId"),
+        string("nickname"),
+        int("talkTime").min(0),
+        string("remarkName"),
+    ],
     ..Endpoint::shiku("", "")
 };
 
-/// `/room/member/update` with `phones`: adds members (907 each); users already
-/// in the room are skipped; unknown phones refuse the whole request.
+/// `/room/member/update`, the original's three forms: `phones` (the
+/// deployment's document) or `text` (the apps: user ids) add members, 907
+/// each; `userId` with `nickname` / `talkTime` / `remarkName` changes that
+/// member. Users already in the room are skipped; unknown phones refuse the
+/// whole request, unknown ids are skipped (as the original's `text`).
 async fn member_update(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -1146,12 +1157,31 @@ async fn member_update(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    let phones = parse_phones(&p)?;
-    if phones.is_empty() {
+    let invited = if p.str("phones").is_some() {
+        let phones = parse_phones(&p)?;
+        if phones.is_empty() {
+            return Err(ShikuError::missing("phones"));
+        }
+        resolve_phones(&state, &phones).await?
+    } else if p.str("text").is_some() {
+        let ids = parse_id_list(&p, "text")?;
+        state
+            .store
+            .users_by_ids(&ids)
+            .await?
+            .iter()
+            .filter_map(|u| {
+                let name = u.nickname().ok().flatten().unwrap_or("");
+                Some((u.id().ok()?.0, name.to_string()))
+            })
+            .collect()
+    } else if let Some(target) = p.i64_opt("userId")? {
+        return change_member(&state, &p, me, id, target).await;
+    } else {
         return Err(ShikuError::missing("phones"));
-    }
+    };
     let room = open_room(&state, &id).await?;
-    let new_users = users_to_add(&state, &room, &id, me, &phones).await?;
+    let new_users = users_to_add(&state, &room, &id, me, invited).await?;
     let my_name = nickname_of(&state, me).await?;
     let jid = room.jid()?.to_string();
     let now = now_s();
@@ -1171,7 +1201,115 @@ async fn member_update(
     Ok(ok())
 }
 
-/// The users `phones` name that the caller may invite and that are not yet
+/// `text`: a JSON array of user ids (numbers or digit strings), at most 1000.
+fn parse_id_list(p: &Params, name: &'static str) -> ShikuResult<Vec<i64>> {
+    let raw = p.str(name).unwrap_or("[]");
+    let items: Vec<Value> = serde_json::from_str(raw).map_err(|_| ShikuError::invalid(name))?;
+    if items.len() > 1000 {
+        return Err(ShikuError::invalid(name));
+    }
+    let mut ids = Vec::with_capacity(items.len());
+    for it in items {
+        let id = match &it {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .filter(|id| (1..=i64::from(i32::MAX)).contains(id))
+        .ok_or_else(|| ShikuError::invalid(name))?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// `/room/member/update` with `userId`: that member's `nickname` (one's
+/// own), `talkTime` (a mute until then, seconds; by the owner or an admin)
+/// or `remarkName`; the 901 (new nickname) and 906 (mute) notices.
+async fn change_member(
+    state: &AppState,
+    p: &Params,
+    me: i64,
+    id: ObjectId,
+    target: i64,
+) -> ShikuResult<HttpResponse> {
+    let nickname = p.str("nickname");
+    let remark = p.str("remarkName");
+    let talk_time = p.i64_opt("talkTime")?;
+    if nickname.is_none() && remark.is_none() && talk_time.is_none() {
+        return Err(ShikuError::missing("nickname"));
+    }
+    if talk_time.is_some_and(|t| t < 0) {
+        return Err(ShikuError::invalid("talkTime"));
+    }
+    for (name, v) in [("nickname", nickname), ("remarkName", remark)] {
+        if v.is_some_and(|v| v.chars().count() > 100 || v.chars().any(char::is_control)) {
+            return Err(ShikuError::invalid(name));
+        }
+    }
+    let room = open_room(state, &id).await?;
+    let (my_member, target_member) = futures::try_join!(
+        state.store.room_member(&id, me),
+        state.store.room_member(&id, target)
+    )?;
+    let seat = Seat::new(&room, me, my_member.as_ref());
+    seat.may_update_member(
+        target,
+        target_member.as_ref(),
+        nickname.is_some(),
+        talk_time.is_some(),
+    )?;
+    let Some(target_member) = target_member else {
+        return Err(codes::NOT_MEMBER.into());
+    };
+    let mut set = doc! {};
+    if let Some(n) = nickname {
+        set.insert("nickname", n);
+    }
+    if let Some(t) = talk_time {
+        set.insert("talkTime", t);
+    }
+    if let Some(r) = remark {
+        set.insert("remarkName", r);
+    }
+    set.insert("modifyTime", now_s());
+    state.store.set_member_fields(&id, target, set).await?;
+    let jid = room.jid()?;
+    let my_name = member_name(my_member.as_ref());
+    let old_name = str_of(&target_member, "nickname").to_string();
+    if let Some(n) = nickname.filter(|n| *n != old_name) {
+        let m = notice_message(
+            901,
+            me,
+            &my_name,
+            jid,
+            Some((target, &old_name)),
+            n,
+            BTreeMap::new(),
+        );
+        state.delivery.to_room(&state.store, &m, jid).await?;
+    }
+    if let Some(t) = talk_time {
+        let m = notice_message(
+            906,
+            me,
+            &my_name,
+            jid,
+            Some((target, &old_name)),
+            &t.to_string(),
+            BTreeMap::new(),
+        );
+        state
+            .delivery
+            .to_room_and_member(&state.store, &m, jid, target)
+            .await?;
+    }
+    note_room_change(state, &id, &[me, target]).await;
+    Ok(ok())
+}
+
+/// Of the `users` invited, those the caller may invite and that are not yet
 /// in the room; refused when the caller may not invite them or the room
 /// cannot hold them.
 async fn users_to_add(
@@ -1179,10 +1317,9 @@ async fn users_to_add(
     room: &Room,
     id: &ObjectId,
     me: i64,
-    phones: &[String],
+    users: Vec<(i64, String)>,
 ) -> ShikuResult<Vec<(i64, String)>> {
     let my_member = state.store.room_member(id, me).await?;
-    let users = resolve_phones(state, phones).await?;
     let single_is_friend = match users.as_slice() {
         [(u, _)] => state.store.friend(me, *u).await?.is_some(),
         _ => false,

@@ -1530,3 +1530,173 @@ async fn only_the_owner_and_admins_remove_and_admins_only_plain_members() {
     assert_eq!(role_of(&left, 100174), Some(2));
     assert_eq!(int(&room_doc(&app, ROOM).await.unwrap(), "userSize"), 2);
 }
+
+/// The Android app's `/room/member/update` calls, as it sends them (GET,
+/// query): invite by `text` (a JSON array of user ids as strings, with its
+/// `isSecretGroup`), mute one member (`userId` + `talkTime`, seconds), rename
+/// oneself (`nickname`) and remark a member (`remarkName`); and the refusals,
+/// which write nothing.
+#[actix_web::test]
+async fn android_member_update_invites_by_id_mutes_renames_and_remarks() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let member = app.token_for(100102).await;
+    let call = |tok: &str, extra: &[(&str, &str)]| {
+        let mut q: Vec<(&str, &str)> = vec![("access_token", tok), ("roomId", ROOM)];
+        q.extend_from_slice(extra);
+        let app = &app;
+        let q: Vec<(String, String)> = q
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        async move {
+            let q: Vec<(&str, &str)> = q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let (s, v) = app.get("/room/member/update", &q).await;
+            assert_eq!(s, 200);
+            v
+        }
+    };
+    let types = |docs: &[Document], t: i32| {
+        docs.iter()
+            .filter(|d| d.get_i32("contentType") == Ok(t))
+            .count()
+    };
+    let muc0 = muc(&app, ROOM_JID).await;
+
+    // invite two users by id (one unknown id is skipped, one already in)
+    let v = call(
+        &owner,
+        &[
+            ("text", r#"["100158","100159","999999","100102"]"#),
+            ("isSecretGroup", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let ms = members(&app, ROOM).await;
+    assert_eq!(ms.len(), 5);
+    assert_eq!(role_of(&ms, 100158), Some(3));
+    assert_eq!(role_of(&ms, 100159), Some(3));
+    assert_eq!(int(&room_doc(&app, ROOM).await.unwrap(), "userSize"), 5);
+    assert!(jids_of(&app, 100158).await.contains(&ROOM_JID.to_string()));
+    let muc1 = muc(&app, ROOM_JID).await;
+    assert_eq!(
+        types(&muc1, 907) - types(&muc0, 907),
+        2,
+        "one 907 per new member"
+    );
+
+    // the owner mutes 100102 until an hour from now
+    let until = (shiku_api::util::now_ms() / 1000 + 3600).to_string();
+    let v = call(&owner, &[("userId", "100102"), ("talkTime", &until)]).await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let m102 = members(&app, ROOM)
+        .await
+        .into_iter()
+        .find(|m| int(m, "userId") == 100102)
+        .unwrap();
+    assert_eq!(
+        m102.get("talkTime"),
+        Some(&Bson::Int64(until.parse().unwrap()))
+    );
+    assert!(m102.get_i64("modifyTime").unwrap() > 1_600_000_000);
+    let muc2 = muc(&app, ROOM_JID).await;
+    let gag: Vec<&Document> = muc2
+        .iter()
+        .filter(|d| d.get_i32("contentType") == Ok(906))
+        .collect();
+    assert_eq!(gag.len(), types(&muc1, 906) + 1);
+    let last_gag = gag
+        .iter()
+        .max_by_key(|d| d.get_i64("timeSend").unwrap())
+        .unwrap();
+    assert_eq!(last_gag.get_str("content"), Ok(until.as_str()));
+
+    // 100102 renames himself in the room: the 901 carries the new name
+    let v = call(&member, &[("userId", "100102"), ("nickname", "群里的我")]).await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let m102 = members(&app, ROOM)
+        .await
+        .into_iter()
+        .find(|m| int(m, "userId") == 100102)
+        .unwrap();
+    assert_eq!(m102.get_str("nickname"), Ok("群里的我"));
+    let muc3 = muc(&app, ROOM_JID).await;
+    assert_eq!(types(&muc3, 901), types(&muc2, 901) + 1);
+
+    // the owner remarks 100174
+    let v = call(&owner, &[("userId", "100174"), ("remarkName", "老张")]).await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let m174 = members(&app, ROOM)
+        .await
+        .into_iter()
+        .find(|m| int(m, "userId") == 100174)
+        .unwrap();
+    assert_eq!(m174.get_str("remarkName"), Ok("老张"));
+
+    // refusals: nothing changes
+    let before = app.snapshot().await;
+    let refused: Vec<(&str, Vec<(&str, &str)>, i64)> = vec![
+        (
+            "a member mutes",
+            vec![("userId", "100174"), ("talkTime", "1999999999")],
+            1030104,
+        ),
+        (
+            "anyone mutes the owner",
+            vec![("userId", "100164"), ("talkTime", "1999999999")],
+            100406,
+        ),
+        (
+            "a member renames another",
+            vec![("userId", "100174"), ("nickname", "x")],
+            1030104,
+        ),
+        (
+            "a non-member target",
+            vec![("userId", "100160"), ("remarkName", "x")],
+            100409,
+        ),
+        ("nothing to change", vec![("userId", "100174")], 1010101),
+        (
+            "ids not a JSON array",
+            vec![("text", "100158,100159")],
+            1010101,
+        ),
+        ("an id not a number", vec![("text", r#"["abc"]"#)], 1010101),
+    ];
+    for (what, extra, code) in &refused {
+        let tok = if what.starts_with("anyone") {
+            &owner
+        } else {
+            &member
+        };
+        let v = call(tok, extra).await;
+        assert_eq!(v["resultCode"].as_i64(), Some(*code), "{what}: {v}");
+    }
+    // an invisible member (role 4) invites nobody
+    let oid = ObjectId::parse_str(ROOM).unwrap();
+    let (_, mdb, _, _) = dbs(&app);
+    let coll = app
+        .store()
+        .client
+        .database(&mdb)
+        .collection::<Document>(&shiku_api::store::names::member_shard(&oid));
+    coll.update_one(
+        doc! {"roomId": oid, "userId": 100102},
+        doc! {"$set": {"role": 4}},
+    )
+    .await
+    .unwrap();
+    let before = {
+        let _ = before;
+        app.snapshot().await
+    };
+    let v = call(&member, &[("text", r#"["100160"]"#)]).await;
+    assert_eq!(v["resultCode"], 100408, "{v}");
+    assert!(
+        app.snapshot().await == before,
+        "a refusal changed the database"
+    );
+}
