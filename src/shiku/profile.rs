@@ -115,11 +115,14 @@ fn profile_changes(p: &Params) -> ShikuResult<Document> {
 }
 
 /// The [`TEXT_FIELDS`] sent, trimmed: too long or with control characters
-/// refused (the nickname with its own codes, also when blank).
+/// refused (the nickname with its own codes, also when blank); the
+/// signature (`description`, a multi-line field in the apps) may hold line
+/// breaks.
 fn put_text_fields(p: &Params, set: &mut Document) -> ShikuResult<()> {
     for (field, max) in TEXT_FIELDS {
         if let Some(v) = p.raw(field).map(str::trim) {
-            if v.chars().count() > max || v.chars().any(char::is_control) {
+            let line_break = |c: char| field == "description" && (c == '\n' || c == '\r');
+            if v.chars().count() > max || v.chars().any(|c| c.is_control() && !line_break(c)) {
                 return Err(if field == "nickname" {
                     codes::NICKNAME_WRONGFUL.into()
                 } else {
@@ -220,7 +223,7 @@ async fn settings(
 }
 
 /// The integer settings and their allowed range.
-const INT_SETTINGS: [&str; 23] = [
+const INT_SETTINGS: [&str; 26] = [
     "allowAtt",
     "allowGreet",
     "friendsVerify",
@@ -244,6 +247,25 @@ const INT_SETTINGS: [&str; 23] = [
     "hiding",
     "isSkidRemoveHistoryMsg",
     "beInvitedJoinRoom",
+    "allowMsg",
+    "allowCall",
+    "allowJoinRoom",
+];
+
+/// The always-allow / never-allow lists of the privacy screen (Android's
+/// `PrivacyWhitelistActivity`): user ids as a comma list, stored as an array
+/// of strings (the `List<String>` of `UserSettings`); blank empties the list.
+const LIST_SETTINGS: [&str; 10] = [
+    "throughoutShowLastLoginTimeList",
+    "noShowLastLoginTimeList",
+    "throughoutShowTelephoneList",
+    "noShowTelephoneList",
+    "throughoutAllowMsgList",
+    "noAllowMsgList",
+    "throughoutAllowCallList",
+    "noAllowCallList",
+    "throughoutAllowJoinRoomList",
+    "noAllowJoinRoomList",
 ];
 
 const fn int_setting(name: &'static str) -> Param {
@@ -277,6 +299,19 @@ pub const USER_SETTINGS_UPDATE: Endpoint = Endpoint {
         int_setting("hiding"),
         int_setting("isSkidRemoveHistoryMsg"),
         int_setting("beInvitedJoinRoom"),
+        int_setting("allowMsg"),
+        int_setting("allowCall"),
+        int_setting("allowJoinRoom"),
+        string("throughoutShowLastLoginTimeList"),
+        string("noShowLastLoginTimeList"),
+        string("throughoutShowTelephoneList"),
+        string("noShowTelephoneList"),
+        string("throughoutAllowMsgList"),
+        string("noAllowMsgList"),
+        string("throughoutAllowCallList"),
+        string("noAllowCallList"),
+        string("throughoutAllowJoinRoomList"),
+        string("noAllowJoinRoomList"),
         string("chatRecordTimeOut"),
         string("chatSyncTimeLen"),
         string("friendFromList"),
@@ -287,7 +322,8 @@ pub const USER_SETTINGS_UPDATE: Endpoint = Endpoint {
 /// `/user/settings/update`: the settings sent are set (`settings.<name>`;
 /// integers from -1 to 100, `chatRecordTimeOut` a number of days kept as
 /// the string the original stores, `chatSyncTimeLen` a Double,
-/// `friendFromList` a comma list of digits); unlike the newer original,
+/// `friendFromList` a comma list of digits, the allow/deny lists arrays of
+/// id strings); unlike the newer original,
 /// settings not sent are left as they are. A changed `hiding` is copied onto
 /// the relations pointing at the caller. Answers the profile as it was.
 async fn settings_update(
@@ -333,13 +369,28 @@ fn settings_changes(p: &Params) -> ShikuResult<Document> {
             .ok_or_else(|| ShikuError::invalid("chatRecordTimeOut"))?;
         set.insert("settings.chatRecordTimeOut", days);
     }
+    // -1 all, -2 none (the apps' "do not sync"), else days.
     if let Some(v) = p.str("chatSyncTimeLen") {
         let len = v
             .parse::<f64>()
             .ok()
-            .filter(|d| d.is_finite() && *d >= -1.0)
+            .filter(|d| d.is_finite() && *d >= -2.0)
             .ok_or_else(|| ShikuError::invalid("chatSyncTimeLen"))?;
         set.insert("settings.chatSyncTimeLen", len);
+    }
+    for name in LIST_SETTINGS {
+        if let Some(raw) = p.raw(name) {
+            let ids: Vec<&str> = raw
+                .split(',')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .collect();
+            let valid = |x: &&str| x.len() <= 10 && x.chars().all(|c| c.is_ascii_digit());
+            if ids.len() > 5000 || !ids.iter().all(valid) {
+                return Err(ShikuError::invalid(name));
+            }
+            set.insert(format!("settings.{name}"), ids);
+        }
     }
     if let Some(v) = p.str("friendFromList") {
         if !is_friend_from_list(v) {

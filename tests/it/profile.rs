@@ -213,6 +213,130 @@ async fn android_privacy_settings() {
     refused(&app, "//user/settings", &[("access_token", &t)], 1010101).await;
 }
 
+/// Android's privacy screen, the rest of its writes, one setting per request
+/// as it sends them (GET, with its `userId`): the allow types
+/// (`PrivacySettingActivity.updateAllowType`), "do not sync" (`chatSyncTimeLen`
+/// -2) and the always/never lists (`PrivacyWhitelistActivity`, a comma list;
+/// blank empties it). `//user/settings` answers them back.
+#[actix_web::test]
+async fn android_privacy_allow_types_and_lists() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let t = app.token_for(100164).await;
+    let set = |k: &'static str, v: &'static str| {
+        let (app, t) = (&app, t.clone());
+        async move {
+            let (s, b) = app
+                .get(
+                    "/user/settings/update",
+                    &[("access_token", t.as_str()), ("userId", "100164"), (k, v)],
+                )
+                .await;
+            assert_eq!(
+                (s, b["resultCode"].as_i64()),
+                (200, Some(1)),
+                "{k}={v}: {b}"
+            );
+        }
+    };
+    set("allowMsg", "2").await;
+    set("allowCall", "3").await;
+    set("allowJoinRoom", "1").await;
+    set("chatSyncTimeLen", "-2.0").await;
+    set("noAllowMsgList", "100102,100174").await;
+    set("throughoutAllowCallList", "100158").await;
+    set("throughoutAllowCallList", "").await;
+    let s = user(&app, 100164)
+        .await
+        .get_document("settings")
+        .unwrap()
+        .clone();
+    assert_eq!(s.get("allowMsg"), Some(&Bson::Int32(2)));
+    assert_eq!(s.get("allowCall"), Some(&Bson::Int32(3)));
+    assert_eq!(s.get("allowJoinRoom"), Some(&Bson::Int32(1)));
+    assert_eq!(s.get("chatSyncTimeLen"), Some(&Bson::Double(-2.0)));
+    assert_eq!(
+        s.get("noAllowMsgList"),
+        Some(&Bson::Array(vec![
+            Bson::String("100102".into()),
+            Bson::String("100174".into())
+        ]))
+    );
+    assert_eq!(s.get("throughoutAllowCallList"), Some(&Bson::Array(vec![])));
+    assert_eq!(
+        s.get("friendsVerify"),
+        Some(&Bson::Int32(1)),
+        "not sent, kept"
+    );
+    let (_, b) = app
+        .get(
+            "//user/settings",
+            &[("access_token", &t), ("userId", "100164")],
+        )
+        .await;
+    let d = &b["data"];
+    assert_eq!(d["allowMsg"], 2, "{b}");
+    assert_eq!(d["chatSyncTimeLen"], -2.0, "{b}");
+    assert_eq!(
+        d["noAllowMsgList"],
+        serde_json::json!(["100102", "100174"]),
+        "{b}"
+    );
+    refused(
+        &app,
+        "/user/settings/update",
+        &[("access_token", &t), ("noAllowMsgList", "100102,abc")],
+        1010101,
+    )
+    .await;
+    refused(
+        &app,
+        "/user/settings/update",
+        &[("access_token", &t), ("chatSyncTimeLen", "-3")],
+        1010101,
+    )
+    .await;
+}
+
+/// Android's `DescriptionActivity` (`user/update` with `description`): its
+/// multi-line field may send line breaks, stored as sent; other control
+/// characters stay refused.
+#[actix_web::test]
+async fn a_signature_may_span_lines() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let t = app.token_for(100164).await;
+    let (_, b) = app
+        .get(
+            "/user/update",
+            &[
+                ("access_token", t.as_str()),
+                ("description", "第一行\n第二行"),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(b["data"]["description"], "第一行\n第二行", "{b}");
+    assert_eq!(
+        user(&app, 100164).await.get_str("description"),
+        Ok("第一行\n第二行")
+    );
+    refused(
+        &app,
+        "/user/update",
+        &[("access_token", &t), ("description", "a\u{7}b")],
+        1010101,
+    )
+    .await;
+    refused(
+        &app,
+        "/user/update",
+        &[("access_token", &t), ("nickname", "a\nb")],
+        1040109,
+    )
+    .await;
+}
+
 /// Android's `ChangePasswordActivity`: both passwords in the login-password
 /// form; afterwards every session ends and the new password logs in.
 #[actix_web::test]
