@@ -401,11 +401,37 @@ pub const ROOM_ADD: Endpoint = Endpoint {
         string("name").required(),
         string("desc"),
         string("phones"),
+        int("showRead").min(0).max(1),
+        int("isLook").min(0).max(1),
+        int("isNeedVerify").min(0).max(1),
+        int("showMember").min(0).max(1),
+        int("allowSendCard").min(0).max(1),
+        int("allowInviteFriend").min(0).max(1),
+        int("allowUploadFile").min(0).max(1),
+        int("allowConference").min(0).max(1),
+        int("allowSpeakCourse").min(0).max(1),
+        string("longitude"),
+        string("latitude"),
     ],
     ..Endpoint::shiku("", "")
 };
 
-/// `/room/add`: `jid`, `name`, `desc`, `phones`.
+/// The switches a new room may be created with (Android's create-group
+/// dialog sends them all); absent ones keep the original's defaults.
+const CREATION_SWITCHES: [&str; 9] = [
+    "showRead",
+    "isLook",
+    "isNeedVerify",
+    "showMember",
+    "allowSendCard",
+    "allowInviteFriend",
+    "allowUploadFile",
+    "allowConference",
+    "allowSpeakCourse",
+];
+
+/// `/room/add`: `jid`, `name`, `desc`, `phones`, the [`CREATION_SWITCHES`]
+/// and the place (`longitude`/`latitude`).
 async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let new = NewRoom::read(&p)?;
@@ -420,7 +446,8 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
 
     let now = now_s();
     let id = ObjectId::new();
-    let room = new_room_doc(id, new.jid, new.name, new.desc, me, &owner_name, now);
+    let mut room = new_room_doc(id, new.jid, new.name, new.desc, me, &owner_name, now);
+    room.extend(new.settings);
     let joins = creation_joins(&room, id, new.jid, me, &owner_name, &invited, now);
     create_or_release(&state, &room, &joins, new.jid).await?;
     let users: Vec<i64> = std::iter::once(me)
@@ -438,6 +465,8 @@ struct NewRoom<'a> {
     name: &'a str,
     desc: &'a str,
     phones: Vec<String>,
+    /// The switches and `loc` sent, replacing the defaults.
+    settings: Document,
 }
 
 impl<'a> NewRoom<'a> {
@@ -450,11 +479,26 @@ impl<'a> NewRoom<'a> {
         let name = p.str("name").unwrap_or("我的群组");
         let desc = p.str("desc").unwrap_or("");
         let phones = parse_phones(p)?;
+        let mut settings = Document::new();
+        for k in CREATION_SWITCHES {
+            if let Some(v) = p.i32_opt(k)? {
+                if !(0..=1).contains(&v) {
+                    return Err(ShikuError::invalid(k));
+                }
+                settings.insert(k, v);
+            }
+        }
+        if let Some((lng, lat)) = p.point()? {
+            if lng != 0.0 || lat != 0.0 {
+                settings.insert("loc", doc! {"lat": lat, "lng": lng});
+            }
+        }
         Ok(NewRoom {
             jid,
             name,
             desc,
             phones,
+            settings,
         })
     }
 }
@@ -641,6 +685,7 @@ pub const ROOM_UPDATE: Endpoint = Endpoint {
         int("maxUserSize"),
         int("allowHostUpdate"),
         int("isAttritionNotice"),
+        string("chatRecordTimeOut"),
     ],
     ..Endpoint::shiku("", "")
 };
@@ -649,7 +694,8 @@ pub const ROOM_UPDATE: Endpoint = Endpoint {
 /// change wins: `roomName` (902), `talkTime` (920: mute all until then),
 /// `notice` (905, answers `noticeId`), a
 /// setting switch (915…924); otherwise `desc`, `subject`, `maxUserSize`,
-/// `allowHostUpdate`, `isAttritionNotice` are saved together.
+/// `allowHostUpdate`, `isAttritionNotice`, `chatRecordTimeOut` (days the
+/// messages are kept, -1 for ever; announced with a 932) are saved together.
 async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -758,6 +804,17 @@ impl RoomChange {
                 settings.insert(k, v);
             }
         }
+        // A Double as the original stores it ("7.0", "0.04", "-1.0"); 0 = not given.
+        if let Some(v) = p.str("chatRecordTimeOut") {
+            let days = v
+                .parse::<f64>()
+                .ok()
+                .filter(|d| d.is_finite() && (-1.0..=36500.0).contains(d))
+                .ok_or_else(|| ShikuError::invalid("chatRecordTimeOut"))?;
+            if days != 0.0 {
+                settings.insert("chatRecordTimeOut", days);
+            }
+        }
         Ok(settings)
     }
 
@@ -798,8 +855,14 @@ impl RoomChange {
                 (t, v.to_string(), None)
             }
             RoomChange::Settings(set) => {
+                let keep_days = set.get_f64("chatRecordTimeOut").ok();
                 Self::save_settings(state, room, id, set).await?;
-                return Ok(Some(ok()));
+                match keep_days {
+                    // Java's `String.valueOf(double)`: "7.0", "0.04".
+                    Some(d) if d.fract() == 0.0 => (932, format!("{d:.1}"), None),
+                    Some(d) => (932, d.to_string(), None),
+                    None => return Ok(Some(ok())),
+                }
             }
         };
         let jid = room.jid()?;

@@ -291,6 +291,10 @@ const PERSON_FIELDS: &[&str] = &[
     "realNameCertified",
 ];
 
+/// A person found: the seed's user fields, `userId` last; then, for the
+/// deployment's PC client (QZ `searchItem.vue` shows `toNickname` and opens
+/// the chat with `toUserId`, the names of a friend record), the same two
+/// values under those names.
 fn person_json(d: &Document) -> Value {
     let mut m = Map::new();
     for k in PERSON_FIELDS {
@@ -300,6 +304,10 @@ fn person_json(d: &Document) -> Value {
     }
     if let Some(id) = d.get("_id") {
         m.insert("userId".into(), crate::util::bson_to_json(id));
+        m.insert("toUserId".into(), crate::util::bson_to_json(id));
+    }
+    if let Some(name) = d.get("nickname") {
+        m.insert("toNickname".into(), crate::util::bson_to_json(name));
     }
     Value::Object(m)
 }

@@ -1700,3 +1700,126 @@ async fn android_member_update_invites_by_id_mutes_renames_and_remarks() {
         "a refusal changed the database"
     );
 }
+
+/// Android's create-group dialog (`SelectContactsActivity.createGroupChat`,
+/// GET): the switches it sends are the new room's, as Int32, with the place
+/// as `loc`; then the owner changes how long messages are kept
+/// (`RoomInfoActivity`, `chatRecordTimeOut` "7.0"), stored as a Double and
+/// announced with a 932.
+#[actix_web::test]
+async fn android_creates_a_room_with_its_settings_and_sets_the_keeping_time() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let jid = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+    let (s, v) = app
+        .get(
+            "/room/add",
+            &[
+                ("access_token", owner.as_str()),
+                ("jid", jid),
+                ("name", "周末爬山"),
+                ("desc", "八点集合"),
+                ("countryId", "1"),
+                ("showRead", "1"),
+                ("isLook", "0"),
+                ("isNeedVerify", "1"),
+                ("showMember", "0"),
+                ("allowSendCard", "0"),
+                ("allowInviteFriend", "1"),
+                ("allowUploadFile", "1"),
+                ("allowConference", "1"),
+                ("allowSpeakCourse", "1"),
+                ("provinceId", "440000"),
+                ("cityId", "440300"),
+                ("latitude", "22.54"),
+                ("longitude", "114.05"),
+                ("isSecretGroup", "0"),
+            ],
+        )
+        .await;
+    assert_eq!((s, &v["resultCode"]), (200, &json!(1)), "{v}");
+    let d = &v["data"];
+    assert_eq!(d["showRead"], 1);
+    assert_eq!(d["isLook"], 0);
+    assert_eq!(d["isNeedVerify"], 1);
+    assert_eq!(d["showMember"], 0);
+    assert_eq!(d["allowSendCard"], 0);
+    let rid = d["id"].as_str().unwrap().to_string();
+    let stored = room_doc(&app, &rid).await.unwrap();
+    for (k, want) in [
+        ("showRead", 1),
+        ("isLook", 0),
+        ("isNeedVerify", 1),
+        ("showMember", 0),
+        ("allowSendCard", 0),
+        ("allowInviteFriend", 1),
+    ] {
+        assert_eq!(stored.get(k), Some(&Bson::Int32(want)), "{k}");
+    }
+    assert_eq!(
+        stored.get_document("loc").unwrap(),
+        &doc! {"lat": 22.54, "lng": 114.05}
+    );
+    assert_eq!(stored.get("chatRecordTimeOut"), Some(&Bson::Double(-1.0)));
+    // field order as the original's entity, whatever was sent
+    let keys: Vec<&str> = stored.keys().map(String::as_str).collect();
+    assert_eq!(&keys[..3], ["_id", "adminMaxNumber", "allowConference"]);
+
+    let keep = |days: &'static str| {
+        let (app, owner, rid) = (&app, owner.clone(), rid.clone());
+        async move {
+            app.get(
+                "/room/update",
+                &[
+                    ("access_token", owner.as_str()),
+                    ("roomId", rid.as_str()),
+                    ("chatRecordTimeOut", days),
+                ],
+            )
+            .await
+            .1
+        }
+    };
+    let v = keep("7.0").await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    assert_eq!(
+        room_doc(&app, &rid).await.unwrap().get("chatRecordTimeOut"),
+        Some(&Bson::Double(7.0))
+    );
+    let v = keep("0.04").await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let notices: Vec<String> = muc(&app, jid)
+        .await
+        .into_iter()
+        .filter(|d| d.get_i32("contentType") == Ok(932))
+        .map(|d| d.get_str("content").unwrap().to_string())
+        .collect();
+    assert_eq!(notices.len(), 2);
+    assert!(
+        notices.contains(&"7.0".to_string()) && notices.contains(&"0.04".to_string()),
+        "{notices:?}"
+    );
+    let (_, v) = app
+        .get(
+            "/room/get",
+            &[("access_token", owner.as_str()), ("roomId", rid.as_str())],
+        )
+        .await;
+    assert_eq!(v["data"]["chatRecordTimeOut"], 0.04, "{v}");
+    // refused, nothing written: a bad value, a bad switch, and a member who does not manage
+    let before = app.snapshot().await;
+    assert_eq!(keep("forever").await["resultCode"], 1010101);
+    let (_, v) = app
+        .get(
+            "/room/add",
+            &[
+                ("access_token", owner.as_str()),
+                ("jid", "ffffffffffffffffffffffffffffff01"),
+                ("showRead", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1010101, "{v}");
+    assert!(app.snapshot().await == before);
+}

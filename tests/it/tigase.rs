@@ -711,7 +711,16 @@ async fn search_matches_literally_and_only_the_callers_data() {
     assert!(friend.get("payPassword").is_none());
     let keys: Vec<&String> = friend.as_object().unwrap().keys().collect();
     assert_eq!(keys.first().unwrap().as_str(), "account");
-    assert_eq!(keys.last().unwrap().as_str(), "userId");
+    // The seed's fields end with userId; QZ's two names of a friend record follow.
+    assert_eq!(
+        keys[keys.len() - 3..]
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>(),
+        ["userId", "toUserId", "toNickname"]
+    );
+    assert_eq!(friend["toUserId"], 100164);
+    assert_eq!(friend["toNickname"], "张益达");
 
     let (_, body) = app
         .get(
