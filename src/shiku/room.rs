@@ -332,6 +332,32 @@ pub(super) fn created_room(room: &Document) -> HttpResponse {
     ok_data(sorted_object(out))
 }
 
+/// `keys` (secret groups, the apps' `SecureFlagGroup`): the group's key
+/// sealed with each member's public key, a JSON object by user id.
+fn group_keys(p: &Params) -> ShikuResult<BTreeMap<i64, String>> {
+    let Some(raw) = p.str("keys") else {
+        return Ok(BTreeMap::new());
+    };
+    let keys: BTreeMap<String, String> =
+        serde_json::from_str(raw).map_err(|_| ShikuError::invalid("keys"))?;
+    keys.into_iter()
+        .map(|(u, k)| match u.parse::<i32>() {
+            Ok(u) if u > 0 && !k.is_empty() && k.len() <= 4096 => Ok((i64::from(u), k)),
+            _ => Err(ShikuError::invalid("keys")),
+        })
+        .collect()
+}
+
+/// Each joining member keeps his sealed copy of the group key as
+/// `chatKeyGroup` (what `/room/get` answers in `member`).
+fn seal_group_keys(joins: &mut [Join], keys: &BTreeMap<i64, String>) {
+    for (member, _) in joins {
+        if let Some(k) = num(member, "userId").and_then(|u| keys.get(&u)) {
+            member.insert("chatKeyGroup", k);
+        }
+    }
+}
+
 /// `phones`: a JSON array of phone numbers (numbers or strings).
 fn parse_phones(p: &Params) -> ShikuResult<Vec<String>> {
     let Some(raw) = p.str("phones") else {
@@ -410,6 +436,8 @@ pub const ROOM_ADD: Endpoint = Endpoint {
         int("allowUploadFile").min(0).max(1),
         int("allowConference").min(0).max(1),
         int("allowSpeakCourse").min(0).max(1),
+        int("isSecretGroup").min(0).max(1),
+        string("keys"),
         string("longitude"),
         string("latitude"),
     ],
@@ -418,7 +446,8 @@ pub const ROOM_ADD: Endpoint = Endpoint {
 
 /// The switches a new room may be created with (Android's create-group
 /// dialog sends them all); absent ones keep the original's defaults.
-const CREATION_SWITCHES: [&str; 9] = [
+const CREATION_SWITCHES: [&str; 10] = [
+    "isSecretGroup",
     "showRead",
     "isLook",
     "isNeedVerify",
@@ -430,8 +459,8 @@ const CREATION_SWITCHES: [&str; 9] = [
     "allowSpeakCourse",
 ];
 
-/// `/room/add`: `jid`, `name`, `desc`, `phones`, the [`CREATION_SWITCHES`]
-/// and the place (`longitude`/`latitude`).
+/// `/room/add`: `jid`, `name`, `desc`, `phones`, the [`CREATION_SWITCHES`],
+/// the place (`longitude`/`latitude`) and, for a secret group, `keys`.
 async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let new = NewRoom::read(&p)?;
@@ -448,7 +477,8 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     let id = ObjectId::new();
     let mut room = new_room_doc(id, new.jid, new.name, new.desc, me, &owner_name, now);
     room.extend(new.settings);
-    let joins = creation_joins(&room, id, new.jid, me, &owner_name, &invited, now);
+    let mut joins = creation_joins(&room, id, new.jid, me, &owner_name, &invited, now);
+    seal_group_keys(&mut joins, &new.keys);
     create_or_release(&state, &room, &joins, new.jid).await?;
     let users: Vec<i64> = std::iter::once(me)
         .chain(invited.iter().map(|(u, _)| *u))
@@ -467,6 +497,8 @@ struct NewRoom<'a> {
     phones: Vec<String>,
     /// The switches and `loc` sent, replacing the defaults.
     settings: Document,
+    /// A secret group's key sealed for each member (`keys`).
+    keys: BTreeMap<i64, String>,
 }
 
 impl<'a> NewRoom<'a> {
@@ -499,6 +531,7 @@ impl<'a> NewRoom<'a> {
             desc,
             phones,
             settings,
+            keys: group_keys(p)?,
         })
     }
 }
@@ -1204,6 +1237,7 @@ pub const ROOM_MEMBER_UPDATE: Endpoint = Endpoint {
         string("nickname"),
         int("talkTime").min(0),
         string("remarkName"),
+        string("keys"),
     ],
     ..Endpoint::shiku("", "")
 };
@@ -1243,16 +1277,18 @@ async fn member_update(
     } else {
         return Err(ShikuError::missing("phones"));
     };
+    let keys = group_keys(&p)?;
     let room = open_room(&state, &id).await?;
     let new_users = users_to_add(&state, &room, &id, me, invited).await?;
     let my_name = nickname_of(&state, me).await?;
     let jid = room.jid()?.to_string();
     let now = now_s();
-    let joins: Vec<_> = new_users
+    let mut joins: Vec<_> = new_users
         .iter()
         .enumerate()
         .map(|(i, (u, nick))| invited_join(&room, id, me, &my_name, *u, nick, now + 1 + i as i64))
         .collect();
+    seal_group_keys(&mut joins, &keys);
     state
         .delivery
         .add_members(&state.store, &id, &jid, &joins)

@@ -1823,3 +1823,81 @@ async fn android_creates_a_room_with_its_settings_and_sets_the_keeping_time() {
     assert_eq!(v["resultCode"], 1010101, "{v}");
     assert!(app.snapshot().await == before);
 }
+
+/// Android's secret group (`SecureFlagGroup`): created with `isSecretGroup`
+/// 1 and the owner's sealed group key in `keys`, then a friend invited with
+/// his (`text` + `keys`); each member record keeps its `chatKeyGroup`, which
+/// `/room/get` answers the member (the app unseals it from there).
+#[actix_web::test]
+async fn android_secret_group_keeps_each_members_sealed_key() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let jid = "5ec4e7000000000000000000000000aa";
+    let (_, v) = app
+        .get(
+            "/room/add",
+            &[
+                ("access_token", owner.as_str()),
+                ("jid", jid),
+                ("name", "密聊"),
+                ("isSecretGroup", "1"),
+                ("keys", r#"{"100164":"c2VhbGVkLW93bmVy"}"#),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    assert_eq!(v["data"]["isSecretGroup"], 1);
+    let rid = v["data"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        room_doc(&app, &rid).await.unwrap().get("isSecretGroup"),
+        Some(&Bson::Int32(1))
+    );
+    let (_, v) = app
+        .get(
+            "/room/member/update",
+            &[
+                ("access_token", owner.as_str()),
+                ("roomId", rid.as_str()),
+                ("text", r#"["100102"]"#),
+                ("isSecretGroup", "1"),
+                ("keys", r#"{"100102":"c2VhbGVkLTEwMg=="}"#),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let ms = members(&app, &rid).await;
+    let key_of = |u: i64| {
+        ms.iter()
+            .find(|m| int(m, "userId") == u)
+            .and_then(|m| m.get_str("chatKeyGroup").ok().map(str::to_string))
+    };
+    assert_eq!(key_of(100164).as_deref(), Some("c2VhbGVkLW93bmVy"));
+    assert_eq!(key_of(100102).as_deref(), Some("c2VhbGVkLTEwMg=="));
+    let t102 = app.token_for(100102).await;
+    let (_, v) = app
+        .get(
+            "/room/get",
+            &[("access_token", t102.as_str()), ("roomId", rid.as_str())],
+        )
+        .await;
+    assert_eq!(
+        v["data"]["member"]["chatKeyGroup"], "c2VhbGVkLTEwMg==",
+        "{v}"
+    );
+    // keys that are not an object of id → text refuse the request
+    let before = app.snapshot().await;
+    let (_, v) = app
+        .get(
+            "/room/member/update",
+            &[
+                ("access_token", owner.as_str()),
+                ("roomId", rid.as_str()),
+                ("text", r#"["100174"]"#),
+                ("keys", "[1]"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1010101, "{v}");
+    assert!(app.snapshot().await == before);
+}
