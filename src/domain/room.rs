@@ -257,7 +257,9 @@ impl<'a> Seat<'a> {
         let member = self.member.ok_or(Denied::NotMember)?;
         let room_muted = is_muted(self.room, now_s);
         let room_wide = room_muted && num(member, "talkTime") == num(self.room, "talkTime");
-        if is_muted(member, now_s) && !room_wide {
+        // A member's -1 is a mute for good (what the apps set and check).
+        let for_good = num(member, "talkTime") == Some(-1);
+        if (is_muted(member, now_s) || for_good) && !room_wide {
             return Err(Denied::Muted);
         }
         if room_muted && Role::of(member) != Some(Role::Admin) {
@@ -372,6 +374,11 @@ mod tests {
             Ok(())
         );
         let r = room();
+        let for_good = Member::new(doc! {"role": 3, "talkTime": -1i64});
+        assert_eq!(
+            Seat::new(&r, 3, Some(&for_good)).may_speak(1_700_000_000),
+            Err(Denied::Muted)
+        );
         let personal = Member::new(doc! {"role": 3, "talkTime": 2_000_000_000});
         assert_eq!(
             Seat::new(&r, 3, Some(&personal)).may_speak(1_700_000_000),

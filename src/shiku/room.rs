@@ -427,6 +427,7 @@ pub const ROOM_ADD: Endpoint = Endpoint {
         string("name").required(),
         string("desc"),
         string("phones"),
+        string("text"),
         int("showRead").min(0).max(1),
         int("isLook").min(0).max(1),
         int("isNeedVerify").min(0).max(1),
@@ -459,18 +460,21 @@ const CREATION_SWITCHES: [&str; 10] = [
     "allowSpeakCourse",
 ];
 
-/// `/room/add`: `jid`, `name`, `desc`, `phones`, the [`CREATION_SWITCHES`],
+/// `/room/add`: `jid`, `name`, `desc`, the members (`phones`, and `text`: a
+/// JSON array of user ids, as the web client sends), the [`CREATION_SWITCHES`],
 /// the place (`longitude`/`latitude`) and, for a secret group, `keys`.
 async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let new = NewRoom::read(&p)?;
     let owner = super::user_or_unknown(&state, me).await?;
     let owner_name = str_of(&owner, "nickname").to_string();
-    let invited: Vec<(i64, String)> = resolve_phones(&state, &new.phones)
-        .await?
-        .into_iter()
-        .filter(|(u, _)| *u != me)
-        .collect();
+    let mut invited = resolve_phones(&state, &new.phones).await?;
+    for (u, nick) in users_named(&state, &new.ids).await? {
+        if !invited.iter().any(|(v, _)| *v == u) {
+            invited.push((u, nick));
+        }
+    }
+    invited.retain(|(u, _)| *u != me);
     claim_room_jid(&state, new.jid).await?;
 
     let now = now_s();
@@ -495,6 +499,8 @@ struct NewRoom<'a> {
     name: &'a str,
     desc: &'a str,
     phones: Vec<String>,
+    /// `text`: members by user id.
+    ids: Vec<i64>,
     /// The switches and `loc` sent, replacing the defaults.
     settings: Document,
     /// A secret group's key sealed for each member (`keys`).
@@ -530,6 +536,7 @@ impl<'a> NewRoom<'a> {
             name,
             desc,
             phones,
+            ids: parse_id_list(p, "text")?,
             settings,
             keys: group_keys(p)?,
         })
@@ -1235,7 +1242,7 @@ pub const ROOM_MEMBER_UPDATE: Endpoint = Endpoint {
         string("text"),
         int("userId"),
         string("nickname"),
-        int("talkTime").min(0),
+        int("talkTime").min(-1),
         string("remarkName"),
         string("keys"),
     ],
@@ -1261,17 +1268,7 @@ async fn member_update(
         }
         resolve_phones(&state, &phones).await?
     } else if p.str("text").is_some() {
-        let ids = parse_id_list(&p, "text")?;
-        state
-            .store
-            .users_by_ids(&ids)
-            .await?
-            .iter()
-            .filter_map(|u| {
-                let name = u.nickname().ok().flatten().unwrap_or("");
-                Some((u.id().ok()?.0, name.to_string()))
-            })
-            .collect()
+        users_named(&state, &parse_id_list(&p, "text")?).await?
     } else if let Some(target) = p.i64_opt("userId")? {
         return change_member(&state, &p, me, id, target).await;
     } else {
@@ -1300,7 +1297,23 @@ async fn member_update(
     Ok(ok())
 }
 
-/// `text`: a JSON array of user ids (numbers or digit strings), at most 1000.
+/// The users among `ids` that exist, with their nicknames (unknown ids are
+/// left out, as the original's `text` skips them).
+async fn users_named(state: &AppState, ids: &[i64]) -> ShikuResult<Vec<(i64, String)>> {
+    Ok(state
+        .store
+        .users_by_ids(ids)
+        .await?
+        .iter()
+        .filter_map(|u| {
+            let name = u.nickname().ok().flatten().unwrap_or("");
+            Some((u.id().ok()?.0, name.to_string()))
+        })
+        .collect())
+}
+
+/// `text`: a JSON array of user ids (numbers or digit strings), at most 1000
+/// (none when absent).
 fn parse_id_list(p: &Params, name: &'static str) -> ShikuResult<Vec<i64>> {
     let raw = p.str(name).unwrap_or("[]");
     let items: Vec<Value> = serde_json::from_str(raw).map_err(|_| ShikuError::invalid(name))?;
@@ -1324,7 +1337,8 @@ fn parse_id_list(p: &Params, name: &'static str) -> ShikuResult<Vec<i64>> {
 }
 
 /// `/room/member/update` with `userId`: that member's `nickname` (one's
-/// own), `talkTime` (a mute until then, seconds; by the owner or an admin)
+/// own), `talkTime` (a mute until then, seconds, -1 for good; by the owner
+/// or an admin)
 /// or `remarkName`; the 901 (new nickname) and 906 (mute) notices.
 async fn change_member(
     state: &AppState,
@@ -1339,7 +1353,8 @@ async fn change_member(
     if nickname.is_none() && remark.is_none() && talk_time.is_none() {
         return Err(ShikuError::missing("nickname"));
     }
-    if talk_time.is_some_and(|t| t < 0) {
+    // Seconds; -1 mutes for good (the web client's "永久禁言"), 0 ends it.
+    if talk_time.is_some_and(|t| t < -1) {
         return Err(ShikuError::invalid("talkTime"));
     }
     for (name, v) in [("nickname", nickname), ("remarkName", remark)] {

@@ -1901,3 +1901,79 @@ async fn android_secret_group_keeps_each_members_sealed_key() {
     assert_eq!(v["resultCode"], 1010101, "{v}");
     assert!(app.snapshot().await == before);
 }
+
+/// The web client (WX `roomApi`): a room created with its members in `text`
+/// (POST form, ids as numbers), and a member muted for good (`talkTime` -1,
+/// its "永久禁言"), which the chat rules then hold to.
+#[actix_web::test]
+async fn web_client_creates_with_text_members_and_mutes_for_good() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let jid = "0f8fad5bd9cb469fa16570867728950e";
+    let (_, v) = app
+        .post_form(
+            "/room/add",
+            &[
+                ("access_token", owner.as_str()),
+                ("jid", jid),
+                ("name", "项目组"),
+                ("desc", "群主很懒,什么都没留下."),
+                ("isLook", "0"),
+                ("text", "[100102,100174]"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let rid = v["data"]["id"].as_str().unwrap().to_string();
+    let ms = members(&app, &rid).await;
+    assert_eq!(ms.len(), 3);
+    assert_eq!(role_of(&ms, 100164), Some(1));
+    assert_eq!(role_of(&ms, 100102), Some(3));
+    assert_eq!(role_of(&ms, 100174), Some(3));
+    assert_eq!(int(&room_doc(&app, &rid).await.unwrap(), "userSize"), 3);
+    assert_eq!(
+        room_doc(&app, &rid).await.unwrap().get("isLook"),
+        Some(&Bson::Int32(0))
+    );
+    let joins = muc(&app, jid)
+        .await
+        .iter()
+        .filter(|d| d.get_i32("contentType") == Ok(907))
+        .count();
+    assert_eq!(joins, 2, "one 907 per invited member");
+    assert!(jids_of(&app, 100174).await.contains(&jid.to_string()));
+
+    let (_, v) = app
+        .post_form(
+            "/room/member/update",
+            &[
+                ("access_token", owner.as_str()),
+                ("roomId", rid.as_str()),
+                ("userId", "100102"),
+                ("talkTime", "-1"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1, "{v}");
+    let m = members(&app, &rid)
+        .await
+        .into_iter()
+        .find(|m| int(m, "userId") == 100102)
+        .unwrap();
+    assert_eq!(m.get("talkTime"), Some(&Bson::Int64(-1)));
+    let before = app.snapshot().await;
+    let (_, v) = app
+        .post_form(
+            "/room/member/update",
+            &[
+                ("access_token", owner.as_str()),
+                ("roomId", rid.as_str()),
+                ("userId", "100102"),
+                ("talkTime", "-2"),
+            ],
+        )
+        .await;
+    assert_eq!(v["resultCode"], 1010101, "{v}");
+    assert!(app.snapshot().await == before);
+}
