@@ -1338,8 +1338,8 @@ fn parse_id_list(p: &Params, name: &'static str) -> ShikuResult<Vec<i64>> {
 
 /// `/room/member/update` with `userId`: that member's `nickname` (one's
 /// own), `talkTime` (a mute until then, seconds, -1 for good; by the owner
-/// or an admin)
-/// or `remarkName`; the 901 (new nickname) and 906 (mute) notices.
+/// or an admin) or `remarkName`; the 901 (new nickname) and 906 (mute)
+/// notices.
 async fn change_member(
     state: &AppState,
     p: &Params,

@@ -64,6 +64,15 @@ async fn muc(app: &TestApp, jid: &str) -> Vec<Document> {
     app.dump(&rdb, &format!("mucmsg_{jid}")).await
 }
 
+/// The stored member record of `user` in `room` (panics when absent).
+async fn member_of(app: &TestApp, room: &str, user: i64) -> Document {
+    members(app, room)
+        .await
+        .into_iter()
+        .find(|m| int(m, "userId") == user)
+        .unwrap_or_else(|| panic!("{user} is not a member of {room}"))
+}
+
 fn role_of(ms: &[Document], user: i64) -> Option<i64> {
     ms.iter()
         .find(|m| int(m, "userId") == user)
@@ -1591,11 +1600,7 @@ async fn android_member_update_invites_by_id_mutes_renames_and_remarks() {
     let until = (shiku_api::util::now_ms() / 1000 + 3600).to_string();
     let v = call(&owner, &[("userId", "100102"), ("talkTime", &until)]).await;
     assert_eq!(v["resultCode"], 1, "{v}");
-    let m102 = members(&app, ROOM)
-        .await
-        .into_iter()
-        .find(|m| int(m, "userId") == 100102)
-        .unwrap();
+    let m102 = member_of(&app, ROOM, 100102).await;
     assert_eq!(
         m102.get("talkTime"),
         Some(&Bson::Int64(until.parse().unwrap()))
@@ -1616,11 +1621,7 @@ async fn android_member_update_invites_by_id_mutes_renames_and_remarks() {
     // 100102 renames himself in the room: the 901 carries the new name
     let v = call(&member, &[("userId", "100102"), ("nickname", "群里的我")]).await;
     assert_eq!(v["resultCode"], 1, "{v}");
-    let m102 = members(&app, ROOM)
-        .await
-        .into_iter()
-        .find(|m| int(m, "userId") == 100102)
-        .unwrap();
+    let m102 = member_of(&app, ROOM, 100102).await;
     assert_eq!(m102.get_str("nickname"), Ok("群里的我"));
     let muc3 = muc(&app, ROOM_JID).await;
     assert_eq!(types(&muc3, 901), types(&muc2, 901) + 1);
@@ -1628,11 +1629,7 @@ async fn android_member_update_invites_by_id_mutes_renames_and_remarks() {
     // the owner remarks 100174
     let v = call(&owner, &[("userId", "100174"), ("remarkName", "老张")]).await;
     assert_eq!(v["resultCode"], 1, "{v}");
-    let m174 = members(&app, ROOM)
-        .await
-        .into_iter()
-        .find(|m| int(m, "userId") == 100174)
-        .unwrap();
+    let m174 = member_of(&app, ROOM, 100174).await;
     assert_eq!(m174.get_str("remarkName"), Ok("老张"));
 
     // refusals: nothing changes
@@ -1956,11 +1953,7 @@ async fn web_client_creates_with_text_members_and_mutes_for_good() {
         )
         .await;
     assert_eq!(v["resultCode"], 1, "{v}");
-    let m = members(&app, &rid)
-        .await
-        .into_iter()
-        .find(|m| int(m, "userId") == 100102)
-        .unwrap();
+    let m = member_of(&app, &rid, 100102).await;
     assert_eq!(m.get("talkTime"), Some(&Bson::Int64(-1)));
     let before = app.snapshot().await;
     let (_, v) = app
