@@ -265,7 +265,9 @@ impl Store {
     // ----- conversation list -----
 
     /// `/tigase/getLastChatList`: pinned conversations first (newest pin
-    /// first), then the others newest first; at most `limit`.
+    /// first), then the others newest first; at most `limit` rooms and
+    /// `limit` single chats (the original reads `lastChats_muc` and the
+    /// user's `shiku_lastChats` shard each with `limit`, and answers both).
     pub async fn last_chat_list(
         &self,
         user_id: i64,
@@ -318,7 +320,6 @@ impl Store {
             keyed.push(((pin.is_some(), pin, last.time_send()?), last));
         }
         keyed.sort_by(|(a, _), (b, _)| b.cmp(a));
-        keyed.truncate(limit.max(0) as usize);
         Ok(keyed.into_iter().map(|(_, last)| last).collect())
     }
 

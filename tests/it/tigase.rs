@@ -259,6 +259,20 @@ async fn conversation_list_puts_pins_first_then_time() {
         .await;
     assert_eq!(body["resultCode"], 1);
     assert_eq!(jids(&body), ["100102", ROOM]);
+    // pageSize bounds the rooms and the single chats each (the original's two
+    // reads), as the web client asks: `startTime=0&endTime=0&pageSize=1`.
+    let (_, one) = app
+        .get(
+            "/tigase/getLastChatList",
+            &[
+                ("access_token", &a),
+                ("startTime", "0"),
+                ("endTime", "0"),
+                ("pageSize", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(jids(&one), ["100102", ROOM], "{one}");
     let muc = app.dump(&app.store().cfg.lastchat, "lastChats_muc").await;
     assert_eq!(body["data"][1], doc_to_json(&muc[0]));
     assert_eq!(body["data"][1]["_id"], "6021027b1bb77153b4e8bb61");
