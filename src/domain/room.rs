@@ -135,6 +135,12 @@ impl<'a> Seat<'a> {
         self.member.map(|_| ()).ok_or(Denied::NoPermission)
     }
 
+    /// Recalling another member's group message: the owner and admins (the
+    /// apps offer it to roles 1 and 2); anyone recalls his own.
+    pub fn may_recall_others(&self) -> bool {
+        self.role().is_some_and(Role::manages)
+    }
+
     /// Changing settings, posting notices: owner and admins.
     pub fn may_manage(&self) -> Result<(), Denied> {
         match self.member.and_then(|m| Role::of(m)) {
@@ -348,6 +354,12 @@ mod tests {
             Err(Denied::InvisibleInvites)
         );
         assert_eq!(m.may_invite(), Ok(()));
+        assert!(o.may_recall_others() && a.may_recall_others());
+        assert!(!m.may_recall_others());
+        assert!(
+            !Seat::new(&r, 8, Some(&Member::new(doc! {"userId": 8, "role": 4})))
+                .may_recall_others()
+        );
         let roleless = Member::new(doc! {"userId": 6});
         assert_eq!(a.may_remove(6, Some(&roleless)), Ok(Removal::Kick));
         assert_eq!(

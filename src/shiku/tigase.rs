@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bson::Document;
 use serde_json::{json, Map, Value};
 
+use crate::domain::room::Seat;
 use crate::http::endpoint::{int, string, Endpoint, Param, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
@@ -240,8 +241,12 @@ async fn delete_msg(
         1 => state.store.delete_single(uid, &ids, kind).await?,
         2 => {
             let jid = p.required("roomJid")?;
-            state.store.room_and_member(jid, uid).await?;
-            state.store.delete_group(uid, jid, &ids, kind).await?
+            let (room, member) = state.store.room_and_member(jid, uid).await?;
+            let managers = Seat::new(&room, uid, Some(&member)).may_recall_others();
+            state
+                .store
+                .delete_group(uid, jid, &ids, kind, managers)
+                .await?
         }
         _ => return Err(ShikuError::invalid("type")),
     }

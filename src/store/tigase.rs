@@ -572,7 +572,8 @@ impl Store {
     }
 
     /// Group chat. `Mine` writes `room_group_msg` marks for the ids that exist
-    /// in the room; `Recall` needs every id to be the caller's own message,
+    /// in the room; `Recall` needs every id to be a message of the room and
+    /// the caller's own (anyone's when `any_sender`: the room's managers),
     /// marks it deleted for everyone and recomputes the room's last-chat.
     pub async fn delete_group(
         &self,
@@ -580,6 +581,7 @@ impl Store {
         jid: &str,
         ids: &[String],
         kind: DeleteKind,
+        any_sender: bool,
     ) -> StoreResult<()> {
         let uid = user_id.to_string();
         let coll = self.mucmsg(jid);
@@ -609,17 +611,21 @@ impl Store {
             }
             DeleteKind::Recall => {
                 for id in ids {
-                    let mut own = false;
+                    let mut allowed = false;
                     for m in &found {
-                        own |= m.text("messageId")? == Some(id.as_str())
-                            && m.text("sender")? == Some(uid.as_str());
+                        allowed |= m.text("messageId")? == Some(id.as_str())
+                            && (any_sender || m.text("sender")? == Some(uid.as_str()));
                     }
-                    if !own {
+                    if !allowed {
                         return Err(no_permission());
                     }
                 }
+                let mut filter = doc! {"messageId": {"$in": ids}, "delayedTime": Bson::Null};
+                if !any_sender {
+                    filter.insert("sender", &uid);
+                }
                 coll.update_many(
-                    doc! {"messageId": {"$in": ids}, "sender": &uid, "delayedTime": Bson::Null},
+                    filter,
                     doc! {"$set": {"delayedTime": now_ms(), "deleteTime": now_s()}},
                 )
                 .await?;

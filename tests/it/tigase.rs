@@ -1015,3 +1015,72 @@ async fn message_search_is_bounded_by_the_most_active_rooms() {
         );
     }
 }
+
+/// Android offers "recall" on any group message to the owner and admins
+/// (`ChatTextClickPpWindow`: `isMySend() || role 1 || role 2`) and sends
+/// `/tigase/deleteMsg` `type=2&delete=2&roomJid=…`: the owner recalls a
+/// member's message for everyone; a plain member recalls only his own.
+#[actix_web::test]
+async fn the_owner_recalls_a_members_group_message() {
+    let (app, a, _, c) = seeded().await;
+    let rdb = app.store().cfg.room.clone();
+    let coll = format!("mucmsg_{ROOM}");
+    let mut by_158 = app
+        .dump(&rdb, &coll)
+        .await
+        .into_iter()
+        .find(|d| d.get_str("messageId") == Ok(G_TEXT_NEW))
+        .unwrap();
+    by_158.insert("_id", bson::oid::ObjectId::new());
+    by_158.insert("sender", "100158");
+    by_158.insert("sender_jid", "100158/android");
+    by_158.insert("messageId", "and_100158_recallme");
+    by_158.insert("timeSend", 1_613_789_999_000i64);
+    app.insert(&rdb, &coll, vec![by_158]).await;
+    let recall = |tok: String, id: &'static str| {
+        let app = &app;
+        async move {
+            app.get(
+                "/tigase/deleteMsg",
+                &[
+                    ("access_token", tok.as_str()),
+                    ("messageId", id),
+                    ("roomJid", ROOM),
+                    ("type", "2"),
+                    ("delete", "2"),
+                ],
+            )
+            .await
+            .1
+        }
+    };
+    // 100158, a plain member, may not recall the owner's message
+    let before = app.snapshot().await;
+    assert_eq!(recall(c.clone(), G_TEXT_NEW).await["resultCode"], 1030104);
+    assert!(
+        app.snapshot().await == before,
+        "a refused recall changed data"
+    );
+    // the owner recalls 100158's
+    let r = recall(a.clone(), "and_100158_recallme").await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    let stored = app
+        .dump(&rdb, &coll)
+        .await
+        .into_iter()
+        .find(|d| d.get_str("messageId") == Ok("and_100158_recallme"))
+        .unwrap();
+    assert!(matches!(stored.get("delayedTime"), Some(Bson::Int64(t)) if *t > 1_600_000_000_000));
+    assert_eq!(
+        stored.get_str("sender"),
+        Ok("100158"),
+        "the record stays, marked"
+    );
+    let (_, h) = app
+        .get(
+            "/tigase/shiku_muc_msgs",
+            &[("access_token", c.as_str()), ("roomId", ROOM)],
+        )
+        .await;
+    assert!(!ids(&h).contains(&"and_100158_recallme".to_string()), "{h}");
+}
