@@ -1347,73 +1347,44 @@ async fn change_member(
     id: ObjectId,
     target: i64,
 ) -> ShikuResult<HttpResponse> {
-    let nickname = p.str("nickname");
-    let remark = p.str("remarkName");
-    let talk_time = p.i64_opt("talkTime")?;
-    if nickname.is_none() && remark.is_none() && talk_time.is_none() {
-        return Err(ShikuError::missing("nickname"));
-    }
-    // Seconds; -1 mutes for good (the web client's "永久禁言"), 0 ends it.
-    if talk_time.is_some_and(|t| t < -1) {
-        return Err(ShikuError::invalid("talkTime"));
-    }
-    for (name, v) in [("nickname", nickname), ("remarkName", remark)] {
-        if v.is_some_and(|v| v.chars().count() > 100 || v.chars().any(char::is_control)) {
-            return Err(ShikuError::invalid(name));
-        }
-    }
+    let change = MemberChange::read(p)?;
     let room = open_room(state, &id).await?;
     let (my_member, target_member) = futures::try_join!(
         state.store.room_member(&id, me),
         state.store.room_member(&id, target)
     )?;
     let seat = Seat::new(&room, me, my_member.as_ref());
-    seat.may_update_member(
-        target,
-        target_member.as_ref(),
-        nickname.is_some(),
-        talk_time.is_some(),
-    )?;
+    let (renames, mutes) = (change.nickname.is_some(), change.talk_time.is_some());
+    seat.may_update_member(target, target_member.as_ref(), renames, mutes)?;
     let Some(target_member) = target_member else {
         return Err(codes::NOT_MEMBER.into());
     };
-    let mut set = doc! {};
-    if let Some(n) = nickname {
-        set.insert("nickname", n);
-    }
-    if let Some(t) = talk_time {
-        set.insert("talkTime", t);
-    }
-    if let Some(r) = remark {
-        set.insert("remarkName", r);
-    }
-    set.insert("modifyTime", now_s());
-    state.store.set_member_fields(&id, target, set).await?;
+    state
+        .store
+        .set_member_fields(&id, target, change.fields())
+        .await?;
     let jid = room.jid()?;
     let my_name = member_name(my_member.as_ref());
     let old_name = str_of(&target_member, "nickname").to_string();
-    if let Some(n) = nickname.filter(|n| *n != old_name) {
-        let m = notice_message(
-            901,
+    let notice = |t: i32, content: &str| {
+        notice_message(
+            t,
             me,
             &my_name,
             jid,
             Some((target, &old_name)),
-            n,
+            content,
             BTreeMap::new(),
-        );
-        state.delivery.to_room(&state.store, &m, jid).await?;
+        )
+    };
+    if let Some(n) = change.nickname.filter(|n| *n != old_name) {
+        state
+            .delivery
+            .to_room(&state.store, &notice(901, n), jid)
+            .await?;
     }
-    if let Some(t) = talk_time {
-        let m = notice_message(
-            906,
-            me,
-            &my_name,
-            jid,
-            Some((target, &old_name)),
-            &t.to_string(),
-            BTreeMap::new(),
-        );
+    if let Some(t) = change.talk_time {
+        let m = notice(906, &t.to_string());
         state
             .delivery
             .to_room_and_member(&state.store, &m, jid, target)
@@ -1421,6 +1392,53 @@ async fn change_member(
     }
     note_room_change(state, &id, &[me, target]).await;
     Ok(ok())
+}
+
+/// What a `/room/member/update` with `userId` changes, checked before
+/// anything is read or written.
+struct MemberChange<'a> {
+    nickname: Option<&'a str>,
+    remark: Option<&'a str>,
+    /// Seconds; -1 mutes for good (the web client's "永久禁言"), 0 ends it.
+    talk_time: Option<i64>,
+}
+
+impl<'a> MemberChange<'a> {
+    fn read(p: &'a Params) -> ShikuResult<Self> {
+        let change = MemberChange {
+            nickname: p.str("nickname"),
+            remark: p.str("remarkName"),
+            talk_time: p.i64_opt("talkTime")?,
+        };
+        if change.nickname.is_none() && change.remark.is_none() && change.talk_time.is_none() {
+            return Err(ShikuError::missing("nickname"));
+        }
+        if change.talk_time.is_some_and(|t| t < -1) {
+            return Err(ShikuError::invalid("talkTime"));
+        }
+        for (name, v) in [("nickname", change.nickname), ("remarkName", change.remark)] {
+            if v.is_some_and(|v| v.chars().count() > 100 || v.chars().any(char::is_control)) {
+                return Err(ShikuError::invalid(name));
+            }
+        }
+        Ok(change)
+    }
+
+    /// The member fields to set, with `modifyTime`.
+    fn fields(&self) -> Document {
+        let mut set = doc! {};
+        if let Some(n) = self.nickname {
+            set.insert("nickname", n);
+        }
+        if let Some(t) = self.talk_time {
+            set.insert("talkTime", t);
+        }
+        if let Some(r) = self.remark {
+            set.insert("remarkName", r);
+        }
+        set.insert("modifyTime", now_s());
+        set
+    }
 }
 
 /// Of the `users` invited, those the caller may invite and that are not yet
