@@ -185,9 +185,10 @@ impl<'a> Seat<'a> {
     }
 
     /// Changing `target`'s member record (`/room/member/update` with
-    /// `userId`): both in the room; an admin's record only by the owner; a
-    /// nickname only one's own; a mute (`talkTime`) only by the owner or an
-    /// admin, and never of the owner (the original's `updateMember`).
+    /// `userId`): both in the room; an admin's record only by the owner or
+    /// the admin himself (the original refused an admin his own room
+    /// nickname); a nickname only one's own; a mute (`talkTime`) only by the
+    /// owner or an admin, and never of the owner (the original's `updateMember`).
     pub fn may_update_member(
         &self,
         target: i64,
@@ -197,10 +198,11 @@ impl<'a> Seat<'a> {
     ) -> Result<(), Denied> {
         let role = self.role().ok_or(Denied::NotMember)?;
         let target_role = Role::of(target_member.ok_or(Denied::TargetNotMember)?);
-        if role != Role::Owner && target_role == Some(Role::Admin) {
+        let myself = target == self.user_id;
+        if role != Role::Owner && target_role == Some(Role::Admin) && !myself {
             return Err(Denied::NoPermission);
         }
-        if nickname && target != self.user_id {
+        if nickname && !myself {
             return Err(Denied::NoPermission);
         }
         if mute {
@@ -327,6 +329,7 @@ mod tests {
             Err(Denied::NoPermission)
         );
         assert_eq!(a.may_update_member(3, Some(&member), false, true), Ok(()));
+        assert_eq!(a.may_update_member(2, Some(&admin), true, false), Ok(()));
         assert_eq!(
             a.may_update_member(4, Some(&admin2), false, true),
             Err(Denied::NoPermission)
