@@ -226,12 +226,8 @@ async fn android_privacy_allow_types_and_lists() {
     let set = |k: &'static str, v: &'static str| {
         let (app, t) = (&app, t.clone());
         async move {
-            let (s, b) = app
-                .get(
-                    "/user/settings/update",
-                    &[("access_token", t.as_str()), ("userId", "100164"), (k, v)],
-                )
-                .await;
+            let params = common::android(100164, &t, &[("userId", "100164"), (k, v)]);
+            let (s, b) = app.get_pairs("/user/settings/update", &params).await;
             assert_eq!(
                 (s, b["resultCode"].as_i64()),
                 (200, Some(1)),
@@ -307,12 +303,9 @@ async fn a_signature_may_span_lines() {
     app.load_seed().await;
     let t = app.token_for(100164).await;
     let (_, b) = app
-        .get(
+        .get_pairs(
             "/user/update",
-            &[
-                ("access_token", t.as_str()),
-                ("description", "第一行\n第二行"),
-            ],
+            &common::android(100164, &t, &[("description", "第一行\n第二行")]),
         )
         .await;
     assert_eq!(b["resultCode"], 1, "{b}");

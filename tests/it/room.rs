@@ -1551,17 +1551,15 @@ async fn android_member_update_invites_by_id_mutes_renames_and_remarks() {
     app.load_seed().await;
     let owner = app.token_for(100164).await;
     let member = app.token_for(100102).await;
-    let call = |tok: &str, extra: &[(&str, &str)]| {
-        let mut q: Vec<(&str, &str)> = vec![("access_token", tok), ("roomId", ROOM)];
+    // Signed as the app signs, with its `language`.
+    let call = |tok: &str, extra: &[(&'static str, &str)]| {
+        let uid = if tok == owner { 100164 } else { 100102 };
+        let mut q: Vec<(&'static str, &str)> = vec![("roomId", ROOM)];
         q.extend_from_slice(extra);
+        let params = common::android(uid, tok, &q);
         let app = &app;
-        let q: Vec<(String, String)> = q
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
         async move {
-            let q: Vec<(&str, &str)> = q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let (s, v) = app.get("/room/member/update", &q).await;
+            let (s, v) = app.get_pairs("/room/member/update", &params).await;
             assert_eq!(s, 200);
             v
         }
@@ -1634,7 +1632,7 @@ async fn android_member_update_invites_by_id_mutes_renames_and_remarks() {
 
     // refusals: nothing changes
     let before = app.snapshot().await;
-    let refused: Vec<(&str, Vec<(&str, &str)>, i64)> = vec![
+    let refused: Vec<(&str, Vec<(&'static str, &str)>, i64)> = vec![
         (
             "a member mutes",
             vec![("userId", "100174"), ("talkTime", "1999999999")],
@@ -1710,29 +1708,32 @@ async fn android_creates_a_room_with_its_settings_and_sets_the_keeping_time() {
     let owner = app.token_for(100164).await;
     let jid = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
     let (s, v) = app
-        .get(
+        .get_pairs(
             "/room/add",
-            &[
-                ("access_token", owner.as_str()),
-                ("jid", jid),
-                ("name", "周末爬山"),
-                ("desc", "八点集合"),
-                ("countryId", "1"),
-                ("showRead", "1"),
-                ("isLook", "0"),
-                ("isNeedVerify", "1"),
-                ("showMember", "0"),
-                ("allowSendCard", "0"),
-                ("allowInviteFriend", "1"),
-                ("allowUploadFile", "1"),
-                ("allowConference", "1"),
-                ("allowSpeakCourse", "1"),
-                ("provinceId", "440000"),
-                ("cityId", "440300"),
-                ("latitude", "22.54"),
-                ("longitude", "114.05"),
-                ("isSecretGroup", "0"),
-            ],
+            &common::android(
+                100164,
+                &owner,
+                &[
+                    ("jid", jid),
+                    ("name", "周末爬山"),
+                    ("desc", "八点集合"),
+                    ("countryId", "1"),
+                    ("showRead", "1"),
+                    ("isLook", "0"),
+                    ("isNeedVerify", "1"),
+                    ("showMember", "0"),
+                    ("allowSendCard", "0"),
+                    ("allowInviteFriend", "1"),
+                    ("allowUploadFile", "1"),
+                    ("allowConference", "1"),
+                    ("allowSpeakCourse", "1"),
+                    ("provinceId", "440000"),
+                    ("cityId", "440300"),
+                    ("latitude", "22.54"),
+                    ("longitude", "114.05"),
+                    ("isSecretGroup", "0"),
+                ],
+            ),
         )
         .await;
     assert_eq!((s, &v["resultCode"]), (200, &json!(1)), "{v}");
@@ -1766,13 +1767,13 @@ async fn android_creates_a_room_with_its_settings_and_sets_the_keeping_time() {
     let keep = |days: &'static str| {
         let (app, owner, rid) = (&app, owner.clone(), rid.clone());
         async move {
-            app.get(
+            app.get_pairs(
                 "/room/update",
-                &[
-                    ("access_token", owner.as_str()),
-                    ("roomId", rid.as_str()),
-                    ("chatRecordTimeOut", days),
-                ],
+                &common::android(
+                    100164,
+                    &owner,
+                    &[("roomId", rid.as_str()), ("chatRecordTimeOut", days)],
+                ),
             )
             .await
             .1
@@ -1798,9 +1799,9 @@ async fn android_creates_a_room_with_its_settings_and_sets_the_keeping_time() {
         "{notices:?}"
     );
     let (_, v) = app
-        .get(
+        .get_pairs(
             "/room/get",
-            &[("access_token", owner.as_str()), ("roomId", rid.as_str())],
+            &common::android(100164, &owner, &[("roomId", rid.as_str())]),
         )
         .await;
     assert_eq!(v["data"]["chatRecordTimeOut"], 0.04, "{v}");
@@ -1808,13 +1809,16 @@ async fn android_creates_a_room_with_its_settings_and_sets_the_keeping_time() {
     let before = app.snapshot().await;
     assert_eq!(keep("forever").await["resultCode"], 1010101);
     let (_, v) = app
-        .get(
+        .get_pairs(
             "/room/add",
-            &[
-                ("access_token", owner.as_str()),
-                ("jid", "ffffffffffffffffffffffffffffff01"),
-                ("showRead", "2"),
-            ],
+            &common::android(
+                100164,
+                &owner,
+                &[
+                    ("jid", "ffffffffffffffffffffffffffffff01"),
+                    ("showRead", "2"),
+                ],
+            ),
         )
         .await;
     assert_eq!(v["resultCode"], 1010101, "{v}");
@@ -1832,15 +1836,18 @@ async fn android_secret_group_keeps_each_members_sealed_key() {
     let owner = app.token_for(100164).await;
     let jid = "5ec4e7000000000000000000000000aa";
     let (_, v) = app
-        .get(
+        .get_pairs(
             "/room/add",
-            &[
-                ("access_token", owner.as_str()),
-                ("jid", jid),
-                ("name", "密聊"),
-                ("isSecretGroup", "1"),
-                ("keys", r#"{"100164":"c2VhbGVkLW93bmVy"}"#),
-            ],
+            &common::android(
+                100164,
+                &owner,
+                &[
+                    ("jid", jid),
+                    ("name", "密聊"),
+                    ("isSecretGroup", "1"),
+                    ("keys", r#"{"100164":"c2VhbGVkLW93bmVy"}"#),
+                ],
+            ),
         )
         .await;
     assert_eq!(v["resultCode"], 1, "{v}");
@@ -1851,15 +1858,18 @@ async fn android_secret_group_keeps_each_members_sealed_key() {
         Some(&Bson::Int32(1))
     );
     let (_, v) = app
-        .get(
+        .get_pairs(
             "/room/member/update",
-            &[
-                ("access_token", owner.as_str()),
-                ("roomId", rid.as_str()),
-                ("text", r#"["100102"]"#),
-                ("isSecretGroup", "1"),
-                ("keys", r#"{"100102":"c2VhbGVkLTEwMg=="}"#),
-            ],
+            &common::android(
+                100164,
+                &owner,
+                &[
+                    ("roomId", rid.as_str()),
+                    ("text", r#"["100102"]"#),
+                    ("isSecretGroup", "1"),
+                    ("keys", r#"{"100102":"c2VhbGVkLTEwMg=="}"#),
+                ],
+            ),
         )
         .await;
     assert_eq!(v["resultCode"], 1, "{v}");
@@ -1873,9 +1883,9 @@ async fn android_secret_group_keeps_each_members_sealed_key() {
     assert_eq!(key_of(100102).as_deref(), Some("c2VhbGVkLTEwMg=="));
     let t102 = app.token_for(100102).await;
     let (_, v) = app
-        .get(
+        .get_pairs(
             "/room/get",
-            &[("access_token", t102.as_str()), ("roomId", rid.as_str())],
+            &common::android(100102, &t102, &[("roomId", rid.as_str())]),
         )
         .await;
     assert_eq!(
@@ -1885,14 +1895,17 @@ async fn android_secret_group_keeps_each_members_sealed_key() {
     // keys that are not an object of id → text refuse the request
     let before = app.snapshot().await;
     let (_, v) = app
-        .get(
+        .get_pairs(
             "/room/member/update",
-            &[
-                ("access_token", owner.as_str()),
-                ("roomId", rid.as_str()),
-                ("text", r#"["100174"]"#),
-                ("keys", "[1]"),
-            ],
+            &common::android(
+                100164,
+                &owner,
+                &[
+                    ("roomId", rid.as_str()),
+                    ("text", r#"["100174"]"#),
+                    ("keys", "[1]"),
+                ],
+            ),
         )
         .await;
     assert_eq!(v["resultCode"], 1010101, "{v}");
@@ -1909,16 +1922,19 @@ async fn web_client_creates_with_text_members_and_mutes_for_good() {
     let owner = app.token_for(100164).await;
     let jid = "0f8fad5bd9cb469fa16570867728950e";
     let (_, v) = app
-        .post_form(
+        .post_pairs(
             "/room/add",
-            &[
-                ("access_token", owner.as_str()),
-                ("jid", jid),
-                ("name", "项目组"),
-                ("desc", "群主很懒,什么都没留下."),
-                ("isLook", "0"),
-                ("text", "[100102,100174]"),
-            ],
+            &common::web(
+                100164,
+                &owner,
+                &[
+                    ("jid", jid),
+                    ("name", "项目组"),
+                    ("desc", "群主很懒,什么都没留下."),
+                    ("isLook", "0"),
+                    ("text", "[100102,100174]"),
+                ],
+            ),
         )
         .await;
     assert_eq!(v["resultCode"], 1, "{v}");
@@ -1942,14 +1958,17 @@ async fn web_client_creates_with_text_members_and_mutes_for_good() {
     assert!(jids_of(&app, 100174).await.contains(&jid.to_string()));
 
     let (_, v) = app
-        .post_form(
+        .post_pairs(
             "/room/member/update",
-            &[
-                ("access_token", owner.as_str()),
-                ("roomId", rid.as_str()),
-                ("userId", "100102"),
-                ("talkTime", "-1"),
-            ],
+            &common::web(
+                100164,
+                &owner,
+                &[
+                    ("roomId", rid.as_str()),
+                    ("userId", "100102"),
+                    ("talkTime", "-1"),
+                ],
+            ),
         )
         .await;
     assert_eq!(v["resultCode"], 1, "{v}");
@@ -1957,14 +1976,17 @@ async fn web_client_creates_with_text_members_and_mutes_for_good() {
     assert_eq!(m.get("talkTime"), Some(&Bson::Int64(-1)));
     let before = app.snapshot().await;
     let (_, v) = app
-        .post_form(
+        .post_pairs(
             "/room/member/update",
-            &[
-                ("access_token", owner.as_str()),
-                ("roomId", rid.as_str()),
-                ("userId", "100102"),
-                ("talkTime", "-2"),
-            ],
+            &common::web(
+                100164,
+                &owner,
+                &[
+                    ("roomId", rid.as_str()),
+                    ("userId", "100102"),
+                    ("talkTime", "-2"),
+                ],
+            ),
         )
         .await;
     assert_eq!(v["resultCode"], 1010101, "{v}");

@@ -1037,32 +1037,33 @@ async fn the_owner_recalls_a_members_group_message() {
     by_158.insert("messageId", "and_100158_recallme");
     by_158.insert("timeSend", 1_613_789_999_000i64);
     app.insert(&rdb, &coll, vec![by_158]).await;
-    let recall = |tok: String, id: &'static str| {
+    // Signed as the app signs, with its `language`.
+    let recall = |uid: i64, tok: String, id: &'static str| {
         let app = &app;
-        async move {
-            app.get(
-                "/tigase/deleteMsg",
-                &[
-                    ("access_token", tok.as_str()),
-                    ("messageId", id),
-                    ("roomJid", ROOM),
-                    ("type", "2"),
-                    ("delete", "2"),
-                ],
-            )
-            .await
-            .1
-        }
+        let params = common::android(
+            uid,
+            &tok,
+            &[
+                ("messageId", id),
+                ("roomJid", ROOM),
+                ("type", "2"),
+                ("delete", "2"),
+            ],
+        );
+        async move { app.get_pairs("/tigase/deleteMsg", &params).await.1 }
     };
     // 100158, a plain member, may not recall the owner's message
     let before = app.snapshot().await;
-    assert_eq!(recall(c.clone(), G_TEXT_NEW).await["resultCode"], 1030104);
+    assert_eq!(
+        recall(100158, c.clone(), G_TEXT_NEW).await["resultCode"],
+        1030104
+    );
     assert!(
         app.snapshot().await == before,
         "a refused recall changed data"
     );
     // the owner recalls 100158's
-    let r = recall(a.clone(), "and_100158_recallme").await;
+    let r = recall(100164, a.clone(), "and_100158_recallme").await;
     assert_eq!(r["resultCode"], 1, "{r}");
     let stored = app
         .dump(&rdb, &coll)

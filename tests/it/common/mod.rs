@@ -315,6 +315,43 @@ pub fn qz(token: &str, extra: &[(&'static str, &str)]) -> Vec<(&'static str, Str
     p
 }
 
+/// An after-login request as the apps build it: `extra`, then (Android
+/// only) `language`, then `access_token`, `salt` and the HMAC `secret`
+/// (AND `generateHttpParam`, WX `apiAuthoLoginCreateSecret`), signed with a
+/// fixed `httpKey` (the service checks it only with `AUTH_API=1`).
+pub fn app_request(
+    user_id: i64,
+    token: &str,
+    extra: &[(&'static str, &str)],
+    android: bool,
+) -> Vec<(&'static str, String)> {
+    let mut p: Vec<(&'static str, String)> =
+        extra.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    if android {
+        p.push(("language", "zh".to_string()));
+    }
+    client::sign_user(&mut p, user_id, token, &client::b64(&[7u8; 16]));
+    p
+}
+
+/// [`app_request`] of the Android app.
+pub fn android(
+    user_id: i64,
+    token: &str,
+    extra: &[(&'static str, &str)],
+) -> Vec<(&'static str, String)> {
+    app_request(user_id, token, extra, true)
+}
+
+/// [`app_request`] of the web client (WX).
+pub fn web(
+    user_id: i64,
+    token: &str,
+    extra: &[(&'static str, &str)],
+) -> Vec<(&'static str, String)> {
+    app_request(user_id, token, extra, false)
+}
+
 /// POSTs `params` to `path` and asserts the Shiku refusal `code` with a
 /// message, and that no test database changed.
 pub async fn refused(app: &TestApp, path: &str, params: &[(&'static str, String)], code: i64) {
