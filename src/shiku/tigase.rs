@@ -240,6 +240,13 @@ async fn delete_msg(
     match chat_type {
         1 => state.store.delete_single(uid, &ids, kind).await?,
         2 => {
+            // Android's "delete for me" in a group sends no `roomJid`: the
+            // original answered success and hid nothing (the app deletes its
+            // own copy and ignores the answer); without the room there is
+            // no collection to look in.
+            if kind == DeleteKind::Mine && p.str("roomJid").is_none() {
+                return Ok(ok());
+            }
             let jid = p.required("roomJid")?;
             let (room, member) = state.store.room_and_member(jid, uid).await?;
             let managers = Seat::new(&room, uid, Some(&member)).may_recall_others();

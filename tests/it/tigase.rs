@@ -1085,3 +1085,33 @@ async fn the_owner_recalls_a_members_group_message() {
         .await;
     assert!(!ids(&h).contains(&"and_100158_recallme".to_string()), "{h}");
 }
+
+/// Android's "delete for me" in a group (`MucChatActivity`) sends `type=2`,
+/// `delete=1` and no `roomJid`: answered success as the original did, with
+/// nothing hidden (the app deleted its own copy and ignores the answer). A
+/// recall without the room is still refused.
+#[actix_web::test]
+async fn android_group_delete_for_me_without_room_answers_success() {
+    let (app, a, _, _) = seeded().await;
+    let before = app.snapshot().await;
+    let params = common::android(
+        100164,
+        &a,
+        &[("messageId", G_TEXT_NEW), ("delete", "1"), ("type", "2")],
+    );
+    let (status, r) = app.get_pairs("/tigase/deleteMsg", &params).await;
+    assert_eq!(status, 200);
+    assert_eq!(r["resultCode"], 1, "{r}");
+    assert!(app.snapshot().await == before, "it changed data");
+    let params = common::android(
+        100164,
+        &a,
+        &[("messageId", G_TEXT_NEW), ("delete", "2"), ("type", "2")],
+    );
+    let (_, r) = app.get_pairs("/tigase/deleteMsg", &params).await;
+    assert_eq!(r["resultCode"], 1010101, "{r}");
+    assert!(
+        app.snapshot().await == before,
+        "a refused recall changed data"
+    );
+}
