@@ -66,6 +66,8 @@ pub const LOGIN_TOKEN_EXPIRED: Code = c(LOGIN_TOKEN_INVALID, "身份认证已失
 pub const PHONE_TAKEN: Code = c(PHONE_REGISTERED, "该手机号已注册");
 /// `UserNotExist`.
 pub const NO_USER: Code = c(USER_NOT_EXIST, "该用户不存在");
+/// `NOTSUPPORT_COLLECT`: an end-to-end encrypted message cannot be collected.
+pub const NOT_COLLECTABLE: Code = c(105002, "不支持收藏");
 /// `NotAddSelf`.
 pub const NOT_ADD_SELF: Code = c(100501, "不能添加自己");
 /// `NotOperateSelf`.

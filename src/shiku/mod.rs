@@ -9,6 +9,7 @@ pub mod auth;
 pub mod basic;
 pub mod chat_manage;
 pub mod codes;
+pub mod collect;
 pub mod console;
 pub mod error;
 pub mod face_to_face;
@@ -46,6 +47,7 @@ pub fn routes(r: &mut Routes) {
     friends::routes(r);
     friends_manage::routes(r);
     labels::routes(r);
+    collect::routes(r);
     room::routes(r);
     room_manage::routes(r);
     room_files::routes(r);

@@ -127,6 +127,16 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
             vec![ix(doc! {"userId": 1, "createTime": 1})],
         ),
         (
+            store.imapi().collection::<Document>(names::EMOJI),
+            vec![ix(
+                doc! {"userId": 1, "type": 1, "createTime": -1, "_id": -1},
+            )],
+        ),
+        (
+            store.imapi().collection::<Document>(names::S_COLLECT),
+            vec![ix(doc! {"msgId": 1, "userId": 1})],
+        ),
+        (
             store.imapi().collection::<Document>(names::SDK_LOGIN_INFO),
             vec![ix(doc! {"userId": 1, "type": 1})],
         ),

@@ -5,6 +5,7 @@
 pub mod addressbook;
 pub mod authkeys;
 pub mod claims;
+pub mod emoji;
 pub mod error;
 pub mod indexes;
 pub mod model;

@@ -39,6 +39,10 @@ pub const SDK_LOGIN_INFO: &str = "sdkLoginInfo";
 pub const LOCATION_ROOMS: &str = "shiku_api_location_rooms";
 /// This service's claims on unique keys (`store/claims.rs`).
 pub const CLAIMS: &str = "shiku_api_claims";
+/// The original's stickers and favourites (`Emoji`).
+pub const EMOJI: &str = "emoji";
+/// The original's moments favourite marks (`Collect`).
+pub const S_COLLECT: &str = "s_collect";
 /// The original's promotion invite codes (`InviteCode`: `userId`, `inviteCode`, ...).
 pub const INVITE_CODE: &str = "inviteCode";
 

@@ -7,6 +7,7 @@ mod common;
 
 mod chat_manage;
 mod cli;
+mod collect;
 mod e2e;
 mod faults;
 mod foundation;
