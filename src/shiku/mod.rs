@@ -19,6 +19,8 @@ pub mod labels;
 pub mod login;
 pub mod media;
 pub mod profile;
+pub mod public;
+pub mod quick_replies;
 pub mod room;
 pub mod room_files;
 pub mod room_helpers;
@@ -48,6 +50,8 @@ pub fn routes(r: &mut Routes) {
     friends_manage::routes(r);
     labels::routes(r);
     collect::routes(r);
+    public::routes(r);
+    quick_replies::routes(r);
     room::routes(r);
     room_manage::routes(r);
     room_files::routes(r);

@@ -107,6 +107,8 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
                 ix(doc! {"loc": "2d"}),
                 // /nearby/user by nickname (when the deployment allows it).
                 ix(doc! {"nickname": 1}),
+                // /public/search/list: the public accounts, in id order.
+                ix(doc! {"userType": 1, "_id": 1}),
             ],
         ),
         (
@@ -135,6 +137,17 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
         (
             store.imapi().collection::<Document>(names::S_COLLECT),
             vec![ix(doc! {"msgId": 1, "userId": 1})],
+        ),
+        (
+            store.imapi().collection::<Document>(names::MP_MENU),
+            vec![
+                ix(doc! {"userId": 1, "parentId": 1, "index": 1}),
+                ix(doc! {"parentId": 1, "index": 1}),
+            ],
+        ),
+        (
+            store.imapi().collection::<Document>(names::COMMON_TEXT),
+            vec![ix(doc! {"createUserId": 1, "_id": 1})],
         ),
         (
             store.imapi().collection::<Document>(names::SDK_LOGIN_INFO),

@@ -12,6 +12,7 @@ pub mod model;
 pub mod msgs;
 pub mod names;
 pub mod openim;
+pub mod public;
 pub mod queries;
 pub mod sessions;
 pub mod users;

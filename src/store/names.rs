@@ -43,6 +43,10 @@ pub const CLAIMS: &str = "shiku_api_claims";
 pub const EMOJI: &str = "emoji";
 /// The original's moments favourite marks (`Collect`).
 pub const S_COLLECT: &str = "s_collect";
+/// Public accounts' menus, written by the console (`Menu`).
+pub const MP_MENU: &str = "mp_menu";
+/// Customer-service quick replies (`CommonText`).
+pub const COMMON_TEXT: &str = "commonText";
 /// The original's promotion invite codes (`InviteCode`: `userId`, `inviteCode`, ...).
 pub const INVITE_CODE: &str = "inviteCode";
 

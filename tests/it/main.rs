@@ -18,6 +18,7 @@ mod isolation;
 mod jh;
 mod login;
 mod profile;
+mod public;
 mod push;
 mod room;
 mod room_manage;
