@@ -187,7 +187,8 @@ async fn account_extras(
 
 pub const USER_LOGOUT: Endpoint = Endpoint {
     path: "/user/logout",
-    summary: "end the session",
+    summary: "end the session (`deviceKey` android/ios: that phone's push registration goes too)",
+    params: &[string("deviceKey")],
     ..Endpoint::shiku("", "")
 };
 
@@ -198,6 +199,7 @@ async fn logout(
 ) -> ShikuResult<HttpResponse> {
     let uid = state.user(&req, &p).await?;
     let token = crate::shiku::auth::token(&req, &p).unwrap_or_default();
+    crate::shiku::push_tokens::forget_device(&state, uid, p.str("deviceKey")).await?;
     state.sessions.close(Kind::Login, uid, token).await?;
     Ok(ok())
 }

@@ -22,7 +22,8 @@ pub fn routes(r: &mut Routes) {
         .add(&IS_SUPPORT_SECURE_CHAT, is_support_secure_chat)
         .add(&GET_RANDOM_STR, get_random_str)
         .add(&PASSWORD_UPDATE_V1, password_update_v1)
-        .add(&PASSWORD_RESET_V1, password_reset_v1);
+        .add(&PASSWORD_RESET_V1, password_reset_v1)
+        .add(&VERIFY_PASSWORD, verify_password);
 }
 
 /// `areaCode` (default 86) + `telephone`, digits only.
@@ -240,4 +241,34 @@ async fn password_reset_v1(p: Params) -> ShikuResult<HttpResponse> {
     p.str("mac");
     p.str("salt");
     Err(super::profile::sms_reset_refused(&p))
+}
+
+pub const VERIFY_PASSWORD: Endpoint = Endpoint {
+    path: "/user/verify/password",
+    summary:
+        "whether `password` (the login password's stored form) is the caller's: 100222 when not",
+    params: &[string("password").required()],
+    login_limited: true,
+    ..Endpoint::shiku("", "")
+};
+
+/// `/user/verify/password` (Android, after an SMS or third-party login of a
+/// secure-chat user: the password unlocks the private key). Compared with
+/// `auth_keys.password`, as the original; counted against the login limit.
+async fn verify_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let sent = p.required("password")?;
+    let keys = state.store.auth_keys_of(me).await?;
+    let stored = keys
+        .as_ref()
+        .and_then(|k| k.get_str("password").ok())
+        .unwrap_or("");
+    if stored.is_empty() || !sent.eq_ignore_ascii_case(stored) {
+        return Err(codes::PASSWORD_WRONG.into());
+    }
+    Ok(ok())
 }

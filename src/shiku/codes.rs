@@ -68,6 +68,10 @@ pub const PHONE_TAKEN: Code = c(PHONE_REGISTERED, "该手机号已注册");
 pub const NO_USER: Code = c(USER_NOT_EXIST, "该用户不存在");
 /// `NOTSUPPORT_COLLECT`: an end-to-end encrypted message cannot be collected.
 pub const NOT_COLLECTABLE: Code = c(105002, "不支持收藏");
+/// `WebUrlReported`: the console blocked the page's host.
+pub const PAGE_REPORTED: Code = c(100203, "该网页地址已被举报");
+/// `VERIFYPASSWORDFAIL`.
+pub const PASSWORD_WRONG: Code = c(100222, "密码错误");
 /// `NotAddSelf`.
 pub const NOT_ADD_SELF: Code = c(100501, "不能添加自己");
 /// `NotOperateSelf`.

@@ -150,6 +150,15 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
             vec![ix(doc! {"createUserId": 1, "_id": 1})],
         ),
         (
+            store.imapi().collection::<Document>(names::PUSH_INFO),
+            vec![ix(doc! {"pushToken": 1, "pushServer": 1, "deviceKey": 1})],
+        ),
+        (
+            // The pages the console blocked (`/user/checkReportUrl`).
+            store.imapi().collection::<Document>(names::REPORT),
+            vec![ix(doc! {"webStatus": 1})],
+        ),
+        (
             store.imapi().collection::<Document>(names::SDK_LOGIN_INFO),
             vec![ix(doc! {"userId": 1, "type": 1})],
         ),

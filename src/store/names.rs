@@ -47,6 +47,10 @@ pub const S_COLLECT: &str = "s_collect";
 pub const MP_MENU: &str = "mp_menu";
 /// Customer-service quick replies (`CommonText`).
 pub const COMMON_TEXT: &str = "commonText";
+/// Phone vendors' push tokens (`PushInfo`).
+pub const PUSH_INFO: &str = "pushInfo";
+/// Users' reports of users, rooms and web pages (`Report`).
+pub const REPORT: &str = "Report";
 /// The original's promotion invite codes (`InviteCode`: `userId`, `inviteCode`, ...).
 pub const INVITE_CODE: &str = "inviteCode";
 

@@ -20,6 +20,7 @@
 //! | `login:loginToken:<userId>:<deviceId>` | loginToken | 49 days |
 //! | `api:mac:<userId>:<uri><secret>` | secret (replay guard of signed requests) | 30 s |
 //! | `adminToken:userId:<token>`, `adminToken:token:<userId>` | console sessions | 30 minutes |
+//! | `impush:andoird:<userId>` (sic), `impush:ios:<userId>` | the phone's push registration (`DeviceInfo`, fastjson text), read by the push service | 7 / 35 days |
 
 use super::error::{StoreError, StoreResult};
 use std::time::Duration;
@@ -45,6 +46,42 @@ pub const REPLAY_TTL: Duration = Duration::from_secs(30);
 /// Java class names Redisson's codec records with each object.
 const KSESSION_CLASS: &str = "com.shiku.im.user.model.KSession";
 const LOGIN_TOKEN_KEY_CLASS: &str = "com.shiku.im.user.model.UserLoginTokenKey";
+
+/// The kind of phone a push registration belongs to (`DeviceInfo.deviceKey`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PushDevice {
+    Android,
+    Ios,
+}
+
+impl PushDevice {
+    pub fn name(self) -> &'static str {
+        match self {
+            PushDevice::Android => "android",
+            PushDevice::Ios => "ios",
+        }
+    }
+    pub fn from_name(name: &str) -> Option<PushDevice> {
+        match name {
+            "android" => Some(PushDevice::Android),
+            "ios" => Some(PushDevice::Ios),
+            _ => None,
+        }
+    }
+    fn key(self, user_id: i64) -> String {
+        match self {
+            PushDevice::Android => format!("impush:andoird:{user_id}"),
+            PushDevice::Ios => format!("impush:ios:{user_id}"),
+        }
+    }
+    /// `KConstants.Expire.DAY7` (Android), `DAY7 * 5` (iOS).
+    fn ttl(self) -> Duration {
+        match self {
+            PushDevice::Android => Duration::from_secs(7 * DAY),
+            PushDevice::Ios => Duration::from_secs(35 * DAY),
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -497,6 +534,34 @@ impl Sessions {
             self.close(Kind::Login, user_id, &t).await?;
         }
         Ok(())
+    }
+
+    // ------------------------------------------------------------ push devices
+
+    /// The phone's push registration the original push service reads
+    /// (`impush:andoird:<userId>` (sic), `impush:ios:<userId>`): the last one
+    /// uploaded wins.
+    pub async fn save_push_device(
+        &self,
+        device: PushDevice,
+        user_id: i64,
+        info: &str,
+    ) -> StoreResult<()> {
+        self.set_all(&[(device.key(user_id), json_str(info), device.ttl())])
+            .await
+    }
+
+    /// The user's push registration of that device, as stored (fastjson text).
+    pub async fn push_device(
+        &self,
+        device: PushDevice,
+        user_id: i64,
+    ) -> StoreResult<Option<String>> {
+        Ok(self.get(&device.key(user_id)).await?.map(plain))
+    }
+
+    pub async fn drop_push_device(&self, device: PushDevice, user_id: i64) -> StoreResult<()> {
+        self.del(&[device.key(user_id)]).await
     }
 
     // ------------------------------------------------------------ random strings

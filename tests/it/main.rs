@@ -20,6 +20,7 @@ mod login;
 mod profile;
 mod public;
 mod push;
+mod push_tokens;
 mod room;
 mod room_manage;
 mod scale;

@@ -1,0 +1,97 @@
+//! `/user/report` (Android's "report" on a profile, a moments post, a room
+//! or a web page) and `/user/checkReportUrl` (asked by Android's web view
+//! before it opens a page: a page of a host the console blocked is not
+//! shown), after the original's `UserController`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use crate::http::endpoint::{int, string, Endpoint, Routes};
+use crate::http::params::Params;
+use crate::shiku::codes;
+use crate::shiku::{ShikuError, ShikuResult};
+use crate::store::reports::NewReport;
+use crate::util::{ok, ok_data};
+use crate::AppState;
+
+pub fn routes(r: &mut Routes) {
+    r.add(&USER_REPORT, report)
+        .add(&USER_CHECK_REPORT_URL, check_report_url);
+}
+
+/// Longest web address taken.
+const MAX_URL_CHARS: usize = 2048;
+
+pub const USER_REPORT: Endpoint = Endpoint {
+    path: "/user/report",
+    summary: "report a user (`toUserId`), a room (`roomId`) or a web page (`webUrl`) with a `reason` code",
+    params: &[
+        int("toUserId").default(0).min(0),
+        string("roomId"),
+        string("webUrl"),
+        int("reason").default(0),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/user/report`: stored for the console. A report that names nothing is
+/// refused (the original stored it).
+async fn report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let to_user_id = p.i64_or("toUserId", 0)?;
+    if to_user_id < 0 {
+        return Err(ShikuError::invalid("toUserId"));
+    }
+    let room_id = match p.str("roomId") {
+        None => "",
+        Some(id) => {
+            bson::oid::ObjectId::parse_str(id).map_err(|_| ShikuError::invalid("roomId"))?;
+            id
+        }
+    };
+    let web_url = p.str("webUrl");
+    if web_url.is_some_and(|u| u.chars().count() > MAX_URL_CHARS) {
+        return Err(ShikuError::invalid("webUrl"));
+    }
+    if to_user_id == 0 && room_id.is_empty() && web_url.is_none() {
+        return Err(ShikuError::missing("toUserId"));
+    }
+    let reason = p.i32_or("reason", 0)?;
+    let r = NewReport {
+        to_user_id,
+        room_id,
+        web_url,
+        reason,
+    };
+    state.store.add_report(me, &r).await?;
+    Ok(ok())
+}
+
+pub const USER_CHECK_REPORT_URL: Endpoint = Endpoint {
+    path: "/user/checkReportUrl",
+    summary: "whether a web page may be shown: 100203 when the console blocked its host",
+    auth: false,
+    params: &[string("webUrl").required()],
+    ..Endpoint::shiku("", "")
+};
+
+/// `/user/checkReportUrl` (no login, as the original): a link without a
+/// host (an app link) passes.
+async fn check_report_url(state: web::Data<AppState>, p: Params) -> ShikuResult<HttpResponse> {
+    let Some(address) = p.str("webUrl") else {
+        return Err(codes::PARAMS_LACK.into());
+    };
+    let host = url::Url::parse(address)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string));
+    if let Some(host) = host {
+        if state.store.host_blocked(&host).await? {
+            return Err(codes::PAGE_REPORTED.into());
+        }
+    }
+    Ok(ok_data(json!(true)))
+}

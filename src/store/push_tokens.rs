@@ -1,0 +1,90 @@
+//! Phone vendors' push tokens as the original records them: one `pushInfo`
+//! document per token (`userId`, `deviceKey`, `pushServer`, `pushToken`,
+//! `time` seconds) and the user's `userLoginLog.deviceMap.<deviceKey>`
+//! (`pushServer`, `pushToken`). The registration the push service reads
+//! lives with the sessions (`Sessions::save_push_device`).
+
+use bson::{doc, oid::ObjectId, Document};
+use mongodb::Collection;
+
+use super::error::StoreResult;
+use super::sessions::PushDevice;
+use super::{names, Store};
+use crate::util::{int32_id, int_in, now_s};
+
+impl Store {
+    fn push_info(&self) -> Collection<Document> {
+        self.imapi().collection(names::PUSH_INFO)
+    }
+    fn login_logs(&self) -> Collection<Document> {
+        self.imapi().collection(names::USER_LOGIN_LOG)
+    }
+
+    /// Records that `token` of `server` reaches the user's device. A token
+    /// another user held (another account on the same phone) is taken from
+    /// them: answered with that user, whose registration the caller drops.
+    pub async fn save_push_token(
+        &self,
+        user_id: i64,
+        device: PushDevice,
+        server: &str,
+        token: &str,
+        app_id: Option<&str>,
+    ) -> StoreResult<Option<i64>> {
+        let key = device.name();
+        let now = now_s();
+        let same = doc! {"pushServer": server, "pushToken": token, "deviceKey": key};
+        let mut previous = None;
+        match self.push_info().find_one(same.clone()).await? {
+            Some(found) => {
+                let holder = crate::util::num(&found, "userId");
+                if holder != Some(user_id) {
+                    if let Some(old) = holder {
+                        self.clear_push_token(old, device).await?;
+                        previous = Some(old);
+                    }
+                }
+                self.push_info()
+                    .update_one(
+                        doc! {"_id": found.get("_id")},
+                        doc! {"$set": {"userId": int32_id(user_id), "time": now}},
+                    )
+                    .await?;
+            }
+            None => {
+                let mut d = doc! {"_id": ObjectId::new(), "userId": int32_id(user_id)};
+                d.extend(same);
+                d.insert("time", now);
+                self.push_info().insert_one(d).await?;
+            }
+        }
+        let mut set = doc! {
+            format!("deviceMap.{key}.pushServer"): server,
+            format!("deviceMap.{key}.pushToken"): token,
+        };
+        if let Some(app) = app_id {
+            set.insert(format!("deviceMap.{key}.appId"), app);
+        }
+        self.login_logs()
+            .update_one(doc! {"_id": int_in(user_id)}, doc! {"$set": set})
+            .await?;
+        Ok(previous)
+    }
+
+    /// Forgets the user's push token of that device (`cleanPushToken`):
+    /// blank `deviceMap` fields and `loginLog.offlineTime` = now.
+    pub async fn clear_push_token(&self, user_id: i64, device: PushDevice) -> StoreResult<()> {
+        let key = device.name();
+        self.login_logs()
+            .update_one(
+                doc! {"_id": int_in(user_id)},
+                doc! {"$set": {
+                    "loginLog.offlineTime": now_s(),
+                    format!("deviceMap.{key}.pushServer"): "",
+                    format!("deviceMap.{key}.pushToken"): "",
+                }},
+            )
+            .await?;
+        Ok(())
+    }
+}
