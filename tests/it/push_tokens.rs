@@ -34,12 +34,23 @@ async fn push_infos(app: &TestApp) -> Vec<Document> {
     app.dump(&app.store().cfg.imapi, "pushInfo").await
 }
 
-async fn device_map(app: &TestApp, uid: i32) -> Document {
+async fn login_log(app: &TestApp, uid: i32) -> Document {
     app.dump(&app.store().cfg.imapi, "userLoginLog")
         .await
         .into_iter()
         .find(|d| d.get("_id") == Some(&Bson::Int32(uid)))
         .unwrap()
+}
+
+/// `userLoginLog.deviceMap.<device>` of the user.
+async fn device_entry(app: &TestApp, uid: i32, device: &str) -> Document {
+    login_log(app, uid)
+        .await
+        .get_document("deviceMap")
+        .unwrap()
+        .get_document(device)
+        .unwrap()
+        .clone()
 }
 
 async fn upload(
@@ -84,12 +95,7 @@ async fn android_tokens_are_recorded_and_the_last_one_wins() {
     assert!(
         matches!(i.get("time"), Some(Bson::Int64(t)) if *t > 1_700_000_000 && *t < 10_000_000_000)
     );
-    let log = device_map(&app, 100164).await;
-    let android = log
-        .get_document("deviceMap")
-        .unwrap()
-        .get_document("android")
-        .unwrap();
+    let android = device_entry(&app, 100164, "android").await;
     assert_eq!(android.get_str("pushServer").unwrap(), "xiaomi");
     assert_eq!(android.get_str("pushToken").unwrap(), "mi-reg-1");
     assert_eq!(
@@ -138,13 +144,9 @@ async fn android_tokens_are_recorded_and_the_last_one_wins() {
         .find(|d| d.get_str("pushServer") == Ok("huawei"))
         .unwrap();
     assert_eq!(hw.get("userId"), Some(&Bson::Int32(100102)));
-    let log = device_map(&app, 100164).await;
-    let android = log
-        .get_document("deviceMap")
-        .unwrap()
-        .get_document("android")
-        .unwrap();
+    let android = device_entry(&app, 100164, "android").await;
     assert_eq!(android.get_str("pushToken").unwrap(), "");
+    let log = login_log(&app, 100164).await;
     assert!(
         matches!(log.get_document("loginLog").unwrap().get("offlineTime"), Some(Bson::Int64(t)) if *t > 1_700_000_000)
     );
@@ -227,12 +229,7 @@ async fn android_tokens_are_recorded_and_the_last_one_wins() {
     .await;
     assert_eq!(r["resultCode"], 1, "{r}");
     assert!(registration(&app, "impush:andoird:100164").await.is_none());
-    let log = device_map(&app, 100164).await;
-    let android = log
-        .get_document("deviceMap")
-        .unwrap()
-        .get_document("android")
-        .unwrap();
+    let android = device_entry(&app, 100164, "android").await;
     assert_eq!(android.get_str("pushServer").unwrap(), "");
 }
 
@@ -269,12 +266,7 @@ async fn iphone_tokens_keep_the_voip_token_beside_the_push_token() {
         json!({"appId": "com.example.im", "deviceKey": "ios", "loginTime": 0, "offlineTime": 0, "online": 0,
                "pushServer": "apns", "pushToken": "apns-1", "voipToken": "voip-2"})
     );
-    let log = device_map(&app, 100164).await;
-    let ios = log
-        .get_document("deviceMap")
-        .unwrap()
-        .get_document("ios")
-        .unwrap();
+    let ios = device_entry(&app, 100164, "ios").await;
     assert_eq!(ios.get_str("pushServer").unwrap(), "apns");
     assert_eq!(ios.get_str("appId").unwrap(), "com.example.im");
 }
