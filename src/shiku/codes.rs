@@ -68,6 +68,12 @@ pub const PHONE_TAKEN: Code = c(PHONE_REGISTERED, "该手机号已注册");
 pub const NO_USER: Code = c(USER_NOT_EXIST, "该用户不存在");
 /// `NOTSUPPORT_COLLECT`: an end-to-end encrypted message cannot be collected.
 pub const NOT_COLLECTABLE: Code = c(105002, "不支持收藏");
+/// A user keeps at most `collect::MAX_KEPT` stickers and favourites.
+pub const COLLECTION_FULL: Code = c(FAILURE, "收藏数量已达到上限");
+/// A user keeps at most `quick_replies::MAX_REPLIES` quick replies.
+pub const QUICK_REPLIES_FULL: Code = c(FAILURE, "常用语数量已达到上限");
+/// A user files at most `report::MAX_REPORTS_A_DAY` reports a day.
+pub const TOO_MANY_REPORTS: Code = c(FAILURE, "举报次数过多，请明天再试");
 /// `WebUrlReported`: the console blocked the page's host.
 pub const PAGE_REPORTED: Code = c(100203, "该网页地址已被举报");
 /// `VERIFYPASSWORDFAIL`.

@@ -18,7 +18,7 @@ use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
-use crate::store::emoji::{FAVOURITES, STICKER};
+use crate::store::emoji::{KeptKey, FAVOURITES, STICKER};
 use crate::store::error::StoreError;
 use crate::util::{bson_to_json, int32_id, now_s, ok, ok_data};
 use crate::AppState;
@@ -30,10 +30,16 @@ pub fn routes(r: &mut Routes) {
         .add(&USER_EMOJI_DELETE, delete);
 }
 
-/// Most items added or deleted in one request.
+/// Most items added in one request.
 const MAX_ITEMS: usize = 100;
+/// Most stickers and favourites one user keeps (the app lists them all).
+pub const MAX_KEPT: u64 = 1000;
 /// Longest text of one item (characters): a long chat message fits.
 const MAX_TEXT_CHARS: usize = 20_000;
+/// Longest URL, file name, title and message id (characters).
+const MAX_URL_CHARS: usize = 2048;
+const MAX_NAME_CHARS: usize = 255;
+const MAX_ID_CHARS: usize = 64;
 
 /// An item as the original answers it: `_id` as `emojiId`, fields in
 /// fastjson's alphabetical order.
@@ -71,16 +77,15 @@ impl NewItem {
     fn read(v: &Value) -> ShikuResult<NewItem> {
         let bad = || ShikuError::invalid("emoji");
         let o = v.as_object().ok_or_else(bad)?;
-        let text = |k: &str| -> ShikuResult<Option<String>> {
+        let text_of = |k: &str, max: usize| -> ShikuResult<Option<String>> {
             match o.get(k) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-                Some(Value::String(s)) if s.chars().count() <= MAX_TEXT_CHARS => {
-                    Ok(Some(s.clone()))
-                }
+                Some(Value::String(s)) if s.chars().count() <= max => Ok(Some(s.clone())),
                 _ => Err(bad()),
             }
         };
+        let text = |k: &str| text_of(k, MAX_TEXT_CHARS);
         // Numbers come as JSON numbers or as numeric strings.
         let number = |k: &str| -> ShikuResult<Option<f64>> {
             match o.get(k) {
@@ -106,14 +111,14 @@ impl NewItem {
         if !(-1..=1).contains(&collect_type) {
             return Err(bad());
         }
-        let room_jid = text("roomJid")?;
+        let room_jid = text_of("roomJid", MAX_ID_CHARS)?;
         if room_jid
             .as_deref()
             .is_some_and(|j| !crate::store::names::valid_room_jid(j))
         {
             return Err(bad());
         }
-        let collect_msg_id = match text("collectMsgId")? {
+        let collect_msg_id = match text_of("collectMsgId", MAX_ID_CHARS)? {
             None => None,
             Some(id) => Some(ObjectId::parse_str(&id).map_err(|_| bad())?),
         };
@@ -124,21 +129,43 @@ impl NewItem {
         if file_size.is_some_and(|s| !(0.0..=1e15).contains(&s)) {
             return Err(bad());
         }
+        let file_length = int("fileLength")?;
+        if file_length.is_some_and(|l| l < 0) {
+            return Err(bad());
+        }
         Ok(NewItem {
             kind,
             msg: text("msg")?.ok_or_else(bad)?,
-            url: text("url")?,
-            msg_id: text("msgId")?,
+            url: text_of("url", MAX_URL_CHARS)?,
+            msg_id: text_of("msgId", MAX_ID_CHARS)?,
             room_jid,
             collect_type,
             collect_content: text("collectContent")?,
             collect_msg_id,
-            file_name: text("fileName")?,
+            file_name: text_of("fileName", MAX_NAME_CHARS)?,
             file_size,
-            file_length: int("fileLength")?,
-            title: text("title")?,
-            share_url: text("shareURL")?,
+            file_length,
+            title: text_of("title", MAX_URL_CHARS)?,
+            share_url: text_of("shareURL", MAX_URL_CHARS)?,
         })
+    }
+
+    /// What makes two items the same: a sticker by its type and content (the
+    /// original's rule), a favourite also by the message or post it was
+    /// collected from (the same text of two messages is kept twice).
+    fn key(&self) -> KeptKey<'_> {
+        let source = match self.kind {
+            STICKER => None,
+            _ => self
+                .msg_id
+                .clone()
+                .or(self.collect_msg_id.map(|id| id.to_hex())),
+        };
+        KeptKey {
+            kind: self.kind,
+            msg: &self.msg,
+            source,
+        }
     }
 
     /// Fills the file details the client did not send from the stored chat
@@ -226,10 +253,13 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
         .iter()
         .map(NewItem::read)
         .collect::<ShikuResult<Vec<_>>>()?;
-    let keys: Vec<(i32, &str)> = items.iter().map(|i| (i.kind, i.msg.as_str())).collect();
+    let keys: Vec<KeptKey> = items.iter().map(NewItem::key).collect();
     let twice = (1..keys.len()).any(|i| keys[..i].contains(&keys[i]));
     if twice || state.store.emoji_kept(me, &keys).await? {
         return Err(codes::NOT_REPEAT.into());
+    }
+    if state.store.emoji_count(me).await? + items.len() as u64 > MAX_KEPT {
+        return Err(codes::COLLECTION_FULL.into());
     }
     for item in items.iter_mut() {
         if let Some(message) = chat_message(&state, me, item).await? {
@@ -367,7 +397,7 @@ async fn delete(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let raw = p.required("emojiId")?;
-    if raw.split(',').count() > MAX_ITEMS {
+    if raw.split(',').count() as u64 > MAX_KEPT {
         return Err(ShikuError::invalid("emojiId"));
     }
     let ids: Vec<ObjectId> = raw
@@ -409,6 +439,10 @@ mod tests {
             json!({"type": 1, "msg": "x", "collectType": 1}),
             json!({"type": 1, "msg": "x", "roomJid": "a/b"}),
             json!({"type": 1, "msg": "x", "fileSize": -1}),
+            json!({"type": 4, "msg": "x", "fileLength": -3}),
+            json!({"type": 1, "msg": "x", "msgId": "m".repeat(65)}),
+            json!({"type": 1, "msg": "x", "url": "u".repeat(2049)}),
+            json!({"type": 3, "msg": "x", "fileName": "f".repeat(256)}),
             json!("6"),
         ] {
             assert!(NewItem::read(&bad).is_err(), "{bad}");

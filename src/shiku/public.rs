@@ -83,9 +83,12 @@ fn card_json(u: &Document) -> Value {
     sorted_object(m)
 }
 
+/// Most cards a page holds (the app asks for 10, or 50 when searching).
+const MAX_CARDS: i64 = 50;
+
 pub const PUBLIC_SEARCH_LIST: Endpoint = Endpoint {
     path: "/public/search/list",
-    summary: "public accounts (`userType` 2), by id, phone or nickname (`keyWorld`), a page (`page` from 0, `limit`)",
+    summary: "public accounts (`userType` 2), by id, phone or nickname (`keyWorld`; without it those findable by name), a page (`page` from 0, `limit` up to 50)",
     params: &[
         int("page").default(0).min(0),
         int("limit").default(10).min(1),
@@ -113,11 +116,14 @@ async fn search_list(
     if limit < 1 {
         return Err(ShikuError::invalid("limit"));
     }
-    let limit = limit.min(state.cfg.max_page_size);
+    let limit = limit.min(MAX_CARDS);
     let skip =
         u64::try_from(page.saturating_mul(limit)).map_err(|_| ShikuError::invalid("page"))?;
-    let mut filter = Document::new();
+    // Without a keyword (Discover's "hot accounts"): only those who let
+    // themselves be found by name; the whole user list is not for paging.
+    let mut filter = doc! {"settings.nameSearch": {"$ne": 0}};
     if let Some(k) = p.search_text("keyWorld", MAX_SEARCH_CHARS) {
+        filter = Document::new();
         // Whoever turned off being found by name or phone is not found so.
         let like = doc! {"$regex": literal_regex(k), "$options": "i"};
         let by_name = doc! {"nickname": like.clone(), "settings.nameSearch": {"$ne": 0}};

@@ -167,7 +167,10 @@ async fn register(
         .save_push_token(me, device, server, token, app_id)
         .await?;
     if let Some(old) = previous {
-        state.sessions.drop_push_device(device, old).await?;
+        state
+            .sessions
+            .drop_push_device(device, old, Some(token))
+            .await?;
     }
     let info = device_info(device, server, token, extra);
     state.sessions.save_push_device(device, me, &info).await?;
@@ -276,7 +279,7 @@ pub async fn forget_device(state: &AppState, me: i64, device_key: Option<&str>) 
     let Some(device) = device_key.and_then(PushDevice::from_name) else {
         return Ok(());
     };
-    state.store.clear_push_token(me, device).await?;
-    state.sessions.drop_push_device(device, me).await?;
+    state.store.clear_push_token(me, device, None).await?;
+    state.sessions.drop_push_device(device, me, None).await?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::http::endpoint::{string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
-use crate::shiku::{ShikuError, ShikuResult};
+use crate::shiku::{codes, ShikuError, ShikuResult};
 use crate::util::{entity_to_json, ok, ok_data};
 use crate::AppState;
 
@@ -19,6 +19,8 @@ pub fn routes(r: &mut Routes) {
 
 /// Longest quick reply (characters).
 const MAX_CONTENT_CHARS: usize = 2000;
+/// Most quick replies one user keeps.
+pub const MAX_REPLIES: u64 = 500;
 
 pub const COMMON_TEXT_ADD: Endpoint = Endpoint {
     path: "/CustomerService/commonText/add",
@@ -40,6 +42,9 @@ async fn add(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     // `userId` is the caller's (WX sends its own); the token decides.
     p.str("userId");
     let company = p.str("companyId").unwrap_or("0");
+    if state.store.common_text_count(me).await? >= MAX_REPLIES {
+        return Err(codes::QUICK_REPLIES_FULL.into());
+    }
     let stored = state.store.add_common_text(me, company, content).await?;
     Ok(ok_data(entity_to_json(&stored)))
 }

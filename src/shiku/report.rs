@@ -11,7 +11,7 @@ use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::reports::NewReport;
-use crate::util::{ok, ok_data};
+use crate::util::{now_s, ok, ok_data};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -21,6 +21,9 @@ pub fn routes(r: &mut Routes) {
 
 /// Longest web address taken.
 const MAX_URL_CHARS: usize = 2048;
+/// Most reports one user files in a day (the console reads them all).
+pub const MAX_REPORTS_A_DAY: u64 = 50;
+const DAY_S: i64 = 86_400;
 
 pub const USER_REPORT: Endpoint = Endpoint {
     path: "/user/report",
@@ -61,6 +64,9 @@ async fn report(
         return Err(ShikuError::missing("toUserId"));
     }
     let reason = p.i32_or("reason", 0)?;
+    if state.store.reports_since(me, now_s() - DAY_S).await? >= MAX_REPORTS_A_DAY {
+        return Err(codes::TOO_MANY_REPORTS.into());
+    }
     let r = NewReport {
         to_user_id,
         room_id,
@@ -89,9 +95,50 @@ async fn check_report_url(state: web::Data<AppState>, p: Params) -> ShikuResult<
         .ok()
         .and_then(|u| u.host_str().map(str::to_string));
     if let Some(host) = host {
-        if state.store.host_blocked(&host).await? {
+        let blocked = state.store.blocked_pages(MAX_BLOCKED_PAGES).await?;
+        if blocked.iter().any(|page| blocks(page, &host)) {
             return Err(codes::PAGE_REPORTED.into());
         }
     }
     Ok(ok_data(json!(true)))
+}
+
+/// Most blocked pages compared (the console blocks a handful).
+const MAX_BLOCKED_PAGES: i64 = 10_000;
+
+/// Whether a blocked page (a stored `webUrl`, with or without a scheme)
+/// blocks `host`: the same host or one of its subdomains, never a host that
+/// merely contains it (`example.com.evil.net`) or a link that names it in
+/// its query.
+fn blocks(page: &str, host: &str) -> bool {
+    let page = page.trim();
+    let parsed = url::Url::parse(page)
+        .ok()
+        .filter(|u| u.host_str().is_some())
+        .or_else(|| url::Url::parse(&format!("http://{page}")).ok());
+    let Some(blocked) = parsed.as_ref().and_then(|u| u.host_str()) else {
+        return false;
+    };
+    let (blocked, host) = (blocked.to_ascii_lowercase(), host.to_ascii_lowercase());
+    host == blocked
+        || host
+            .strip_suffix(blocked.as_str())
+            .is_some_and(|rest| rest.ends_with('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::blocks;
+
+    #[test]
+    fn a_blocked_page_blocks_its_host_and_subdomains_only() {
+        assert!(blocks("http://bad.example/x?y=1", "bad.example"));
+        assert!(blocks("https://BAD.example", "m.bad.example"));
+        assert!(blocks("bad.example/path", "bad.example"));
+        assert!(!blocks("http://bad.example", "notbad.example"));
+        assert!(!blocks("http://bad.example", "bad.example.evil.net"));
+        assert!(!blocks("http://good.example/?u=bad.example", "bad.example"));
+        assert!(!blocks("http://a.bad.example", "bad.example"));
+        assert!(!blocks("", "bad.example"));
+    }
 }

@@ -17,6 +17,15 @@ pub const STICKER: i32 = 6;
 /// a moments photo/video of the newer servers).
 pub const FAVOURITES: [i32; 8] = [1, 2, 3, 4, 5, 7, 8, 9];
 
+/// What tells a new item from those kept: its type and content and, for a
+/// favourite, the id of the message or post it was collected from.
+#[derive(PartialEq)]
+pub struct KeptKey<'a> {
+    pub kind: i32,
+    pub msg: &'a str,
+    pub source: Option<String>,
+}
+
 impl Store {
     fn emoji(&self) -> Collection<Document> {
         self.imapi().collection(names::EMOJI)
@@ -25,14 +34,32 @@ impl Store {
         self.imapi().collection(names::S_COLLECT)
     }
 
-    /// Whether the user already keeps an item of one of these types and
-    /// contents (the original's duplicate rule: `{userId, type, msg}`).
-    pub async fn emoji_kept(&self, user_id: i64, keys: &[(i32, &str)]) -> StoreResult<bool> {
+    /// Whether the user already keeps one of these items (the original's
+    /// rule `{userId, type, msg}`, for a favourite also the message or post
+    /// it came from).
+    pub async fn emoji_kept(&self, user_id: i64, keys: &[KeptKey<'_>]) -> StoreResult<bool> {
         let any: Vec<Document> = keys
             .iter()
-            .map(|(kind, msg)| doc! {"userId": int_in(user_id), "type": kind, "msg": msg})
+            .map(|k| {
+                let mut d = doc! {"userId": int_in(user_id), "type": k.kind, "msg": k.msg};
+                if let Some(source) = &k.source {
+                    d.insert(
+                        "$or",
+                        vec![doc! {"msgId": source}, doc! {"collectMsgId": source}],
+                    );
+                }
+                d
+            })
             .collect();
         Ok(self.emoji().find_one(doc! {"$or": any}).await?.is_some())
+    }
+
+    /// How many stickers and favourites the user keeps.
+    pub async fn emoji_count(&self, user_id: i64) -> StoreResult<u64> {
+        Ok(self
+            .emoji()
+            .count_documents(doc! {"userId": int_in(user_id)})
+            .await?)
     }
 
     /// Stores new items, then the moments' marks of those collected from a
@@ -86,6 +113,30 @@ impl Store {
             .filter_map(|d| d.get_str("collectMsgId").ok())
             .filter_map(|id| ObjectId::parse_str(id).ok())
             .map(Bson::ObjectId)
+            .collect();
+        // A post another kept item still comes from keeps its mark.
+        let kept: Vec<Document> = if posts.is_empty() {
+            vec![]
+        } else {
+            let ids: Vec<String> = posts
+                .iter()
+                .filter_map(|b| b.as_object_id().map(|o| o.to_hex()))
+                .collect();
+            self.emoji()
+                .find(doc! {"userId": int_in(user_id), "collectType": 1, "collectMsgId": {"$in": ids}})
+                .projection(doc! {"collectMsgId": 1})
+                .await?
+                .try_collect()
+                .await?
+        };
+        let posts: Vec<Bson> = posts
+            .into_iter()
+            .filter(|b| {
+                let hex = b.as_object_id().map(|o| o.to_hex());
+                !kept
+                    .iter()
+                    .any(|d| d.get_str("collectMsgId").ok() == hex.as_deref())
+            })
             .collect();
         if !posts.is_empty() {
             self.moments_collects()

@@ -156,7 +156,7 @@ fn fixed(store: &Store) -> Vec<(Collection<Document>, Vec<IndexModel>)> {
         (
             // The pages the console blocked (`/user/checkReportUrl`).
             store.imapi().collection::<Document>(names::REPORT),
-            vec![ix(doc! {"webStatus": 1})],
+            vec![ix(doc! {"webStatus": 1}), ix(doc! {"userId": 1, "time": 1})],
         ),
         (
             store.imapi().collection::<Document>(names::SDK_LOGIN_INFO),

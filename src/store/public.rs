@@ -97,6 +97,14 @@ impl Store {
         Ok(d)
     }
 
+    /// How many quick replies the user keeps.
+    pub async fn common_text_count(&self, user_id: i64) -> StoreResult<u64> {
+        Ok(self
+            .common_texts()
+            .count_documents(doc! {"createUserId": int_in(user_id)})
+            .await?)
+    }
+
     /// Deletes one of the user's quick replies (another user's id changes nothing).
     pub async fn delete_common_text(&self, user_id: i64, id: &ObjectId) -> StoreResult<()> {
         self.common_texts()

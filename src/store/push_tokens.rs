@@ -22,7 +22,8 @@ impl Store {
 
     /// Records that `token` of `server` reaches the user's device. A token
     /// another user held (another account on the same phone) is taken from
-    /// them: answered with that user, whose registration the caller drops.
+    /// them: answered with that user, whose registration the caller drops if
+    /// it is still this token (a newer phone of theirs keeps its own).
     pub async fn save_push_token(
         &self,
         user_id: i64,
@@ -40,7 +41,7 @@ impl Store {
                 let holder = crate::util::num(&found, "userId");
                 if holder != Some(user_id) {
                     if let Some(old) = holder {
-                        self.clear_push_token(old, device).await?;
+                        self.clear_push_token(old, device, Some(token)).await?;
                         previous = Some(old);
                     }
                 }
@@ -72,12 +73,22 @@ impl Store {
     }
 
     /// Forgets the user's push token of that device (`cleanPushToken`):
-    /// blank `deviceMap` fields and `loginLog.offlineTime` = now.
-    pub async fn clear_push_token(&self, user_id: i64, device: PushDevice) -> StoreResult<()> {
+    /// blank `deviceMap` fields and `loginLog.offlineTime` = now; with
+    /// `only`, just when that is the token the user's device still has.
+    pub async fn clear_push_token(
+        &self,
+        user_id: i64,
+        device: PushDevice,
+        only: Option<&str>,
+    ) -> StoreResult<()> {
         let key = device.name();
+        let mut filter = doc! {"_id": int_in(user_id)};
+        if let Some(token) = only {
+            filter.insert(format!("deviceMap.{key}.pushToken"), token);
+        }
         self.login_logs()
             .update_one(
-                doc! {"_id": int_in(user_id)},
+                filter,
                 doc! {"$set": {
                     "loginLog.offlineTime": now_s(),
                     format!("deviceMap.{key}.pushServer"): "",

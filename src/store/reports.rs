@@ -2,6 +2,7 @@
 //! original's `Report`), and the pages the console blocked (`webStatus` -1).
 
 use bson::{doc, oid::ObjectId, Document};
+use futures::TryStreamExt;
 use mongodb::Collection;
 
 use super::error::StoreResult;
@@ -38,13 +39,26 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the console blocked pages of `host` (a report of a page of
-    /// that host with `webStatus` -1).
-    pub async fn host_blocked(&self, host: &str) -> StoreResult<bool> {
-        let filter = doc! {
-            "webStatus": -1,
-            "webUrl": {"$regex": crate::util::literal_regex(host), "$options": "i"},
-        };
-        Ok(self.reports().find_one(filter).await?.is_some())
+    /// How many reports the user filed since `time` (seconds).
+    pub async fn reports_since(&self, user_id: i64, time: i64) -> StoreResult<u64> {
+        let mine = doc! {"userId": crate::util::int_in(user_id), "time": {"$gte": time}};
+        Ok(self.reports().count_documents(mine).await?)
+    }
+
+    /// The web addresses of the pages the console blocked (`webStatus` -1),
+    /// at most `limit`.
+    pub async fn blocked_pages(&self, limit: i64) -> StoreResult<Vec<String>> {
+        let found: Vec<Document> = self
+            .reports()
+            .find(doc! {"webStatus": -1})
+            .projection(doc! {"_id": 0, "webUrl": 1})
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|d| d.get_str("webUrl").ok().map(str::to_string))
+            .collect())
     }
 }

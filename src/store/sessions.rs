@@ -560,7 +560,25 @@ impl Sessions {
         Ok(self.get(&device.key(user_id)).await?.map(plain))
     }
 
-    pub async fn drop_push_device(&self, device: PushDevice, user_id: i64) -> StoreResult<()> {
+    /// Drops the user's push registration of that device; with `only`, just
+    /// when it is still that token (a token taken over by another account
+    /// must not silence the user's newer phone). Between the read and the
+    /// delete a new upload may land: it is re-sent at the app's next start.
+    pub async fn drop_push_device(
+        &self,
+        device: PushDevice,
+        user_id: i64,
+        only: Option<&str>,
+    ) -> StoreResult<()> {
+        if let Some(token) = only {
+            let current = self.push_device(device, user_id).await?;
+            let holds = current
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+                .is_some_and(|v| v.get("pushToken").and_then(|t| t.as_str()) == Some(token));
+            if !holds {
+                return Ok(());
+            }
+        }
         self.del(&[device.key(user_id)]).await
     }
 

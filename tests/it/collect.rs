@@ -293,6 +293,63 @@ async fn links_and_moments_posts_are_collected_and_deleted() {
     let left = items(&app).await;
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].get_i32("collectType"), Ok(-1));
+
+    // Two items of one post: the mark stays while one of them is kept.
+    let photo = |n: u32| {
+        json!([{"type": "1", "msg": format!("http://f/{n}.jpg"), "collectContent": "周末",
+                "collectType": 1, "collectMsgId": post}])
+    };
+    let first = emoji_id(&add(&app, 100164, &a, &photo(3)).await["data"]);
+    let second = emoji_id(&add(&app, 100164, &a, &photo(4)).await["data"]);
+    let marks = || app.dump(&app.store().cfg.imapi, "s_collect");
+    assert_eq!(marks().await.len(), 2);
+    let p = common::android(100164, &a, &[("emojiId", first.as_str())]);
+    let (_, r) = app.get_pairs("/user/emoji/delete", &p).await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    assert_eq!(
+        marks().await.len(),
+        2,
+        "the other item still comes from the post"
+    );
+    let p = common::android(100164, &a, &[("emojiId", second.as_str())]);
+    let (_, r) = app.get_pairs("/user/emoji/delete", &p).await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    assert!(marks().await.is_empty());
+}
+
+/// The same text collected from two messages is kept twice; the same
+/// message twice is refused; a user keeps at most 1000 items.
+#[actix_web::test]
+async fn favourites_are_told_apart_by_their_message_and_bounded() {
+    let (app, a, _) = seeded().await;
+    let text = |id: &str| json!([{"type": "5", "msg": "好的", "msgId": id}]);
+    assert_eq!(add(&app, 100164, &a, &text("m-1")).await["resultCode"], 1);
+    assert_eq!(add(&app, 100164, &a, &text("m-2")).await["resultCode"], 1);
+    let before = app.snapshot().await;
+    let r = add(&app, 100164, &a, &text("m-1")).await;
+    assert_eq!(r["resultCode"], 100509, "{r}");
+    assert!(app.snapshot().await == before);
+
+    let filler: Vec<Document> = (0..997)
+        .map(|i| {
+            doc! {"_id": ObjectId::new(), "userId": 100164, "type": 6,
+            "url": format!("http://f/{i}.gif"), "msg": format!("http://f/{i}.gif"),
+            "createTime": 1_700_000_000i64, "fileSize": 0.0, "fileLength": 0, "collectType": 0}
+        })
+        .collect();
+    app.insert(&app.store().cfg.imapi, "emoji", filler).await;
+    let before = app.snapshot().await;
+    let two =
+        json!([{"type": "6", "msg": "http://f/a.gif"}, {"type": "6", "msg": "http://f/b.gif"}]);
+    let r = add(&app, 100164, &a, &two).await;
+    assert_eq!(
+        (&r["resultCode"], &r["resultMsg"]),
+        (&json!(0), &json!("收藏数量已达到上限")),
+        "{r}"
+    );
+    assert!(app.snapshot().await == before);
+    assert_eq!(add(&app, 100164, &a, &text("m-3")).await["resultCode"], 1);
+    assert_eq!(items(&app).await.len(), 1000);
 }
 
 /// Each user sees and deletes only their own items; a list for another
@@ -339,27 +396,43 @@ async fn bad_adds_change_nothing() {
     let many: Vec<Value> = (0..101)
         .map(|i| json!({"type": "6", "msg": format!("http://f/{i}.gif")}))
         .collect();
-    for emoji in [
-        "not json".to_string(),
-        "[]".to_string(),
-        json!({"type": "6", "msg": GIF}).to_string(),
-        json!([{"type": "6"}]).to_string(),
-        json!([{"type": "12", "msg": "x"}]).to_string(),
-        json!([{"type": "1", "msg": "x", "collectType": 1, "collectMsgId": "zz"}]).to_string(),
+    for (emoji, code) in [
+        ("not json".to_string(), 1010101),
+        ("[]".to_string(), 1010101),
+        (json!({"type": "6", "msg": GIF}).to_string(), 1010101),
+        (json!([{"type": "6"}]).to_string(), 1010101),
+        (json!([{"type": "12", "msg": "x"}]).to_string(), 1010101),
+        (
+            json!([{"type": "1", "msg": "x", "collectType": 1, "collectMsgId": "zz"}]).to_string(),
+            1010101,
+        ),
+        (
+            json!([{"type": "4", "msg": VOICE, "fileLength": -5}]).to_string(),
+            1010101,
+        ),
+        (
+            json!([{"type": "3", "msg": PDF, "fileName": "f".repeat(300)}]).to_string(),
+            1010101,
+        ),
         // A valid item beside a bad one: neither is stored.
-        json!([{"type": "6", "msg": "http://f/new.gif"}, {"type": "x", "msg": "y"}]).to_string(),
-        // The same item twice in one request.
-        json!([{"type": "6", "msg": "http://f/n.gif"}, {"type": "6", "msg": "http://f/n.gif"}])
-            .to_string(),
-        Value::Array(many).to_string(),
+        (
+            json!([{"type": "6", "msg": "http://f/new.gif"}, {"type": "x", "msg": "y"}])
+                .to_string(),
+            1010101,
+        ),
+        // The same item twice in one request, or one kept already.
+        (
+            json!([{"type": "6", "msg": "http://f/n.gif"}, {"type": "6", "msg": "http://f/n.gif"}])
+                .to_string(),
+            100509,
+        ),
+        (json!([{"type": "6", "msg": GIF}]).to_string(), 100509),
+        (Value::Array(many).to_string(), 1010101),
     ] {
         let p = common::android(100164, &a, &[("emoji", emoji.as_str())]);
         let (status, r) = app.post_pairs("/user/emoji/add", &p).await;
         assert_eq!(status, 200);
-        assert!(
-            r["resultCode"] == 1010101 || r["resultCode"] == 100509,
-            "{emoji}: {r}"
-        );
+        assert_eq!(r["resultCode"], code, "{emoji}: {r}");
         assert!(app.snapshot().await == before, "{emoji} changed data");
     }
     let p = common::android(100164, &a, &[]);

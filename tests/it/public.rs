@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use bson::{doc, Bson};
+use bson::{doc, oid::ObjectId, Bson, Document};
 use common::TestApp;
 use serde_json::{json, Value};
 
@@ -149,6 +149,23 @@ async fn public_accounts_are_found_by_id_phone_or_name() {
     )
     .await;
     assert_eq!(r["data"][0]["userId"], 100158);
+    // Whoever turned off being found by name is not listed without a keyword.
+    app.store()
+        .users()
+        .update_one(
+            doc! {"_id": 100158},
+            doc! {"$set": {"settings.nameSearch": 0}},
+        )
+        .await
+        .unwrap();
+    let r = android_get(&app, &a, "/public/search/list", &[("limit", "100000")]).await;
+    let ids: Vec<i64> = r["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["userId"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [10000, 100102, 100159, 100164]);
     let p = common::android(100164, &a, &[("page", "-1")]);
     common::refused(&app, "/public/search/list", &p, 1010101).await;
 }
@@ -265,4 +282,16 @@ async fn quick_replies_are_the_callers_own() {
         let p = common::web(100164, &a, &extra);
         common::refused(&app, path, &p, 1010101).await;
     }
+
+    // A user keeps at most 500 quick replies.
+    let filler: Vec<Document> = (0..499)
+        .map(|i| {
+            doc! {"_id": ObjectId::new(), "createUserId": 100164, "content": format!("第{i}条"),
+            "createTime": 1_700_000_000i64, "modifyUserId": 100164, "companyId": "0"}
+        })
+        .collect();
+    app.insert(&app.store().cfg.imapi, "commonText", filler)
+        .await;
+    let p = common::web(100164, &a, &[("content", "满了")]);
+    common::refused(&app, "/CustomerService/commonText/add", &p, 0).await;
 }

@@ -379,6 +379,22 @@ async fn reports_are_stored_for_the_console() {
         let p = common::android(100164, &a, &extra);
         common::refused(&app, "/user/report", &p, 1010101).await;
     }
+
+    // At most 50 reports a day: the 51st is refused; yesterday's don't count.
+    let now = chrono::Utc::now().timestamp();
+    let earlier: Vec<Document> = (0..47)
+        .map(|i| {
+            doc! {"userId": 100164i64, "toUserId": 100102i64, "roomId": "", "reason": 101,
+            "time": now - 60 - i, "status": 1}
+        })
+        .chain([
+            doc! {"userId": 100164i64, "toUserId": 100102i64, "roomId": "", "reason": 101,
+            "time": now - 90_000, "status": 1},
+        ])
+        .collect();
+    app.insert(&app.store().cfg.imapi, "Report", earlier).await;
+    let p = common::android(100164, &a, &[("toUserId", "100102"), ("reason", "101")]);
+    common::refused(&app, "/user/report", &p, 0).await;
 }
 
 /// `WebViewActivity` asks before it opens a page, signed as before login;
@@ -420,7 +436,16 @@ async fn pages_of_blocked_hosts_are_not_shown() {
         (&json!(100203), &json!("该网页地址已被举报")),
         "{r}"
     );
-    for fine in ["https://good.example/", "weixin://dl/chat"] {
+    let r = check("http://m.bad.example/").await;
+    assert_eq!(r["resultCode"], 100203, "a subdomain: {r}");
+    // Look-alike hosts and links naming the host elsewhere are shown.
+    for fine in [
+        "https://good.example/",
+        "weixin://dl/chat",
+        "https://bad.example.evil.net/",
+        "https://notbad.example/",
+        "https://good.example/?next=bad.example",
+    ] {
         let r = check(fine).await;
         assert_eq!(r["resultCode"], 1, "{fine}: {r}");
     }
@@ -454,4 +479,41 @@ async fn the_password_is_verified_against_the_stored_login_password() {
     common::refused(&app, "/user/verify/password", &p, 100222).await;
     let p = common::android(100164, &a, &[]);
     common::refused(&app, "/user/verify/password", &p, 1010101).await;
+}
+
+/// A token taken over by another account on an old phone leaves the
+/// previous holder's newer phone alone: only a registration that still is
+/// that token is dropped.
+#[actix_web::test]
+async fn a_taken_token_leaves_the_holders_newer_phone_alone() {
+    let (app, a, b) = seeded().await;
+    let hw = [
+        ("token", "hw-old-phone"),
+        ("adress", "CN"),
+        ("deviceId", "3"),
+    ];
+    let r = upload(&app, 100164, &a, "/user/hwpush/setToken", true, &hw).await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    // 100164 moves to a new Xiaomi phone: its registration is the new token.
+    let mi = [("regId", "mi-new-phone"), ("deviceId", "1")];
+    let r = upload(&app, 100164, &a, "/user/xmpush/setRegId", false, &mi).await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    // 100102 logs in on the old Huawei phone, which uploads its token.
+    let r = upload(&app, 100102, &b, "/user/hwpush/setToken", true, &hw).await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    let reg = registration(&app, "impush:andoird:100164").await.unwrap();
+    assert_eq!(reg["pushToken"], "mi-new-phone");
+    let android = device_entry(&app, 100164, "android").await;
+    assert_eq!(android.get_str("pushServer").unwrap(), "xiaomi");
+    assert_eq!(android.get_str("pushToken").unwrap(), "mi-new-phone");
+    assert_eq!(
+        registration(&app, "impush:andoird:100102").await.unwrap()["pushToken"],
+        "hw-old-phone"
+    );
+    let infos = push_infos(&app).await;
+    let old = infos
+        .iter()
+        .find(|d| d.get_str("pushToken") == Ok("hw-old-phone"))
+        .unwrap();
+    assert_eq!(old.get("userId"), Some(&Bson::Int32(100102)));
 }
