@@ -35,29 +35,24 @@ impl Store {
         let key = device.name();
         let now = now_s();
         let same = doc! {"pushServer": server, "pushToken": token, "deviceKey": key};
-        let mut previous = None;
-        match self.push_info().find_one(same.clone()).await? {
-            Some(found) => {
-                let holder = crate::util::num(&found, "userId");
-                if holder != Some(user_id) {
-                    if let Some(old) = holder {
-                        self.clear_push_token(old, device, Some(token)).await?;
-                        previous = Some(old);
-                    }
-                }
-                self.push_info()
-                    .update_one(
-                        doc! {"_id": found.get("_id")},
-                        doc! {"$set": {"userId": int32_id(user_id), "time": now}},
-                    )
-                    .await?;
-            }
-            None => {
-                let mut d = doc! {"_id": ObjectId::new(), "userId": int32_id(user_id)};
-                d.extend(same);
-                d.insert("time", now);
-                self.push_info().insert_one(d).await?;
-            }
+        // One atomic step: the row of this token now names the caller (made
+        // when new); the row as it was tells who held the token before.
+        let before = self
+            .push_info()
+            .find_one_and_update(
+                same,
+                doc! {
+                    "$set": {"userId": int32_id(user_id), "time": now},
+                    "$setOnInsert": {"_id": ObjectId::new()},
+                },
+            )
+            .upsert(true)
+            .await?;
+        let previous = before
+            .and_then(|found| crate::util::num(&found, "userId"))
+            .filter(|holder| *holder != user_id);
+        if let Some(old) = previous {
+            self.clear_push_token(old, device, Some(token)).await?;
         }
         let mut set = doc! {
             format!("deviceMap.{key}.pushServer"): server,
