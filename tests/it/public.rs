@@ -71,6 +71,16 @@ async fn menus_are_answered_for_every_chat() {
     assert_eq!(items[1]["menuList"], json!([]));
 }
 
+/// The `userId`s of a list of cards.
+fn user_ids(r: &Value) -> Vec<i64> {
+    r["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["userId"].as_i64().unwrap())
+        .collect()
+}
+
 /// The Discover tab (no keyword) and the search (`keyWorld`, `page`,
 /// `limit` 50): public accounts as cards, without phone, position or account.
 #[actix_web::test]
@@ -83,12 +93,7 @@ async fn public_accounts_are_found_by_id_phone_or_name() {
         .await
         .unwrap();
     let r = android_get(&app, &a, "/public/search/list", &[]).await;
-    let ids: Vec<i64> = r["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["userId"].as_i64().unwrap())
-        .collect();
+    let ids = user_ids(&r);
     assert_eq!(ids, [10000, 100102, 100158, 100159, 100164]);
     let first = &r["data"][0];
     assert_eq!(first["nickname"], "客服公众号");
@@ -124,12 +129,7 @@ async fn public_accounts_are_found_by_id_phone_or_name() {
                 &[("page", "0"), ("limit", "50"), ("keyWorld", k)],
             )
             .await;
-            r["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|u| u["userId"].as_i64().unwrap())
-                .collect::<Vec<i64>>()
+            user_ids(&r)
         }
     };
     assert_eq!(search("10000").await, [10000]);
@@ -159,12 +159,7 @@ async fn public_accounts_are_found_by_id_phone_or_name() {
         .await
         .unwrap();
     let r = android_get(&app, &a, "/public/search/list", &[("limit", "100000")]).await;
-    let ids: Vec<i64> = r["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["userId"].as_i64().unwrap())
-        .collect();
+    let ids = user_ids(&r);
     assert_eq!(ids, [10000, 100102, 100159, 100164]);
     let p = common::android(100164, &a, &[("page", "-1")]);
     common::refused(&app, "/public/search/list", &p, 1010101).await;
