@@ -70,6 +70,12 @@ pub fn is_locked(room: &Document) -> bool {
     num(room, "s") == Some(-1)
 }
 
+/// A member hidden from the other members' lists and head count: invisible
+/// (role 4) or guardian (role 5), as the original (`role >= 4`).
+pub fn is_hidden(member: &Document) -> bool {
+    num(member, "role").is_some_and(|r| r >= 4)
+}
+
 /// Whether `more` people still fit in the room (`maxUserSize`, 1000 when
 /// unset, over the stored `userSize`).
 pub fn has_room_for(room: &Document, more: i64) -> bool {
@@ -128,6 +134,24 @@ impl<'a> Seat<'a> {
             return Some(Role::Owner);
         }
         self.member.and_then(|m| Role::of(m))
+    }
+
+    /// Whether the caller sees `m` in the room's member list (`/room/get`):
+    /// the owner sees everyone; the others do not see the hidden members
+    /// (invisible 4, guardian 5) but themselves.
+    pub fn sees(&self, m: &Document) -> bool {
+        self.is_owner() || !is_hidden(m) || num(m, "userId") == Some(self.user_id)
+    }
+
+    /// The head count the caller is shown (`userSize`): the stored count
+    /// for the owner; for the others without the `hidden` members, a hidden
+    /// caller counting himself (the original's `specialHandleByRoom`).
+    pub fn visible_size(&self, user_size: i64, hidden: i64) -> i64 {
+        if self.is_owner() {
+            return user_size;
+        }
+        let me_hidden = self.member.is_some_and(|m| is_hidden(m));
+        (user_size - hidden + i64::from(me_hidden)).max(0)
     }
 
     /// Reading the room's members and notices: members only.
@@ -284,6 +308,24 @@ mod tests {
 
     fn room() -> Room {
         Room::new(doc! {"userId": 1, "s": 1, "talkTime": 0})
+    }
+
+    #[test]
+    fn hidden_members_are_seen_by_the_owner_and_themselves() {
+        let r = room();
+        let owner = Member::new(doc! {"userId": 1, "role": 1});
+        let member = Member::new(doc! {"userId": 3, "role": 3});
+        let invisible = Member::new(doc! {"userId": 4, "role": 4});
+        let guardian = Member::new(doc! {"userId": 5, "role": 5});
+        let o = Seat::new(&r, 1, Some(&owner));
+        let m = Seat::new(&r, 3, Some(&member));
+        let i = Seat::new(&r, 4, Some(&invisible));
+        assert!(o.sees(&invisible) && o.sees(&guardian));
+        assert!(!m.sees(&invisible) && !m.sees(&guardian) && m.sees(&owner));
+        assert!(i.sees(&invisible) && !i.sees(&guardian) && i.sees(&member));
+        assert_eq!(o.visible_size(5, 2), 5);
+        assert_eq!(m.visible_size(5, 2), 3);
+        assert_eq!(i.visible_size(5, 2), 4);
     }
 
     #[test]

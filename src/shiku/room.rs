@@ -12,7 +12,7 @@ use bson::{doc, oid::ObjectId, Document};
 use serde_json::{json, Map, Value};
 
 use crate::delivery::Join;
-use crate::domain::room::{has_room_for, is_locked, Removal, Role, Seat};
+use crate::domain::room::{has_room_for, is_hidden, is_locked, Removal, Role, Seat};
 use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
@@ -610,7 +610,9 @@ pub const ROOM_GET: Endpoint = Endpoint {
 };
 
 /// `/room/get`: the room, the caller's `member`, `members` (owner and admins
-/// first) and `notices` (newest first).
+/// first; the hidden ones only to the owner and themselves, with `userSize`
+/// counted alike) and `notices` (newest first). Someone not in the room gets
+/// the room alone (joining by QR code).
 async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
@@ -638,14 +640,40 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     } else {
         state.store.room_member(&id, me).await?
     };
-    let Some(member) = member else {
-        return Err(codes::NOT_MEMBER.into());
-    };
     let mut out = room_json(&room);
+    let Some(member) = member else {
+        // Not (or no longer) in it: the room alone, as the original answers
+        // it for joining by a scanned QR code (Android reads `isNeedVerify`,
+        // `userId`, `jid` and joins); no member or notice is shown.
+        out.remove("notice");
+        out.insert("member".into(), Value::Null);
+        out.insert("members".into(), json!([]));
+        out.insert("notices".into(), json!([]));
+        return Ok(ok_data(sorted_object(out)));
+    };
+    // Hidden members (invisible, guardian) are for the owner's eyes.
+    let seat = Seat::new(&room, me, Some(&member));
+    let complete = (members.len() as i64) < page_size;
+    let hidden = if seat.is_owner() {
+        0
+    } else if complete {
+        members.iter().filter(|m| is_hidden(m)).count() as i64
+    } else {
+        state.store.count_hidden_members(&id).await? as i64
+    };
+    if let Some(size) = num(&room, "userSize") {
+        out.insert("userSize".into(), json!(seat.visible_size(size, hidden)));
+    }
     out.insert("member".into(), member_json(&member));
     out.insert(
         "members".into(),
-        Value::Array(members.iter().map(|m| member_json(m)).collect()),
+        Value::Array(
+            members
+                .iter()
+                .filter(|m| seat.sees(m))
+                .map(|m| member_json(m))
+                .collect(),
+        ),
     );
     out.insert(
         "notices".into(),
@@ -659,15 +687,17 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
 
 pub const ROOM_GET_ROOM: Endpoint = Endpoint {
     path: "/room/getRoom",
-    summary: "a room with the caller's member (null when not in it)",
+    summary:
+        "a room with its owner and admins (`members`) and the caller's member (null when not in it)",
     params: &[string("roomId").required()],
     ..Endpoint::shiku("", "")
 };
 
 /// `/room/getRoom` (Android and the web client, on opening a group): the room
-/// without its member list, with the caller's `member`, which is `null` when
-/// the caller is no longer in it (kicked: the client shows so). A disabled
-/// room is answered too, with its `s`, so the client can say it is.
+/// with its owner and admins as `members` (not the whole list) and the
+/// caller's `member`, which is `null` when the caller is no longer in it
+/// (kicked: the client shows so). A disabled room is answered too, with its
+/// `s`, so the client can say it is.
 async fn get_room(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -675,13 +705,29 @@ async fn get_room(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    let (room, member) = futures::try_join!(load_room(&state, &id), async {
-        Ok(state.store.room_member(&id, me).await?)
-    })?;
+    let (room, member, managers, hidden) = futures::try_join!(
+        load_room(&state, &id),
+        async { Ok(state.store.room_member(&id, me).await?) },
+        async { Ok(state.store.room_managers(&id).await?) },
+        async { Ok(state.store.count_hidden_members(&id).await?) },
+    )?;
     let mut out = room_json(&room);
+    let seat = Seat::new(&room, me, member.as_ref());
+    if let Some(size) = num(&room, "userSize") {
+        out.insert(
+            "userSize".into(),
+            json!(seat.visible_size(size, hidden as i64)),
+        );
+    }
     out.insert(
         "member".into(),
         member.as_deref().map_or(Value::Null, member_json),
+    );
+    // The owner and admins, as the original (`getAdministrationMemberList`):
+    // Android's group chat walks this list when it opens.
+    out.insert(
+        "members".into(),
+        Value::Array(managers.iter().map(|m| member_json(m)).collect()),
     );
     Ok(ok_data(sorted_object(out)))
 }

@@ -506,6 +506,27 @@ impl Store {
             .await?)
     }
 
+    /// How many members are hidden from the others (roles 4 and 5).
+    pub async fn count_hidden_members(&self, room: &ObjectId) -> StoreResult<u64> {
+        Ok(self
+            .room_members(room)
+            .count_documents(doc! {"roomId": room, "role": {"$gte": 4}})
+            .await?)
+    }
+
+    /// The owner and the admins (roles 1 and 2), by role then join time.
+    pub async fn room_managers(&self, room: &ObjectId) -> StoreResult<Vec<Member>> {
+        Ok(self
+            .room_members(room)
+            .find(doc! {"roomId": room, "role": {"$lte": Role::ADMIN}})
+            .sort(doc! {"role": 1, "createTime": 1})
+            .limit(MAX_ADMINS + 1)
+            .await?
+            .map_ok(Member::new)
+            .try_collect()
+            .await?)
+    }
+
     /// How many members hold `role` (e.g. the admins, 2).
     pub async fn count_members_with_role(&self, room: &ObjectId, role: i32) -> StoreResult<u64> {
         Ok(self

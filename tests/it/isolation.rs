@@ -80,8 +80,22 @@ async fn outsider_reads_nothing_of_others_conversations() {
             "{q}: {b}"
         );
     }
-    // Room reads.
-    for path in ["/room/get", "/room/member/list", "/room/noticesPage"] {
+    // Room reads. `/room/get` answers the room alone (Android's join by a
+    // scanned QR code reads it first): no member, member list or notice.
+    let (_, b) = app
+        .get("/room/get", &[("access_token", &tok), ("roomId", ROOM_ID)])
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let d = &b["data"];
+    assert_eq!(
+        (d["jid"].as_str(), d["isNeedVerify"].as_i64()),
+        (Some(ROOM_JID), Some(0))
+    );
+    assert!(d["member"].is_null(), "{b}");
+    assert_eq!(d["members"], serde_json::json!([]), "{b}");
+    assert_eq!(d["notices"], serde_json::json!([]), "{b}");
+    assert!(d.get("notice").is_none(), "{b}");
+    for path in ["/room/member/list", "/room/noticesPage"] {
         let (_, b) = app
             .get(path, &[("access_token", &tok), ("roomId", ROOM_ID)])
             .await;

@@ -599,12 +599,6 @@ async fn refused_requests_write_nothing() {
     type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, i64, &'a str);
     let cases: Vec<Case> = vec![
         (
-            "/room/get",
-            vec![("access_token", &outsider), ("roomId", ROOM)],
-            100409,
-            "outsider get",
-        ),
-        (
             "/room/update",
             vec![
                 ("access_token", &outsider),
@@ -1047,7 +1041,14 @@ async fn get_room_answers_the_callers_member_or_null() {
     assert!(d["userSize"].is_i64());
     assert_eq!(d["member"]["userId"], 100164);
     assert_eq!(d["member"]["role"], 1);
-    assert!(d.get("members").is_none(), "no member list here");
+    // The owner and admins only (Android walks this list on opening the chat).
+    let managers: Vec<(i64, i64)> = d["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["userId"].as_i64().unwrap(), m["role"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(managers, [(100164, 1)], "{d}");
     let (_, b) = app
         .post_form(
             "/room/getRoom",
@@ -1991,4 +1992,101 @@ async fn web_client_creates_with_text_members_and_mutes_for_good() {
         .await;
     assert_eq!(v["resultCode"], 1010101, "{v}");
     assert!(app.snapshot().await == before);
+}
+
+/// The roles of a `/room/get` answer's `members`, in order.
+fn member_roles(d: &Value) -> Vec<(i64, i64)> {
+    d["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["userId"].as_i64().unwrap(), m["role"].as_i64().unwrap()))
+        .collect()
+}
+
+/// Android's group info and chat (`RoomInfoActivity`, `MucChatActivity`):
+/// an invisible member (role 4) is listed and counted for the owner and
+/// for himself only, as the original's `specialHandleByRoom`.
+#[actix_web::test]
+async fn hidden_members_are_for_the_owners_eyes() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let hidden = app.token_for(100102).await;
+    let member = app.token_for(100174).await;
+    let call = |uid: i64, tok: &str, path: &'static str, extra: &[(&'static str, &str)]| {
+        let mut q: Vec<(&'static str, &str)> = vec![("roomId", ROOM)];
+        q.extend_from_slice(extra);
+        let params = common::android(uid, tok, &q);
+        let app = &app;
+        async move {
+            let (s, v) = app.get_pairs(path, &params).await;
+            assert_eq!((s, &v["resultCode"]), (200, &json!(1)), "{path}: {v}");
+            v["data"].clone()
+        }
+    };
+    call(
+        100164,
+        &owner,
+        "/room/setInvisibleGuardian",
+        &[("touserId", "100102"), ("type", "4")],
+    )
+    .await;
+    let d = call(100174, &member, "/room/get", &[("pageSize", "100")]).await;
+    assert_eq!(member_roles(&d), [(100164, 1), (100174, 3)]);
+    assert_eq!(d["userSize"], 2);
+    let d = call(100102, &hidden, "/room/get", &[("pageSize", "100")]).await;
+    assert_eq!(member_roles(&d), [(100164, 1), (100174, 3), (100102, 4)]);
+    assert_eq!(d["userSize"], 3);
+    let d = call(100164, &owner, "/room/get", &[("pageSize", "100")]).await;
+    assert_eq!(member_roles(&d), [(100164, 1), (100174, 3), (100102, 4)]);
+    assert_eq!(d["userSize"], 3);
+    // A page shorter than the room: the hidden ones are counted apart.
+    let d = call(100174, &member, "/room/get", &[("pageSize", "1")]).await;
+    assert_eq!(member_roles(&d), [(100164, 1)]);
+    assert_eq!(d["userSize"], 2);
+    // On opening the chat: the owner and admins, the count as above.
+    let d = call(100174, &member, "/room/getRoom", &[]).await;
+    assert_eq!(member_roles(&d), [(100164, 1)]);
+    assert_eq!(
+        (d["userSize"].as_i64(), d["member"]["userId"].as_i64()),
+        (Some(2), Some(100174))
+    );
+    // Nothing of this is stored: the room keeps its count.
+    let room = room_doc(&app, ROOM).await.unwrap();
+    assert_eq!(room.get("userSize"), Some(&Bson::Int32(3)));
+}
+
+/// Android's `HandleQRCodeScanUtil`: a scanned group QR code asks
+/// `/room/get` as an outsider, then joins with `/room/join` and opens the
+/// chat (`/room/getRoom`).
+#[actix_web::test]
+async fn an_outsider_joins_by_a_scanned_qr_code() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let tok = app.token_for(100158).await;
+    let get = |path: &'static str, extra: &[(&'static str, &str)]| {
+        let mut q: Vec<(&'static str, &str)> = vec![("roomId", ROOM)];
+        q.extend_from_slice(extra);
+        let params = common::android(100158, &tok, &q);
+        let app = &app;
+        async move {
+            let (s, v) = app.get_pairs(path, &params).await;
+            assert_eq!((s, &v["resultCode"]), (200, &json!(1)), "{path}: {v}");
+            v["data"].clone()
+        }
+    };
+    let d = get("/room/get", &[]).await;
+    assert_eq!(d["id"], ROOM);
+    assert_eq!(d["jid"], ROOM_JID);
+    assert_eq!(d["isNeedVerify"], 0);
+    assert_eq!(d["userId"], 100164);
+    assert!(d["member"].is_null());
+    assert_eq!(d["members"], json!([]));
+    get("/room/join", &[("type", "2")]).await;
+    let d = get("/room/getRoom", &[]).await;
+    assert_eq!(d["member"]["userId"], 100158);
+    assert_eq!(d["member"]["role"], 3);
+    assert_eq!(member_roles(&d), [(100164, 1)]);
+    assert_eq!(d["userSize"], 4);
 }
