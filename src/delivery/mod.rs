@@ -66,9 +66,11 @@ impl Delivery {
     }
 
     /// A single chat to `peer`; answers the message's `timeSend` (the first
-    /// stored one when the message was stored before).
+    /// stored one when the message was stored before). A room notice is not
+    /// archived as a single chat (see [`archived_single`]).
     pub async fn to_user(&self, store: &Store, m: &NewMessage, peer: i64) -> StoreResult<i64> {
         match &self.push {
+            None if !archived_single(m) => Ok(m.time_send),
             None => Ok(store.write_single(m, peer).await?.time_send),
             Some(p) => {
                 // As the archive writer: no single chat with oneself.
@@ -106,7 +108,7 @@ impl Delivery {
     ) -> StoreResult<()> {
         match &self.push {
             None => {
-                if member != m.from_user_id {
+                if member != m.from_user_id && archived_single(m) {
                     store.write_single(m, member).await?;
                 }
                 store.write_group(m, jid).await?;
@@ -197,10 +199,12 @@ impl Delivery {
                 continue;
             };
             match &self.push {
-                None if user != m.from_user_id => match store.write_single(m, user).await {
-                    Ok(_) | Err(StoreError::Refused(Refusal::IdTaken)) => {}
-                    Err(e) => return Err(e),
-                },
+                None if user != m.from_user_id && archived_single(m) => {
+                    match store.write_single(m, user).await {
+                        Ok(_) | Err(StoreError::Refused(Refusal::IdTaken)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
                 None => {}
                 Some(_) => self.to_room_and_member(store, m, jid, user).await?,
             }
@@ -226,6 +230,15 @@ pub fn user_notice(msg_type: i32, from: (i64, &str), to: (i64, &str), content: &
         time_send: crate::util::now_ms(),
         extra: Default::default(),
     }
+}
+
+/// Whether the IM server archives this message as a single chat: not a room
+/// notice (9xx), which it keeps in the room's history only
+/// (`ShikuMessageArchiveComponent`: "群控制信息" return). Archive mode
+/// writes what it would have: a member's copy of a 907/904/906/913/925
+/// would show up as a private conversation with the sender in every client.
+fn archived_single(m: &NewMessage) -> bool {
+    m.msg_type / 100 != 9
 }
 
 /// What a bean cannot carry is refused before publishing, as the archive

@@ -338,6 +338,20 @@ async fn full_lifecycle() {
     assert_eq!(last.len(), 1);
     assert_eq!(int(&last[0], "type"), 907);
     assert_eq!(int(&last[0], "isRoom"), 1);
+    // As the IM server archives them: the room's history only, no member's
+    // single-chat copy or private conversation (the clients would list one
+    // per invited member).
+    let cfg = &app.store().cfg;
+    let copies = app.dump(&cfg.msgs, "10").await;
+    assert!(
+        copies.iter().all(|d| int(d, "contentType") / 100 != 9),
+        "{copies:?}"
+    );
+    let privates = app.dump(&ldb, "10").await;
+    assert!(
+        privates.iter().all(|d| int(d, "type") / 100 != 9),
+        "{privates:?}"
+    );
 
     // the same jid again: refused, nothing written
     let before = app.snapshot().await;
