@@ -1528,7 +1528,7 @@ pub const ROOM_MEMBER_SET_OFFLINE_NO_PUSH_MSG: Endpoint = Endpoint {
 };
 
 /// `/room/member/setOfflineNoPushMsg`: `type` 0 do-not-disturb, 1 pin
-/// (`openTopChatTime`), for the caller only.
+/// (`openTopChatTime` and the `stick_dialog` record), for the caller only.
 async fn set_offline_no_push(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -1559,6 +1559,14 @@ async fn set_offline_no_push(
             .store
             .set_member_fields(&id, me, doc! {"openTopChatTime": top, "modifyTime": now})
             .await?;
+        // The pinned-dialog record too, which the PC client reads pins from
+        // (`/tigase/dialog/get`), as the BASIC server writes it.
+        let jid = room.jid()?;
+        if value == 1 {
+            state.store.stick_add(me, jid, 0).await?;
+        } else {
+            state.store.stick_delete(me, jid).await?;
+        }
     }
     note_room_change(&state, &id, &[me]).await;
     Ok(ok())

@@ -2104,3 +2104,58 @@ async fn an_outsider_joins_by_a_scanned_qr_code() {
     assert_eq!(member_roles(&d), [(100164, 1)]);
     assert_eq!(d["userSize"], 4);
 }
+
+/// WX pins a group (`chatApi.js`: `type` 1, `offlineNoPushMsg`, `roomId`,
+/// its own `userId`); the PC client on the same account reads its pins from
+/// `/tigase/dialog/get` and shows the group pinned; unpinning removes it.
+#[actix_web::test]
+async fn a_group_pinned_on_the_web_is_pinned_on_the_pc() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let tok = app.token_for(100164).await;
+    let pin = |value: &'static str| {
+        let p = common::web(
+            100164,
+            &tok,
+            &[
+                ("type", "1"),
+                ("offlineNoPushMsg", value),
+                ("roomId", ROOM),
+                ("userId", "100164"),
+            ],
+        );
+        let app = &app;
+        async move {
+            let (s, v) = app.post_pairs("/room/member/setOfflineNoPushMsg", &p).await;
+            assert_eq!((s, &v["resultCode"]), (200, &json!(1)), "{v}");
+        }
+    };
+    let pins = || {
+        let p = common::qz(&tok, &[]);
+        let app = &app;
+        async move {
+            let (_, v) = app.post_pairs("/tigase/dialog/get", &p).await;
+            assert_eq!(v["resultCode"], 1, "{v}");
+            v["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| {
+                    (
+                        d["jid"].as_str().unwrap().to_string(),
+                        d["isRoom"].as_i64().unwrap(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    pin("1").await;
+    assert!(pins().await.contains(&(ROOM_JID.to_string(), 0)));
+    assert!(int(&member_of(&app, ROOM, 100164).await, "openTopChatTime") > 1_600_000_000);
+    pin("0").await;
+    assert!(!pins().await.iter().any(|(j, _)| j == ROOM_JID));
+    assert_eq!(
+        int(&member_of(&app, ROOM, 100164).await, "openTopChatTime"),
+        0
+    );
+}
