@@ -126,21 +126,26 @@ async fn relations_json(state: &AppState, docs: &[Document]) -> ShikuResult<Vec<
 
 pub const FRIENDS_ATTENTION_LIST: Endpoint = Endpoint {
     path: "/friends/attention/list",
-    summary: "the caller's relations as one list (optionally one status)",
+    summary: "the caller's friends as one list (or the relations of another `status`)",
     params: &[int("status")],
     ..Endpoint::shiku("", "")
 };
 
 /// `/friends/attention/list` (Android's data download, which stops on any
-/// failure): the caller's relations as one list, optionally of one `status`
-/// (1 attention, 2 friends), in stored order, at most `MAX_PAGE_SIZE`.
+/// failure): the caller's relations of one `status` (2 friends, the
+/// default as in the original's `queryFollow`; 1 attention) as one list, in
+/// stored order, at most `MAX_PAGE_SIZE`. Android saves every row it gets as
+/// a contact: pending requests and strangers are not among them.
 async fn attention_list(
     state: web::Data<AppState>,
     req: HttpRequest,
     p: Params,
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
-    let status = p.i32_or("status", 0)?;
+    let status = match p.i32_or("status", 0)? {
+        0 => STATUS_FRIENDS,
+        s => s,
+    };
     let (docs, _) = state
         .store
         .friends_page(&PageQuery {

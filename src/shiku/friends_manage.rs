@@ -507,6 +507,7 @@ async fn attention_add(
     }
     let (me_user, to_user) =
         futures::try_join!(user_or_unknown(&state, me), user_or_unknown(&state, to))?;
+    refuse_way(to_user.setting_text("friendFromList"), from_add_type)?;
     let (mine, theirs) =
         futures::try_join!(state.store.friend(me, to), state.store.friend(to, me))?;
     let now = now_s();
@@ -518,6 +519,13 @@ async fn attention_add(
         state.store.unblacklist(me, to, m, now).await?;
         note_friend_change(&state, me, to).await;
         return Ok(ok());
+    }
+    // The other user blacklisted the caller: no way back in (the original's
+    // `isBeenBlack` check), nothing written.
+    if let Some(m) = &mine {
+        if m.is_been_black()? == Some(1) {
+            return Err(ShikuError::coded(codes::FAILURE, "加好友失败"));
+        }
     }
     let verifies = to_user.setting("friendsVerify") == Some(1);
     let status_of = |f: &Option<Friend>| match f {
@@ -542,6 +550,36 @@ async fn attention_add(
     Ok(ok_data(
         serde_json::json!({"fromAddType": from_add_type, "type": kind}),
     ))
+}
+
+/// The other user's "ways to add me" (`settings.friendFromList`, a comma
+/// list of `fromAddType`s: 1 QR code, 2 card, 3 room, 4 phone, 5 nickname),
+/// as the original checks it: an empty list refuses every way, 0 (system)
+/// and 6 (other) pass any other list; a user without the setting has the
+/// original's default, every way.
+fn refuse_way(ways: Option<&str>, from_add_type: i32) -> ShikuResult<()> {
+    let Some(ways) = ways else {
+        return Ok(());
+    };
+    let allowed: Vec<i32> = ways
+        .split(',')
+        .filter_map(|w| w.trim().parse().ok())
+        .collect();
+    let text = if allowed.is_empty() {
+        "添加失败,该用户禁止该方式添加好友"
+    } else if from_add_type == 0 || from_add_type == 6 || allowed.contains(&from_add_type) {
+        return Ok(());
+    } else {
+        match from_add_type {
+            1 => "用户禁止二维码添加好友",
+            2 => "用户禁止名片添加好友",
+            3 => "用户禁止从群组中添加好友",
+            4 => "用户禁止手机号搜索添加好友",
+            5 => "用户禁止昵称搜索添加好友",
+            _ => "添加好友失败",
+        }
+    };
+    Err(ShikuError::coded(codes::FAILURE, text))
 }
 
 pub const FRIENDS_ATTENTION_DELETE: Endpoint = Endpoint {

@@ -392,8 +392,9 @@ fn settings_changes(p: &Params) -> ShikuResult<Document> {
             set.insert(format!("settings.{name}"), ids);
         }
     }
-    if let Some(v) = p.str("friendFromList") {
-        if !is_friend_from_list(v) {
+    // Sent empty when every way is unticked: nobody may add the user.
+    if let Some(v) = p.raw("friendFromList").map(str::trim) {
+        if !v.is_empty() && !is_friend_from_list(v) {
             return Err(ShikuError::invalid("friendFromList"));
         }
         set.insert("settings.friendFromList", v);

@@ -197,6 +197,13 @@ impl User {
             .ok()
             .and_then(|s| crate::util::num(s, key))
     }
+    /// A text entry of `settings` (`friendFromList`).
+    pub fn setting_text(&self, key: &str) -> Option<&str> {
+        self.0
+            .get_document("settings")
+            .ok()
+            .and_then(|s| s.get_str(key).ok())
+    }
 }
 
 impl Room {

@@ -608,24 +608,52 @@ async fn android_data_download_screen() {
     };
     let (_, me) = app.get("/user/get", &q(&[])).await;
     assert_eq!(me["resultCode"], 1);
+    // A request 100164 sent and nobody answered: not a contact.
+    app.insert(
+        &app.store().cfg.imapi,
+        "u_friends",
+        vec![
+            bson::doc! {"userId": 100164, "toUserId": 100174, "status": 1, "blacklist": 0,
+            "isBeenBlack": 0, "createTime": 1_700_000_000i64, "modifyTime": 1_700_000_000i64},
+        ],
+    )
+    .await;
     let (s, att) = app.get("/friends/attention/list", &q(&[])).await;
     assert_eq!((s, att["resultCode"].as_i64()), (200, Some(1)), "{att}");
     let list = att["data"].as_array().expect("a list");
-    let (_, all) = app
-        .get(
-            "/friends/page",
-            &[
-                ("access_token", token.as_str()),
-                ("userId", "100164"),
-                ("status", "0"),
-                ("pageSize", "100"),
-            ],
-        )
-        .await;
+    let page = |status: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let (_, all) = app
+                .get(
+                    "/friends/page",
+                    &[
+                        ("access_token", token.as_str()),
+                        ("userId", "100164"),
+                        ("status", status),
+                        ("pageSize", "100"),
+                    ],
+                )
+                .await;
+            all["data"]["pageData"].clone()
+        }
+    };
     assert_eq!(
-        att["data"], all["data"]["pageData"],
-        "every relation, as /friends/page answers them"
+        att["data"],
+        page("2").await,
+        "the friends, as /friends/page answers them (the original's queryFollow)"
     );
+    assert!(!list.is_empty());
+    assert!(page("0")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["toUserId"] == 100174 && f["status"] == 1));
+    assert!(list
+        .iter()
+        .all(|f| f["status"] == 2 && f["toUserId"] != 100174));
     assert!(list
         .iter()
         .all(|f| f["userId"] == 100164 && f["toUserId"].is_i64() && f["status"].is_i64()));

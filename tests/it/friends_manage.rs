@@ -658,3 +658,95 @@ async fn batch_add_befriends_the_listed_users() {
     )
     .await;
 }
+
+/// 100174's stored "ways to add me".
+async fn ways_of(app: &TestApp) -> String {
+    app.dump(&imapi(app), "user")
+        .await
+        .into_iter()
+        .find(|u| u.get_i32("_id") == Ok(100174))
+        .unwrap()
+        .get_document("settings")
+        .unwrap()
+        .get_str("friendFromList")
+        .unwrap()
+        .to_string()
+}
+
+/// Android's privacy screen (`PrivacySettingActivity`: `friendFromList`,
+/// empty when every way is unticked) and its "add" (`BasicInfoActivity`:
+/// `toUserId`, `fromAddType`): a way the user turned off is refused with
+/// the original's text; a user who blacklisted the caller cannot be re-added.
+#[actix_web::test]
+async fn ways_to_add_me_and_the_blacklist_are_honoured() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let target = app.token_for(100174).await;
+    let adder = app.token_for(100158).await;
+    let ways = |list: &'static str| {
+        let p = common::android(
+            100174,
+            &target,
+            &[("userId", "100174"), ("friendFromList", list)],
+        );
+        let app = &app;
+        async move {
+            let (_, r) = app.get_pairs("/user/settings/update", &p).await;
+            assert_eq!(r["resultCode"], 1, "{r}");
+        }
+    };
+    let add = |uid: i64, tok: &str, to: &'static str, way: &'static str| {
+        let p = common::android(uid, tok, &[("toUserId", to), ("fromAddType", way)]);
+        let app = &app;
+        async move {
+            let before = app.snapshot().await;
+            let (_, r) = app.get_pairs("/friends/attention/add", &p).await;
+            if r["resultCode"] != 1 {
+                assert!(app.snapshot().await == before, "a refused add wrote: {r}");
+            }
+            r
+        }
+    };
+    ways("2").await;
+    assert_eq!(ways_of(&app).await, "2");
+    let r = add(100158, &adder, "100174", "1").await;
+    assert_eq!(
+        (&r["resultCode"], &r["resultMsg"]),
+        (&json!(0), &json!("用户禁止二维码添加好友")),
+        "{r}"
+    );
+    let r = add(100158, &adder, "100174", "5").await;
+    assert_eq!(r["resultMsg"], "用户禁止昵称搜索添加好友", "{r}");
+    let r = add(100158, &adder, "100174", "2").await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    // Every way unticked: sent empty, stored empty, every add refused.
+    ways("").await;
+    assert_eq!(ways_of(&app).await, "");
+    let other = app.token_for(100159).await;
+    let r = add(100159, &other, "100174", "0").await;
+    assert_eq!(
+        (&r["resultCode"], &r["resultMsg"]),
+        (&json!(0), &json!("添加失败,该用户禁止该方式添加好友")),
+        "{r}"
+    );
+
+    // 100164 blacklists his friend 100102; 100102's add back is refused.
+    let owner = app.token_for(100164).await;
+    let p = common::android(100164, &owner, &[("toUserId", "100102")]);
+    let (_, r) = app.get_pairs("/friends/blacklist/add", &p).await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    let peer = app.token_for(100102).await;
+    let r = add(100102, &peer, "100164", "6").await;
+    assert_eq!(
+        (&r["resultCode"], &r["resultMsg"]),
+        (&json!(0), &json!("加好友失败")),
+        "{r}"
+    );
+    assert_eq!(
+        relation(&app, 100164, 100102)
+            .await
+            .unwrap()
+            .get("blacklist"),
+        Some(&Bson::Int32(1))
+    );
+}
