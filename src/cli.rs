@@ -87,6 +87,14 @@ async fn serve(cfg: Config) -> Result<(), String> {
             "{reason}; /auth/get_admin_token, /auth/user_token and /msg/send_msg answer 404"
         );
     }
+    let status = match state.start_status_consumer().await {
+        Ok(c) => c,
+        Err(e) if state.cfg.mq_required => return Err(e),
+        Err(e) => {
+            tracing::warn!("{e}; online status and group pushes are not kept up to date");
+            None
+        }
+    };
     tracing::info!("shiku-api listening on http://{addr}");
     let served = crate::serve(state.clone(), listener)
         .map_err(|e| e.to_string())?
@@ -99,6 +107,9 @@ async fn serve(cfg: Config) -> Result<(), String> {
         if left > 0 {
             tracing::error!(unfinished = left, "stopping with publishes unfinished");
         }
+    }
+    if let Some(c) = status {
+        c.stop().await;
     }
     served
 }

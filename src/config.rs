@@ -377,6 +377,9 @@ fn mq_config(env: Env) -> Result<Option<crate::delivery::mq::MqConfig>, ConfigEr
         topic: get(env, "ROCKETMQ_TOPIC", "xmppMessage"),
         producer_group: get(env, "ROCKETMQ_PRODUCER_GROUP", "group-xmpppush"),
         send_timeout: Duration::from_millis(positive(env, "ROCKETMQ_SEND_TIMEOUT_MS", "3000")?),
+        status_topic: (get(env, "ROCKETMQ_CONSUME_STATUS", "1").trim() != "0")
+            .then(|| get(env, "ROCKETMQ_STATUS_TOPIC", "userStatusMessage")),
+        status_group: get(env, "ROCKETMQ_STATUS_GROUP", "userStatusProducer"),
     }))
 }
 

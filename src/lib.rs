@@ -80,6 +80,30 @@ impl AppState {
         })
     }
 
+    /// Starts consuming the IM server's user status reports (push mode with
+    /// `ROCKETMQ_CONSUME_STATUS` on): `serve` does, one-shot commands do not
+    /// (they would take the group's queues and leave).
+    pub async fn start_status_consumer(
+        &self,
+    ) -> Result<Option<Arc<delivery::status::StatusConsumer>>, String> {
+        let Some(mq) = &self.cfg.mq else {
+            return Ok(None);
+        };
+        let Some(topic) = &mq.status_topic else {
+            return Ok(None);
+        };
+        let consumer = delivery::status::StatusConsumer::start(
+            &mq.namesrv,
+            topic,
+            &mq.status_group,
+            self.store.clone(),
+            self.sessions.clone(),
+        )
+        .await?;
+        tracing::info!(topic = %topic, group = %mq.status_group, "consuming user status reports");
+        Ok(Some(consumer))
+    }
+
     /// Counts one login-like attempt (logins, registrations, token requests)
     /// of the request's client (see [`ratelimit::client_ip`]); false beyond
     /// `LOGIN_PER_MINUTE`.

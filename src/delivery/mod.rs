@@ -17,6 +17,7 @@
 
 pub mod bean;
 pub mod mq;
+pub mod status;
 
 use std::sync::Arc;
 

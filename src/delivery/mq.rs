@@ -34,6 +34,10 @@ pub struct MqConfig {
     pub topic: String,
     pub producer_group: String,
     pub send_timeout: Duration,
+    /// The IM server's user status topic to consume (`userStatusMessage`;
+    /// `None` with `ROCKETMQ_CONSUME_STATUS=0`) and the consumer group.
+    pub status_topic: Option<String>,
+    pub status_group: String,
 }
 
 pub struct Publisher {

@@ -12,6 +12,7 @@ pub mod model;
 pub mod msgs;
 pub mod names;
 pub mod openim;
+pub mod presence;
 pub mod public;
 pub mod push_tokens;
 pub mod queries;

@@ -21,6 +21,8 @@
 //! | `api:mac:<userId>:<uri><secret>` | secret (replay guard of signed requests) | 30 s |
 //! | `adminToken:userId:<token>`, `adminToken:token:<userId>` | console sessions | 30 minutes |
 //! | `impush:andoird:<userId>` (sic), `impush:ios:<userId>` | the phone's push registration (`DeviceInfo`, fastjson text), read by the push service | 7 / 35 days |
+//! | `user_online:<userId>` | `1` while the IM server reports the user online (Redis only) | 2 days |
+//! | `roomPush_member:<jid>` | list of the offline members the push service pushes the room's messages to (`IntegerCodec`: decimal ids; Redis only) | 7 days |
 
 use super::error::{StoreError, StoreResult};
 use std::time::Duration;
@@ -580,6 +582,55 @@ impl Sessions {
             }
         }
         self.del(&[device.key(user_id)]).await
+    }
+
+    // ------------------------------------------------------------ presence
+
+    /// `user_online:<userId>` as the original's `saveUserOnline` (Redisson
+    /// bucket of an Integer: `1`, two days) or its removal. Only the push
+    /// service and `/user/get` read it: nothing without Redis.
+    pub async fn set_user_online(&self, user_id: i64, online: bool) -> StoreResult<()> {
+        let Sessions::Redis(r) = self else {
+            return Ok(());
+        };
+        let key = format!("user_online:{user_id}");
+        if online {
+            r.run(|mut cm| async move { cm.set_ex(&key, "1", 2 * DAY).await })
+                .await
+        } else {
+            r.run(|mut cm| async move { cm.del(&key).await }).await
+        }
+    }
+
+    /// Adds the user to (or removes him from) the offline members of the
+    /// rooms `jids` (`roomPush_member:<jid>`, Redisson list with
+    /// `IntegerCodec`, each id once, seven days), whom the push service
+    /// pushes those rooms' messages to. Nothing without Redis.
+    pub async fn set_room_push_member(
+        &self,
+        jids: &[String],
+        user_id: i64,
+        add: bool,
+    ) -> StoreResult<()> {
+        let Sessions::Redis(r) = self else {
+            return Ok(());
+        };
+        if jids.is_empty() {
+            return Ok(());
+        }
+        let id = user_id.to_string();
+        let mut p = redis::pipe();
+        p.atomic();
+        for jid in jids {
+            let key = format!("roomPush_member:{jid}");
+            p.lrem(&key, 0, &id).ignore();
+            if add {
+                p.rpush(&key, &id).ignore();
+                p.expire(&key, (7 * DAY) as i64).ignore();
+            }
+        }
+        r.run(|mut cm| async move { p.query_async::<()>(&mut cm).await })
+            .await
     }
 
     // ------------------------------------------------------------ random strings

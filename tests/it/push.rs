@@ -478,3 +478,154 @@ async fn beans_being_published_at_sigterm_are_still_sent() {
     sent.sort();
     assert_eq!(sent, ids.iter().map(String::as_str).collect::<Vec<_>>());
 }
+
+/// The user's login record and `onlinestate`.
+async fn presence(app: &TestApp, uid: i64) -> (Document, Option<bson::Bson>) {
+    let imapi = app.store().cfg.imapi.clone();
+    let mine = |d: &Document| d.get("_id") == Some(&bson::Bson::Int32(uid as i32));
+    let log = app
+        .dump(&imapi, "userLoginLog")
+        .await
+        .into_iter()
+        .find(mine)
+        .unwrap();
+    let user = app
+        .dump(&imapi, "user")
+        .await
+        .into_iter()
+        .find(mine)
+        .unwrap();
+    (log, user.get("onlinestate").cloned())
+}
+
+/// Publishes a status report until it is applied (a new consumer group may
+/// start after the first ones): answers the login record and its android
+/// entry.
+async fn report_until(app: &TestApp, topic: &str, uid: i64, online: i32) -> (Document, Document) {
+    let text = format!("{uid}:{online}:android");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        mq::publish_text(topic, &text).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (log, state) = presence(app, uid).await;
+        let android = log
+            .get_document("deviceMap")
+            .ok()
+            .and_then(|m| m.get_document("android").ok().cloned());
+        if let (Some(bson::Bson::Int32(s)), Some(a)) = (&state, &android) {
+            if *s == online && a.get("online") == Some(&bson::Bson::Int32(online)) {
+                return (log, a.clone());
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{text} not applied: {log}"
+        );
+    }
+}
+
+async fn redis_list(r: &mut redis::aio::MultiplexedConnection, key: &str) -> Vec<String> {
+    redis::cmd("LRANGE")
+        .arg(key)
+        .arg(0)
+        .arg(-1)
+        .query_async(r)
+        .await
+        .unwrap()
+}
+
+async fn redis_get(r: &mut redis::aio::MultiplexedConnection, key: &str) -> Option<String> {
+    redis::cmd("GET").arg(key).query_async(r).await.unwrap()
+}
+
+async fn redis_ttl(r: &mut redis::aio::MultiplexedConnection, key: &str) -> i64 {
+    redis::cmd("TTL").arg(key).query_async(r).await.unwrap()
+}
+
+/// The IM server's user status reports (`userStatusMessage`,
+/// `<userId>:<1|0>:<resource>`), as the original imapi's
+/// `UserStatusConsumer` applied them: `user_online:<id>` and
+/// `user.onlinestate`, the device's `deviceMap` entry, and the rooms'
+/// offline members the push service pushes to (`roomPush_member:<jid>`, all
+/// of the user's rooms but those set to do-not-disturb).
+#[actix_web::test]
+async fn user_status_reports_keep_presence_and_room_pushes() {
+    let redis_url = std::env::var("TEST_REDIS_URL").expect("TEST_REDIS_URL: run scripts/test.sh");
+    let unique = common::unique_prefix();
+    let topic = format!("userStatus_{unique}");
+    let app = TestApp::start_with(&[
+        ("ROCKETMQ_NAMESRV", &mq::namesrv()),
+        ("ROCKETMQ_TOPIC", &format!("xmppMessage_{unique}")),
+        ("ROCKETMQ_STATUS_TOPIC", &topic),
+        ("ROCKETMQ_STATUS_GROUP", &format!("status_{unique}")),
+        ("REDIS_URL", &redis_url),
+    ])
+    .await;
+    app.load_seed().await;
+    // A user and two rooms of this test alone (Redis is shared by the tests).
+    let imapi = app.store().cfg.imapi.clone();
+    let uid: i64 = 300_000 + i64::from(rand::random::<u16>());
+    let mut user = app
+        .dump(&imapi, "user")
+        .await
+        .into_iter()
+        .find(|d| d.get("_id") == Some(&bson::Bson::Int32(100164)))
+        .unwrap();
+    user.insert("_id", uid as i32);
+    user.insert("onlinestate", 0);
+    app.insert(&imapi, "user", vec![user]).await;
+    let log = doc! {"_id": uid as i32, "loginLog": {"loginTime": 1_700_000_000i64}};
+    app.insert(&imapi, "userLoginLog", vec![log]).await;
+    let pushed = uuid::Uuid::new_v4().simple().to_string();
+    let quiet = uuid::Uuid::new_v4().simple().to_string();
+    for jid in [&pushed, &quiet] {
+        let room = bson::oid::ObjectId::new();
+        app.store()
+            .add_user_room_jid(uid, jid, &room)
+            .await
+            .unwrap();
+    }
+    let dnd = doc! {"offlineNoPushMsg": 1};
+    app.store()
+        .set_user_room_jid_fields(uid, &quiet, dnd)
+        .await
+        .unwrap();
+    let consumer = app
+        .state
+        .start_status_consumer()
+        .await
+        .unwrap()
+        .expect("push mode consumes");
+    let client = redis::Client::open(redis_url.as_str()).unwrap();
+    let mut r = client.get_multiplexed_async_connection().await.unwrap();
+    let online_key = format!("user_online:{uid}");
+    let pushed_key = format!("roomPush_member:{pushed}");
+
+    let (_, android) = report_until(&app, &topic, uid, 1).await;
+    assert!(matches!(android.get("loginTime"), Some(bson::Bson::Int64(t)) if *t > 1_700_000_000));
+    assert_eq!(android.get_str("deviceKey").unwrap(), "android");
+    assert_eq!(redis_get(&mut r, &online_key).await.as_deref(), Some("1"));
+    let ttl = redis_ttl(&mut r, &online_key).await;
+    assert!(ttl > 172_000 && ttl <= 172_800, "{ttl}");
+    assert!(redis_list(&mut r, &pushed_key).await.is_empty());
+
+    // Offline: pushed to in his rooms but the do-not-disturb one.
+    let (log, android) = report_until(&app, &topic, uid, 0).await;
+    assert!(matches!(android.get("offlineTime"), Some(bson::Bson::Int64(t)) if *t > 1_700_000_000));
+    let login = log.get_document("loginLog").unwrap();
+    assert!(
+        matches!(login.get("offlineTime"), Some(bson::Bson::Int64(_))),
+        "{log}"
+    );
+    assert_eq!(redis_get(&mut r, &online_key).await, None);
+    assert_eq!(redis_list(&mut r, &pushed_key).await, [uid.to_string()]);
+    let quiet_key = format!("roomPush_member:{quiet}");
+    assert!(redis_list(&mut r, &quiet_key).await.is_empty());
+    let ttl = redis_ttl(&mut r, &pushed_key).await;
+    assert!(ttl > 600_000 && ttl <= 604_800, "{ttl}");
+
+    // Online again: out of the lists.
+    report_until(&app, &topic, uid, 1).await;
+    assert!(redis_list(&mut r, &pushed_key).await.is_empty());
+    consumer.stop().await;
+}

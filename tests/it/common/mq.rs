@@ -76,3 +76,30 @@ pub async fn read_topic(
     actix_web::rt::spawn(async move { consumer.shutdown().await });
     out
 }
+
+/// Publishes `body` to `topic` as the IM server does (a plain text body),
+/// with the same client crate.
+pub async fn publish_text(topic: &str, body: &str) {
+    use rocketmq_client_rust::{DefaultMQProducer, SendStatus};
+    use rocketmq_model::common::message::message_single::Message;
+    let runtime = ClientRuntime::try_new(
+        OWNER.root_context().component("it-producer"),
+        ClientRuntimeConfig::default(),
+        TelemetryHandle::noop(),
+    )
+    .unwrap();
+    let mut producer = DefaultMQProducer::builder(runtime)
+        .producer_group(format!("it-p-{}", uuid::Uuid::new_v4().simple()))
+        .name_server_addr(namesrv())
+        .send_msg_timeout(3000)
+        .build();
+    producer.start().await.unwrap();
+    let msg = Message::builder()
+        .topic(topic.to_string())
+        .body(body.as_bytes().to_vec())
+        .build()
+        .unwrap();
+    let sent = producer.send(msg).await.unwrap();
+    assert!(matches!(sent, Some(r) if r.send_status == SendStatus::SendOk));
+    actix_web::rt::spawn(async move { producer.shutdown().await });
+}
