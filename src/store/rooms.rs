@@ -361,8 +361,9 @@ impl Store {
         Ok(ids)
     }
 
-    /// A page of rooms among `ids`, newest first; `owner` keeps only rooms
-    /// owned (`Some(true)`) or not owned (`Some(false)`) by `user_id`.
+    /// A page of rooms among `ids`, newest first, but those the console
+    /// locked (`s` -1; the original listed `s` 1 only); `owner` keeps only
+    /// rooms owned (`Some(true)`) or not owned (`Some(false)`) by `user_id`.
     pub async fn rooms_page(
         &self,
         ids: &[ObjectId],
@@ -370,7 +371,7 @@ impl Store {
         skip: u64,
         limit: i64,
     ) -> StoreResult<Vec<Document>> {
-        let mut filter = doc! {"_id": {"$in": ids.to_vec()}};
+        let mut filter = doc! {"_id": {"$in": ids.to_vec()}, "s": {"$ne": -1}};
         match owner {
             Some((true, u)) => {
                 filter.insert("userId", int_in(u));

@@ -237,6 +237,16 @@ async fn seed_room_get_notices_members_and_history() {
         .get("/room/list/his", &[("access_token", &t102), ("type", "1")])
         .await;
     assert_eq!(v["data"], json!([]));
+    // A room the console locked is no longer listed (the original lists `s` 1).
+    let oid = ObjectId::parse_str(ROOM).unwrap();
+    app.store()
+        .set_room_fields(&oid, doc! {"s": -1})
+        .await
+        .unwrap();
+    let (_, v) = app
+        .post_form("/room/list/his", &[("access_token", &t102)])
+        .await;
+    assert_eq!(v["data"], json!([]), "{v}");
 }
 
 #[actix_web::test]
