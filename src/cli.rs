@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use actix_web::web;
 
@@ -109,7 +110,7 @@ async fn serve(cfg: Config) -> Result<(), String> {
         }
     }
     if let Some(c) = status {
-        c.stop().await;
+        c.stop(Duration::from_secs(5)).await;
     }
     served
 }

@@ -11,7 +11,9 @@
 //! the service's runtime, which applies them in order (a user's "online"
 //! before his "offline"). A full queue asks the broker to redeliver later.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use rocketmq_client_rust::{
     ClientResult, ClientRuntime, ClientRuntimeConfig, ConsumeConcurrentlyContext,
@@ -68,19 +70,40 @@ pub async fn apply(store: &Store, sessions: &Sessions, r: &StatusReport) -> Stor
     if r.online {
         // Online: none of his rooms needs to push to him.
         let jids = store.room_jids_of(uid, false).await?;
-        sessions.set_room_push_member(&jids, uid, false).await?;
+        let pairs: Vec<(&str, i64)> = jids.iter().map(|j| (j.as_str(), uid)).collect();
+        sessions.set_room_push(&pairs, false).await?;
         store.device_online(uid, &r.resource, now).await?;
     } else {
         let jids = store.room_jids_of(uid, true).await?;
-        sessions.set_room_push_member(&jids, uid, true).await?;
+        let pairs: Vec<(&str, i64)> = jids.iter().map(|j| (j.as_str(), uid)).collect();
+        sessions.set_room_push(&pairs, true).await?;
         store.device_offline(uid, &r.resource, now).await?;
     }
     Ok(())
 }
 
+/// Tries of one report before it is given up (logged).
+const ATTEMPTS: u32 = 3;
+
+/// [`apply`], tried again after a pause when MongoDB or Redis failed (a
+/// report given up is logged: the user's next connect or disconnect
+/// reports again).
+async fn apply_with_retries(store: &Store, sessions: &Sessions, report: &StatusReport) {
+    for attempt in 1..=ATTEMPTS {
+        match apply(store, sessions, report).await {
+            Ok(()) => return,
+            Err(e) if attempt == ATTEMPTS => {
+                tracing::warn!(user = report.user_id, "user status not recorded: {e}");
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200 << attempt)).await,
+        }
+    }
+}
+
 /// Hands each body to the applying task.
 struct Listener {
     tx: mpsc::Sender<String>,
+    pending: Arc<AtomicUsize>,
 }
 
 impl MessageListenerConcurrently for Listener {
@@ -95,6 +118,7 @@ impl MessageListenerConcurrently for Listener {
                 // Applying again what was queued changes nothing.
                 return Ok(ConsumeConcurrentlyStatus::ReconsumeLater);
             }
+            self.pending.fetch_add(1, Ordering::SeqCst);
         }
         Ok(ConsumeConcurrentlyStatus::ConsumeSuccess)
     }
@@ -102,6 +126,8 @@ impl MessageListenerConcurrently for Listener {
 
 pub struct StatusConsumer {
     consumer: Mutex<DefaultMQPushConsumer>,
+    /// Reports taken from the broker and not applied yet.
+    pending: Arc<AtomicUsize>,
     // The client's own runtime, as the publisher's.
     _runtime: Arc<ClientRuntime>,
     _owner: RuntimeOwner,
@@ -129,15 +155,15 @@ impl StatusConsumer {
         )
         .map_err(|e| err(&e))?;
         let (tx, mut rx) = mpsc::channel::<String>(QUEUE);
+        let pending = Arc::new(AtomicUsize::new(0));
+        let left = pending.clone();
         tokio::spawn(async move {
             while let Some(text) = rx.recv().await {
-                let Some(report) = StatusReport::parse(&text) else {
-                    tracing::warn!(body = %text, "user status report not understood");
-                    continue;
-                };
-                if let Err(e) = apply(&store, &sessions, &report).await {
-                    tracing::warn!(user = report.user_id, "user status not recorded: {e}");
+                match StatusReport::parse(&text) {
+                    Some(report) => apply_with_retries(&store, &sessions, &report).await,
+                    None => tracing::warn!(body = %text, "user status report not understood"),
                 }
+                left.fetch_sub(1, Ordering::SeqCst);
             }
         });
         let mut consumer = DefaultMQPushConsumer::builder(runtime.clone())
@@ -148,18 +174,34 @@ impl StatusConsumer {
             .subscribe(topic.to_string(), "*")
             .await
             .map_err(|e| err(&e))?;
-        consumer.register_message_listener_concurrently(Listener { tx });
+        consumer.register_message_listener_concurrently(Listener {
+            tx,
+            pending: pending.clone(),
+        });
         consumer.start().await.map_err(|e| err(&e))?;
         Ok(Arc::new(StatusConsumer {
             consumer: Mutex::new(consumer),
+            pending,
             _runtime: runtime,
             _owner: owner,
         }))
     }
 
-    /// Leaves the consumer group (its queues go to the other instances).
-    pub async fn stop(&self) {
+    /// Leaves the consumer group (its queues go to the other instances),
+    /// then lets the reports already taken be applied (at most `limit`).
+    pub async fn stop(&self, limit: Duration) {
         self.consumer.lock().await.shutdown().await;
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.pending.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let left = self.pending.load(Ordering::SeqCst);
+        if left > 0 {
+            tracing::warn!(
+                unapplied = left,
+                "stopping with user status reports not applied"
+            );
+        }
     }
 }
 

@@ -95,7 +95,10 @@ async fn check_report_url(state: web::Data<AppState>, p: Params) -> ShikuResult<
         .ok()
         .and_then(|u| u.host_str().map(str::to_string));
     if let Some(host) = host {
-        let blocked = state.store.blocked_pages(MAX_BLOCKED_PAGES).await?;
+        let blocked = state
+            .store
+            .blocked_pages(domain_of(&host), MAX_BLOCKED_PAGES)
+            .await?;
         if blocked.iter().any(|page| blocks(page, &host)) {
             return Err(codes::PAGE_REPORTED.into());
         }
@@ -103,26 +106,39 @@ async fn check_report_url(state: web::Data<AppState>, p: Params) -> ShikuResult<
     Ok(ok_data(json!(true)))
 }
 
-/// Most blocked pages compared (the console blocks a handful).
-const MAX_BLOCKED_PAGES: i64 = 10_000;
+/// Most blocked pages of one domain compared.
+const MAX_BLOCKED_PAGES: i64 = 1_000;
+
+/// The last two labels of a host (`bad.example` of `m.bad.example`): every
+/// page that can block the host names them, so only those are read.
+fn domain_of(host: &str) -> &str {
+    let mut dots = host.rmatch_indices('.');
+    match (dots.next(), dots.next()) {
+        (Some(_), Some((i, _))) => &host[i + 1..],
+        _ => host,
+    }
+}
 
 /// Whether a blocked page (a stored `webUrl`, with or without a scheme)
-/// blocks `host`: the same host or one of its subdomains, never a host that
-/// merely contains it (`example.com.evil.net`) or a link that names it in
-/// its query.
+/// blocks `host`: the same host or one of its subdomains, a `www.` page
+/// blocking its bare domain too; never a host that merely contains it
+/// (`example.com.evil.net`) or a link that names it in its query. A stored
+/// address that is no URL blocks the hosts it contains, as the original's
+/// match did.
 fn blocks(page: &str, host: &str) -> bool {
-    let page = page.trim();
-    let parsed = url::Url::parse(page)
+    let page = page.trim().to_ascii_lowercase();
+    let host = host.to_ascii_lowercase();
+    let parsed = url::Url::parse(&page)
         .ok()
         .filter(|u| u.host_str().is_some())
         .or_else(|| url::Url::parse(&format!("http://{page}")).ok());
     let Some(blocked) = parsed.as_ref().and_then(|u| u.host_str()) else {
-        return false;
+        return !page.is_empty() && page.contains(host.as_str());
     };
-    let (blocked, host) = (blocked.to_ascii_lowercase(), host.to_ascii_lowercase());
+    let blocked = blocked.strip_prefix("www.").unwrap_or(blocked);
     host == blocked
         || host
-            .strip_suffix(blocked.as_str())
+            .strip_suffix(blocked)
             .is_some_and(|rest| rest.ends_with('.'))
 }
 
@@ -140,5 +156,11 @@ mod tests {
         assert!(!blocks("http://good.example/?u=bad.example", "bad.example"));
         assert!(!blocks("http://a.bad.example", "bad.example"));
         assert!(!blocks("", "bad.example"));
+        assert!(blocks("https://www.bad.example/a", "bad.example"));
+        assert!(blocks("https://www.bad.example/a", "www.bad.example"));
+        assert!(blocks("bad example page", "example"));
+        assert_eq!(super::domain_of("m.bad.example"), "bad.example");
+        assert_eq!(super::domain_of("bad.example"), "bad.example");
+        assert_eq!(super::domain_of("localhost"), "localhost");
     }
 }

@@ -123,6 +123,34 @@ pub(super) async fn note_room_change(state: &AppState, id: &ObjectId, users: &[i
     super::note_for_other_devices("room", write).await;
 }
 
+/// The push service's offline members of room `jid` (`roomPush_member`,
+/// whom `message-push` pushes its messages to) follow its membership, as
+/// the original imapi kept them: members who join while offline are added
+/// (the user status reports keep the rest), members who leave are removed.
+/// The membership is already written: a failure here is logged, not
+/// answered.
+pub(super) async fn follow_push_members(state: &AppState, jid: &str, joined: &[i64], left: &[i64]) {
+    if !state.sessions.in_redis() {
+        return;
+    }
+    let result = async {
+        let users = state.store.users_by_ids(joined).await?;
+        let offline: Vec<(&str, i64)> = users
+            .iter()
+            .filter(|u| num(u, "onlinestate") != Some(1))
+            .filter_map(|u| u.id().ok())
+            .map(|u| (jid, u.0))
+            .collect();
+        state.sessions.set_room_push(&offline, true).await?;
+        let gone: Vec<(&str, i64)> = left.iter().map(|u| (jid, *u)).collect();
+        state.sessions.set_room_push(&gone, false).await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(jid, "room push members not updated: {e}");
+    }
+}
+
 pub(super) async fn nickname_of(state: &AppState, user_id: i64) -> ShikuResult<String> {
     Ok(state
         .store
@@ -262,6 +290,7 @@ pub(super) async fn join_self(
         .add_members(&state.store, &id, room.jid()?, &[join])
         .await?;
     note_room_change(state, &id, &[me]).await;
+    follow_push_members(state, room.jid()?, &[me], &[]).await;
     Ok(())
 }
 
@@ -596,6 +625,8 @@ pub(super) async fn create_or_release(
         let _ = state.store.release(Claim::RoomJid, jid).await;
         return Err(e.into());
     }
+    let users: Vec<i64> = joins.iter().filter_map(|(d, _)| num(d, "userId")).collect();
+    follow_push_members(state, jid, &users, &[]).await;
     Ok(())
 }
 
@@ -1226,6 +1257,9 @@ pub(super) async fn dissolve(state: &AppState, room: &Room, me: i64) -> ShikuRes
     };
     state.store.dissolve_room(&id, jid).await?;
     note_room_change(state, &id, &[me]).await;
+    if let Err(e) = state.sessions.drop_room_push(jid).await {
+        tracing::warn!(jid, "room push members not dropped: {e}");
+    }
     if !members.is_empty() {
         let m = notice_message(
             903,
@@ -1276,6 +1310,7 @@ pub(super) async fn remove_member(
     }
     state.store.leave_room(&id, jid, target).await?;
     note_room_change(state, &id, &[me, target]).await;
+    follow_push_members(state, jid, &[], &[target]).await;
     Ok(())
 }
 
@@ -1340,6 +1375,7 @@ async fn member_update(
         .chain(new_users.iter().map(|(u, _)| *u))
         .collect();
     note_room_change(&state, &id, &users).await;
+    follow_push_members(&state, &jid, &users[1..], &[]).await;
     Ok(ok())
 }
 

@@ -527,6 +527,7 @@ async fn copy_room(
         .await?;
     let users: Vec<i64> = joins.iter().filter_map(|(d, _)| num(d, "userId")).collect();
     note_room_change(&state, &new_id, &users).await;
+    super::room::follow_push_members(&state, &jid, &users, &[]).await;
     Ok(created_room(&room))
 }
 

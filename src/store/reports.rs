@@ -45,12 +45,13 @@ impl Store {
         Ok(self.reports().count_documents(mine).await?)
     }
 
-    /// The web addresses of the pages the console blocked (`webStatus` -1),
-    /// at most `limit`.
-    pub async fn blocked_pages(&self, limit: i64) -> StoreResult<Vec<String>> {
+    /// The web addresses of the pages the console blocked (`webStatus` -1)
+    /// that name `domain` (case-insensitive, literally), at most `limit`.
+    pub async fn blocked_pages(&self, domain: &str, limit: i64) -> StoreResult<Vec<String>> {
+        let names = doc! {"$regex": crate::util::literal_regex(domain), "$options": "i"};
         let found: Vec<Document> = self
             .reports()
-            .find(doc! {"webStatus": -1})
+            .find(doc! {"webStatus": -1, "webUrl": names})
             .projection(doc! {"_id": 0, "webUrl": 1})
             .limit(limit)
             .await?

@@ -602,27 +602,27 @@ impl Sessions {
         }
     }
 
-    /// Adds the user to (or removes him from) the offline members of the
-    /// rooms `jids` (`roomPush_member:<jid>`, Redisson list with
+    /// Whether the sessions live in Redis, where the push service reads the
+    /// presence keys.
+    pub fn in_redis(&self) -> bool {
+        matches!(self, Sessions::Redis(_))
+    }
+
+    /// Adds each `(jid, userId)` member to (or removes him from) the room's
+    /// offline members (`roomPush_member:<jid>`, Redisson list with
     /// `IntegerCodec`, each id once, seven days), whom the push service
-    /// pushes those rooms' messages to. Nothing without Redis.
-    pub async fn set_room_push_member(
-        &self,
-        jids: &[String],
-        user_id: i64,
-        add: bool,
-    ) -> StoreResult<()> {
+    /// pushes the room's messages to. Nothing without Redis.
+    pub async fn set_room_push(&self, pairs: &[(&str, i64)], add: bool) -> StoreResult<()> {
         let Sessions::Redis(r) = self else {
             return Ok(());
         };
-        if jids.is_empty() {
+        if pairs.is_empty() {
             return Ok(());
         }
-        let id = user_id.to_string();
         let mut p = redis::pipe();
-        p.atomic();
-        for jid in jids {
+        for (jid, user_id) in pairs {
             let key = format!("roomPush_member:{jid}");
+            let id = user_id.to_string();
             p.lrem(&key, 0, &id).ignore();
             if add {
                 p.rpush(&key, &id).ignore();
@@ -631,6 +631,14 @@ impl Sessions {
         }
         r.run(|mut cm| async move { p.query_async::<()>(&mut cm).await })
             .await
+    }
+
+    /// Forgets a dissolved room's offline members.
+    pub async fn drop_room_push(&self, jid: &str) -> StoreResult<()> {
+        if !self.in_redis() {
+            return Ok(());
+        }
+        self.del(&[format!("roomPush_member:{jid}")]).await
     }
 
     // ------------------------------------------------------------ random strings

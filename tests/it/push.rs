@@ -620,8 +620,44 @@ async fn user_status_reports_keep_presence_and_room_pushes() {
     let ttl = redis_ttl(&mut r, &pushed_key).await;
     assert!(ttl > 600_000 && ttl <= 604_800, "{ttl}");
 
+    // Invited while offline: pushed to in that room at once; removed: no
+    // longer (the original's addRoomPushMember / removeRoomPushMember).
+    let seed_room = "60210278cb36d459fe88c196";
+    let seed_key = "roomPush_member:6c1536dbf97540d1b906d76f4272a90d";
+    let owner = app.token_for(100164).await;
+    let who = format!("[\"{uid}\"]");
+    let (_, b) = app
+        .post_form(
+            "/room/member/update",
+            &[
+                ("access_token", &owner),
+                ("roomId", seed_room),
+                ("text", &who),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert!(redis_list(&mut r, seed_key)
+        .await
+        .contains(&uid.to_string()));
+    let id = uid.to_string();
+    let (_, b) = app
+        .post_form(
+            "/room/member/delete",
+            &[
+                ("access_token", &owner),
+                ("roomId", seed_room),
+                ("userId", &id),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert!(!redis_list(&mut r, seed_key)
+        .await
+        .contains(&uid.to_string()));
+
     // Online again: out of the lists.
     report_until(&app, &topic, uid, 1).await;
     assert!(redis_list(&mut r, &pushed_key).await.is_empty());
-    consumer.stop().await;
+    consumer.stop(Duration::from_secs(5)).await;
 }
