@@ -88,6 +88,11 @@ async fn serve(cfg: Config) -> Result<(), String> {
             "{reason}; /auth/get_admin_token, /auth/user_token and /msg/send_msg answer 404"
         );
     }
+    if state.cfg.mq.is_some() && !state.sessions.in_redis() {
+        tracing::warn!(
+            "push mode without REDIS_URL: the push service reads its registrations, online users and room push lists from Redis; none are written"
+        );
+    }
     let status = match state.start_status_consumer().await {
         Ok(c) => c,
         Err(e) if state.cfg.mq_required => return Err(e),

@@ -510,6 +510,13 @@ async fn attention_add(
     refuse_way(to_user.setting_text("friendFromList"), from_add_type)?;
     let (mine, theirs) =
         futures::try_join!(state.store.friend(me, to), state.store.friend(to, me))?;
+    // The other user blacklisted the caller: no way back in (the original's
+    // `isBeenBlack` check, before anything else), nothing written.
+    if let Some(m) = &mine {
+        if m.is_been_black()? == Some(1) {
+            return Err(ShikuError::coded(codes::FAILURE, "加好友失败"));
+        }
+    }
     let now = now_s();
     let blacklisted = match &mine {
         Some(m) => m.blacklist()? == Some(1),
@@ -519,13 +526,6 @@ async fn attention_add(
         state.store.unblacklist(me, to, m, now).await?;
         note_friend_change(&state, me, to).await;
         return Ok(ok());
-    }
-    // The other user blacklisted the caller: no way back in (the original's
-    // `isBeenBlack` check), nothing written.
-    if let Some(m) = &mine {
-        if m.is_been_black()? == Some(1) {
-            return Err(ShikuError::coded(codes::FAILURE, "加好友失败"));
-        }
     }
     let verifies = to_user.setting("friendsVerify") == Some(1);
     let status_of = |f: &Option<Friend>| match f {

@@ -1126,7 +1126,9 @@ pub const ROOM_MEMBER_LIST: Endpoint = Endpoint {
     ..Endpoint::shiku("", "")
 };
 
-/// `/room/member/list`: members only; the member list (`keyword` filters by nickname).
+/// `/room/member/list`: members only; the member list (`keyword` filters by
+/// nickname), hidden members (invisible, guardian) for the owner and
+/// themselves only, as in `/room/get`.
 async fn member_list(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -1134,7 +1136,8 @@ async fn member_list(
 ) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    room_with_seat(&state, &id, me, Locked::Serve, Need::Read).await?;
+    let (room, member) = room_with_seat(&state, &id, me, Locked::Serve, Need::Read).await?;
+    let seat = Seat::new(&room, me, member.as_ref());
     let list = state
         .store
         .room_member_list(
@@ -1144,7 +1147,10 @@ async fn member_list(
         )
         .await?;
     Ok(ok_data(Value::Array(
-        list.iter().map(|m| member_json(m)).collect(),
+        list.iter()
+            .filter(|m| seat.sees(m))
+            .map(|m| member_json(m))
+            .collect(),
     )))
 }
 

@@ -161,6 +161,13 @@ async fn public_accounts_are_found_by_id_phone_or_name() {
     let r = android_get(&app, &a, "/public/search/list", &[("limit", "100000")]).await;
     let ids = user_ids(&r);
     assert_eq!(ids, [10000, 100102, 100159, 100164]);
+    // A page holds at most 50 cards.
+    let many: Vec<Document> = (0..60)
+        .map(|i| doc! {"_id": 200_000 + i, "nickname": format!("号{i}"), "userType": 2, "createTime": 1_700_000_000i64})
+        .collect();
+    app.insert(&app.store().cfg.imapi, "user", many).await;
+    let r = android_get(&app, &a, "/public/search/list", &[("limit", "100000")]).await;
+    assert_eq!(user_ids(&r).len(), 50);
     let p = common::android(100164, &a, &[("page", "-1")]);
     common::refused(&app, "/public/search/list", &p, 1010101).await;
 }
@@ -279,7 +286,7 @@ async fn quick_replies_are_the_callers_own() {
     }
 
     // A user keeps at most 500 quick replies.
-    let filler: Vec<Document> = (0..499)
+    let filler: Vec<Document> = (0..498)
         .map(|i| {
             doc! {"_id": ObjectId::new(), "createUserId": 100164, "content": format!("第{i}条"),
             "createTime": 1_700_000_000i64, "modifyUserId": 100164, "companyId": "0"}
@@ -287,6 +294,9 @@ async fn quick_replies_are_the_callers_own() {
         .collect();
     app.insert(&app.store().cfg.imapi, "commonText", filler)
         .await;
+    let p = common::web(100164, &a, &[("content", "第五百条")]);
+    let (_, r) = app.post_pairs("/CustomerService/commonText/add", &p).await;
+    assert_eq!(r["resultCode"], 1, "the 500th: {r}");
     let p = common::web(100164, &a, &[("content", "满了")]);
     common::refused(&app, "/CustomerService/commonText/add", &p, 0).await;
 }

@@ -380,9 +380,10 @@ async fn reports_are_stored_for_the_console() {
         common::refused(&app, "/user/report", &p, 1010101).await;
     }
 
-    // At most 50 reports a day: the 51st is refused; yesterday's don't count.
+    // At most 50 reports a day: the 50th is taken, the 51st refused;
+    // yesterday's don't count.
     let now = chrono::Utc::now().timestamp();
-    let earlier: Vec<Document> = (0..47)
+    let earlier: Vec<Document> = (0..46)
         .map(|i| {
             doc! {"userId": 100164i64, "toUserId": 100102i64, "roomId": "", "reason": 101,
             "time": now - 60 - i, "status": 1}
@@ -394,6 +395,8 @@ async fn reports_are_stored_for_the_console() {
         .collect();
     app.insert(&app.store().cfg.imapi, "Report", earlier).await;
     let p = common::android(100164, &a, &[("toUserId", "100102"), ("reason", "101")]);
+    let (_, r) = app.post_pairs("/user/report", &p).await;
+    assert_eq!(r["resultCode"], 1, "the 50th: {r}");
     common::refused(&app, "/user/report", &p, 0).await;
 }
 

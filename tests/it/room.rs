@@ -2069,6 +2069,20 @@ async fn hidden_members_are_for_the_owners_eyes() {
     let d = call(100174, &member, "/room/get", &[("pageSize", "1")]).await;
     assert_eq!(member_roles(&d), [(100164, 1)]);
     assert_eq!(d["userSize"], 2);
+    // The member list hides him too, but from the owner.
+    let d = call(100174, &member, "/room/member/list", &[]).await;
+    let ids: Vec<i64> = d
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["userId"].as_i64().unwrap())
+        .collect();
+    assert!(!ids.contains(&100102) && ids.contains(&100174), "{d}");
+    let d = call(100164, &owner, "/room/member/list", &[]).await;
+    assert!(
+        d.as_array().unwrap().iter().any(|m| m["userId"] == 100102),
+        "{d}"
+    );
     // On opening the chat: the owner and admins, the count as above.
     let d = call(100174, &member, "/room/getRoom", &[]).await;
     assert_eq!(member_roles(&d), [(100164, 1)]);
