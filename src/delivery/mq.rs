@@ -61,16 +61,7 @@ impl Publisher {
     /// publish asks it for the topic's route): see [`Publisher::reachable`].
     pub async fn start(cfg: MqConfig) -> Result<Arc<Self>, String> {
         let err = |e: &dyn std::fmt::Display| format!("RocketMQ client: {e}");
-        let owner = RuntimeOwner::plan(RuntimeConfig::for_parallelism("rocketmq-client", 1))
-            .map_err(|e| err(&e))?
-            .build()
-            .map_err(|e| err(&e))?;
-        let runtime = ClientRuntime::try_new(
-            owner.root_context().component("shiku-api-producer"),
-            ClientRuntimeConfig::default(),
-            TelemetryHandle::noop(),
-        )
-        .map_err(|e| err(&e))?;
+        let (runtime, owner) = client_runtime("rocketmq-client", "shiku-api-producer")?;
         let mut producer = DefaultMQProducer::builder(runtime.clone())
             .producer_group(cfg.producer_group.clone())
             .name_server_addr(cfg.namesrv.clone())
@@ -174,6 +165,26 @@ impl Publisher {
     pub async fn reachable(&self) -> bool {
         namesrv_reachable(&self.cfg.namesrv).await
     }
+}
+
+/// A client runtime of its own (one thread: its connections and timers), and
+/// its owner, which must be kept as long as the client.
+pub(super) fn client_runtime(
+    name: &'static str,
+    component: &'static str,
+) -> Result<(Arc<ClientRuntime>, RuntimeOwner), String> {
+    let err = |e: &dyn std::fmt::Display| format!("RocketMQ client runtime: {e}");
+    let owner = RuntimeOwner::plan(RuntimeConfig::for_parallelism(name, 1))
+        .map_err(|e| err(&e))?
+        .build()
+        .map_err(|e| err(&e))?;
+    let runtime = ClientRuntime::try_new(
+        owner.root_context().component(component),
+        ClientRuntimeConfig::default(),
+        TelemetryHandle::noop(),
+    )
+    .map_err(|e| err(&e))?;
+    Ok((runtime, owner))
 }
 
 /// Whether one of the name servers of `namesrv` (`host:port;host:port`)

@@ -16,12 +16,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rocketmq_client_rust::{
-    ClientResult, ClientRuntime, ClientRuntimeConfig, ConsumeConcurrentlyContext,
-    ConsumeConcurrentlyStatus, DefaultMQPushConsumer, MQPushConsumer, MessageListenerConcurrently,
-    TelemetryHandle,
+    ClientResult, ClientRuntime, ConsumeConcurrentlyContext, ConsumeConcurrentlyStatus,
+    DefaultMQPushConsumer, MQPushConsumer, MessageListenerConcurrently,
 };
 use rocketmq_model::common::message::message_ext::MessageExt;
-use rocketmq_runtime::{RuntimeConfig, RuntimeOwner};
+use rocketmq_runtime::RuntimeOwner;
 use tokio::sync::{mpsc, Mutex};
 
 use crate::store::sessions::Sessions;
@@ -144,16 +143,7 @@ impl StatusConsumer {
         sessions: Sessions,
     ) -> Result<Arc<Self>, String> {
         let err = |e: &dyn std::fmt::Display| format!("RocketMQ status consumer: {e}");
-        let owner = RuntimeOwner::plan(RuntimeConfig::for_parallelism("rocketmq-status", 1))
-            .map_err(|e| err(&e))?
-            .build()
-            .map_err(|e| err(&e))?;
-        let runtime = ClientRuntime::try_new(
-            owner.root_context().component("shiku-api-status"),
-            ClientRuntimeConfig::default(),
-            TelemetryHandle::noop(),
-        )
-        .map_err(|e| err(&e))?;
+        let (runtime, owner) = super::mq::client_runtime("rocketmq-status", "shiku-api-status")?;
         let (tx, mut rx) = mpsc::channel::<String>(QUEUE);
         let pending = Arc::new(AtomicUsize::new(0));
         let left = pending.clone();
