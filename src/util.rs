@@ -127,20 +127,33 @@ pub fn bson_to_json(b: &Bson) -> Value {
     }
 }
 
+/// Whether a stored field is left out of answers: the original's fastjson
+/// writes neither null bean fields nor null map values (no
+/// `WriteMapNullValue`), and the iOS app sends messages to what it reads
+/// (`[NSNull objectForKey:]` ends the app).
+pub fn is_unset(b: &Bson) -> bool {
+    matches!(b, Bson::Null | Bson::Undefined)
+}
+
+/// A stored document as the original answers it; fields stored as null are
+/// left out ([`is_unset`]).
 pub fn doc_to_json(d: &Document) -> Value {
     let mut m = Map::with_capacity(d.len());
     for (k, v) in d {
-        m.insert(k.clone(), bson_to_json(v));
+        if !is_unset(v) {
+            m.insert(k.clone(), bson_to_json(v));
+        }
     }
     Value::Object(m)
 }
 
-/// Like [`doc_to_json`] but renames `_id` to `id` (how the original's entities
+/// Like [`doc_to_json`] (nulls left out) but renames `_id` to `id` (how the original's entities
 /// such as `Room`, `Notice` are serialized), placing fields in alphabetical order
 /// like fastjson does.
 pub fn entity_to_json(d: &Document) -> Value {
     let mut pairs: Vec<(String, Value)> = d
         .iter()
+        .filter(|(_, v)| !is_unset(v))
         .map(|(k, v)| {
             (
                 if k == "_id" {

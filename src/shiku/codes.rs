@@ -80,6 +80,8 @@ pub const PAGE_REPORTED: Code = c(100203, "该网页地址已被举报");
 pub const PASSWORD_WRONG: Code = c(100222, "密码错误");
 /// `NotAddSelf`.
 pub const NOT_ADD_SELF: Code = c(100501, "不能添加自己");
+/// `followUser` to a user whose `allowAtt` is 0 (group 110, service 08, detail 01).
+pub const FOLLOW_REFUSED: Code = c(1100801, "关注失败，目标用户拒绝关注");
 /// `NotOperateSelf`.
 pub const NOT_OPERATE_SELF: Code = c(100508, "不能操作自己");
 /// `FriendsNotExist`.

@@ -134,8 +134,9 @@ pub const FRIENDS_ATTENTION_LIST: Endpoint = Endpoint {
 /// `/friends/attention/list` (Android's data download, which stops on any
 /// failure): the caller's relations of one `status` (2 friends, the
 /// default as in the original's `queryFollow`; 1 attention) as one list, in
-/// stored order, at most `MAX_PAGE_SIZE`. Android saves every row it gets as
-/// a contact: pending requests and strangers are not among them.
+/// stored order, unpaged as the original's (at most [`WHOLE_LIST_MAX`]).
+/// Android saves every row it gets as a contact: pending requests and
+/// strangers are not among them; iOS deletes every contact it does not get.
 async fn attention_list(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -153,13 +154,18 @@ async fn attention_list(
             status,
             keyword: None,
             skip: 0,
-            limit: state.cfg.max_page_size,
+            limit: WHOLE_LIST_MAX,
         })
         .await?;
     Ok(crate::util::ok_data(Value::Array(
         relations_json(&state, &docs).await?,
     )))
 }
+
+/// The most relations `/friends/attention/list` answers: far beyond any
+/// real contact list (the original set no bound), a bound on one answer's
+/// size all the same.
+const WHOLE_LIST_MAX: i64 = 50_000;
 
 pub const FRIENDS_ADD: Endpoint = Endpoint {
     path: "/friends/add",

@@ -421,7 +421,8 @@ pub const FRIENDS_UPDATE_OFFLINE_NO_PUSH_MSG: Endpoint = Endpoint {
 
 /// `/friends/update/OfflineNoPushMsg` (WX pins with `type` 2 and sends the
 /// peer as `userId` too: the caller's relation is changed). Answers the
-/// relation as it was before, as the original; none: nothing to change.
+/// relation after the change, as the original (iOS reads the pin's
+/// `openTopChatTime` from it); none: nothing to change.
 async fn update_offline_no_push(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -439,11 +440,11 @@ async fn update_offline_no_push(
         2 => doc! {"openTopChatTime": if value == 1 { now } else { 0 }},
         _ => return Err(ShikuError::invalid("type")),
     };
-    let before = state.store.set_friend_fields(me, to, set).await?;
-    if before.is_some() {
+    let after = state.store.set_friend_fields(me, to, set).await?;
+    if after.is_some() {
         note_friend_change(&state, me, to).await;
     }
-    Ok(answer(before.as_ref().map(friend_json)))
+    Ok(answer(after.as_ref().map(friend_json)))
 }
 
 pub const FRIENDS_UPDATE: Endpoint = Endpoint {
@@ -489,11 +490,13 @@ pub const FRIENDS_ATTENTION_ADD: Endpoint = Endpoint {
 };
 
 /// `/friends/attention/add` (Android's and WX's "add friend"; the original's
-/// `followUser`): 100501 for oneself, 100211 for an unknown user. When the
-/// other user verifies friends (`settings.friendsVerify` 1) and does not
-/// follow the caller, the caller follows (status 1, `type` 1: the client
-/// then sends its 500 greeting); otherwise both become friends (`type` 2).
-/// A user the caller had blacklisted is taken off the list instead.
+/// `followUser`): 100501 for oneself, 100211 for an unknown user, 1100801
+/// for a user who allows no followers (`settings.allowAtt` 0). When the
+/// other user verifies friends (`settings.friendsVerify` 1, and is no
+/// official account) and does not follow the caller, the caller follows
+/// (status 1, `type` 1: the client then sends its 500 greeting); otherwise
+/// both become friends (`type` 2). A user the caller had blacklisted is
+/// taken off the list instead.
 async fn attention_add(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -527,14 +530,21 @@ async fn attention_add(
         note_friend_change(&state, me, to).await;
         return Ok(ok());
     }
-    let verifies = to_user.setting("friendsVerify") == Some(1);
     let status_of = |f: &Option<Friend>| match f {
         Some(f) => f.status().map(|s| s.unwrap_or(0)),
         None => Ok(0),
     };
+    let status = status_of(&mine)?;
+    if status < 1 && to_user.setting("allowAtt") == Some(0) {
+        return Err(codes::FOLLOW_REFUSED.into());
+    }
+    // Verification is the other user's setting, except for official
+    // accounts (role 2, which every user registered as `userType` 2 holds):
+    // they are followed as friends at once (the original's "过滤公众号").
+    let verifies = to_user.setting("friendsVerify") == Some(1)
+        && (status >= 1 || !state.store.roles_of(to).await?.contains(&2));
     let they_follow = status_of(&theirs)? >= 1;
     let kind = if verifies && !they_follow {
-        let status = status_of(&mine)?;
         if status < 1 {
             state
                 .store

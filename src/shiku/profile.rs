@@ -274,7 +274,7 @@ const fn int_setting(name: &'static str) -> Param {
 
 pub const USER_SETTINGS_UPDATE: Endpoint = Endpoint {
     path: "/user/settings/update",
-    summary: "change the caller's privacy settings; answers the profile before the change",
+    summary: "change the caller's privacy settings; answers the profile after the change",
     params: &[
         int_setting("allowAtt"),
         int_setting("allowGreet"),
@@ -325,7 +325,8 @@ pub const USER_SETTINGS_UPDATE: Endpoint = Endpoint {
 /// `friendFromList` a comma list of digits, the allow/deny lists arrays of
 /// id strings); unlike the newer original,
 /// settings not sent are left as they are. A changed `hiding` is copied onto
-/// the relations pointing at the caller. Answers the profile as it was.
+/// the relations pointing at the caller. Answers the profile after the
+/// change, as the original (iOS redraws its switches from it).
 async fn settings_update(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -337,7 +338,7 @@ async fn settings_update(
         return Err(ShikuError::missing("allowAtt"));
     }
     let hiding = set.get("settings.hiding").and_then(crate::util::bson_i64);
-    let before = state
+    let after = state
         .store
         .set_user_fields(me, set)
         .await?
@@ -346,7 +347,7 @@ async fn settings_update(
         state.store.set_hiding_on_relations(me, h as i32).await?;
     }
     note_profile_change(&state, me).await;
-    Ok(ok_data(profile_json(&state, me, &before, None).await?))
+    Ok(ok_data(profile_json(&state, me, &after, None).await?))
 }
 
 /// The `settings.<name>` fields `/user/settings/update` sets, checked

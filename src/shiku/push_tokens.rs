@@ -1,7 +1,8 @@
 //! `/user/<vendor>/set…`: the phone's push token, after the original's
 //! `UserController`. Android uploads it at every start (and when the vendor
 //! renews it): Xiaomi by default, Huawei, Meizu, vivo, OPPO by brand, FCM
-//! when `/config` enables it; iOS uploads its APNs and VoIP tokens. The
+//! when `/config` enables it; iOS uploads its APNs and VoIP tokens (or a
+//! JPush regId, or a Baidu channelId, as `/config` says). The
 //! original push service reads the registration from the sessions' store
 //! (`impush:andoird:<userId>`), so the last upload decides where pushes go.
 
@@ -23,7 +24,21 @@ pub fn routes(r: &mut Routes) {
         .add(&MEIZU.endpoint, meizu)
         .add(&VIVO.endpoint, vivo)
         .add(&OPPO.endpoint, oppo)
-        .add(&USER_APNS_SET_TOKEN, apns);
+        .add(&USER_APNS_SET_TOKEN, apns)
+        .add(&USER_JPUSH_SET_IOS_REG_ID, jpush_ios)
+        .add(&USER_CHANNEL_ID_SET, baidu);
+}
+
+/// The push service the console chose for iPhones (`config.iosPushServer`,
+/// `apns` unless set): APNs and Baidu tokens are kept only when it is theirs.
+async fn ios_push_server(state: &AppState) -> ShikuResult<String> {
+    let cfg = state.store.system_config().await?;
+    Ok(cfg
+        .get_str("iosPushServer")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("apns")
+        .to_string())
 }
 
 /// Longest token taken.
@@ -222,7 +237,7 @@ vendor_handler!(oppo, OPPO);
 
 pub const USER_APNS_SET_TOKEN: Endpoint = Endpoint {
     path: "/user/apns/setToken",
-    summary: "the caller's iPhone push token (`isVoip` 0), or its VoIP token (`isVoip` 1, the default: kept beside a registered push token)",
+    summary: "the caller's iPhone push token (`isVoip` 0: kept when the console's `iosPushServer` is `apns`, the default), or its VoIP token (`isVoip` 1, the default: kept beside a registered push token)",
     params: &[
         string("token"),
         int("isVoip").default(1),
@@ -248,7 +263,13 @@ async fn apns(
         .push_device(ios, me)
         .await?
         .and_then(|s| serde_json::from_str(&s).ok());
-    if p.i32_or("isVoip", 1)? != 0 {
+    let voip_upload = p.i32_or("isVoip", 1)? != 0;
+    if !voip_upload && ios_push_server(&state).await? != "apns" {
+        // The console pushes to iPhones through another service: the APNs
+        // token is answered and not kept, as by the original.
+        return Ok(ok());
+    }
+    if voip_upload {
         // The VoIP token rides on the registered push token, if any.
         if let Some(mut info) = current {
             info.insert("voipToken".into(), json!(token));
@@ -270,6 +291,58 @@ async fn apns(
         extra.push(("voipToken", v));
     }
     register(&state, me, ios, "apns", token, &extra).await?;
+    Ok(ok())
+}
+
+pub const USER_JPUSH_SET_IOS_REG_ID: Endpoint = Endpoint {
+    path: "/user/jPush/setJPushIOSRegId",
+    summary: "the JPush regId of the caller's iPhone (iOS uploads it instead of the APNs token when `/config` `isOpenAPNSorJPUSH` is 1)",
+    params: &[string("regId"), string("deviceId"), string("appId")],
+    ..Endpoint::shiku("", "")
+};
+
+async fn jpush_ios(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    p.str("deviceId");
+    let Some(token) = token(&p, "regId", true)? else {
+        return Ok(ok());
+    };
+    register(&state, me, PushDevice::Ios, JPUSH.server, token, &[]).await?;
+    Ok(ok())
+}
+
+pub const USER_CHANNEL_ID_SET: Endpoint = Endpoint {
+    path: "/user/channelId/set",
+    summary: "the Baidu push channelId of the caller's phone (`deviceId` 2: an iPhone, else Android); kept only when the console's `iosPushServer` is `baidu`",
+    params: &[
+        string("deviceId").required(),
+        string("channelId"),
+        string("appId"),
+    ],
+    ..Endpoint::shiku("", "")
+};
+
+async fn baidu(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Params,
+) -> ShikuResult<HttpResponse> {
+    let me = state.user(&req, &p).await?;
+    let device = match p.required("deviceId")? {
+        "2" => PushDevice::Ios,
+        _ => PushDevice::Android,
+    };
+    let Some(token) = token(&p, "channelId", true)? else {
+        return Ok(ok());
+    };
+    if ios_push_server(&state).await? != "baidu" {
+        return Ok(ok());
+    }
+    register(&state, me, device, "baidu", token, &[]).await?;
     Ok(ok())
 }
 

@@ -635,7 +635,7 @@ pub const ROOM_GET: Endpoint = Endpoint {
     summary: "a room with its members",
     params: &[
         string("roomId").required(),
-        int("pageSize").default(100).min(1),
+        int("pageSize").default(500).min(1),
     ],
     ..Endpoint::shiku("", "")
 };
@@ -647,7 +647,9 @@ pub const ROOM_GET: Endpoint = Endpoint {
 async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuResult<HttpResponse> {
     let me = state.user(&req, &p).await?;
     let id = room_id(&p)?;
-    let page_size = p.i64_or("pageSize", 100)?.clamp(1, state.cfg.max_page_size);
+    // 500 by default, as the original: iOS sends none and keeps the answer
+    // as the room's whole member list.
+    let page_size = p.i64_or("pageSize", 500)?.clamp(1, state.cfg.max_page_size);
     // Independent reads, issued together.
     let (room, members, notices) = futures::try_join!(
         open_room(&state, &id),
@@ -675,9 +677,10 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
     let Some(member) = member else {
         // Not (or no longer) in it: the room alone, as the original answers
         // it for joining by a scanned QR code (Android reads `isNeedVerify`,
-        // `userId`, `jid` and joins); no member or notice is shown.
+        // `userId`, `jid` and joins); no member or notice is shown. No
+        // `member` key at all: the original leaves nulls out, and iOS takes
+        // a present `null` for a member (and ends).
         out.remove("notice");
-        out.insert("member".into(), Value::Null);
         out.insert("members".into(), json!([]));
         out.insert("notices".into(), json!([]));
         return Ok(ok_data(sorted_object(out)));
@@ -710,23 +713,33 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
         "notices".into(),
         Value::Array(notices.iter().map(entity_to_json).collect()),
     );
-    if num(&room, "userSize").unwrap_or(0) > 50 {
-        out.insert("showRead".into(), json!(0));
-    }
+    cap_show_read(&room, &mut out);
     Ok(ok_data(sorted_object(out)))
 }
+
+/// Read receipts are off in a room of more than 50 members whatever the
+/// owner set (the original's `/room/get` and `/room/getRoom`): the clients
+/// send one per message read to every member when it is on.
+fn cap_show_read(room: &Room, out: &mut Map<String, Value>) {
+    if num(room, "userSize").unwrap_or(0) > SHOW_READ_MAX_MEMBERS {
+        out.insert("showRead".into(), json!(0));
+    }
+}
+
+/// The largest room whose members see read receipts.
+const SHOW_READ_MAX_MEMBERS: i64 = 50;
 
 pub const ROOM_GET_ROOM: Endpoint = Endpoint {
     path: "/room/getRoom",
     summary:
-        "a room with its owner and admins (`members`) and the caller's member (null when not in it)",
+        "a room with its owner and admins (`members`) and the caller's member (absent when not in it)",
     params: &[string("roomId").required()],
     ..Endpoint::shiku("", "")
 };
 
 /// `/room/getRoom` (Android and the web client, on opening a group): the room
 /// with its owner and admins as `members` (not the whole list) and the
-/// caller's `member`, which is `null` when the caller is no longer in it
+/// caller's `member`, which is absent when the caller is no longer in it
 /// (kicked: the client shows so). A disabled room is answered too, with its
 /// `s`, so the client can say it is.
 async fn get_room(
@@ -750,10 +763,11 @@ async fn get_room(
             json!(seat.visible_size(size, hidden as i64)),
         );
     }
-    out.insert(
-        "member".into(),
-        member.as_deref().map_or(Value::Null, member_json),
-    );
+    // Absent, not null, when the caller is out (see `get`).
+    if let Some(m) = member.as_deref() {
+        out.insert("member".into(), member_json(m));
+    }
+    cap_show_read(&room, &mut out);
     // The owner and admins, as the original (`getAdministrationMemberList`):
     // Android's group chat walks this list when it opens.
     out.insert(
@@ -1315,7 +1329,10 @@ pub(super) async fn remove_member(
         state.delivery.to_user(&state.store, &m, target).await?;
     }
     state.store.leave_room(&id, jid, target).await?;
-    note_room_change(state, &id, &[me, target]).await;
+    // The caller's other devices only, as the original: the removed member
+    // learns it from the 904 notice (a record would have his apps reload a
+    // room he is no longer in at every start).
+    note_room_change(state, &id, &[me]).await;
     follow_push_members(state, jid, &[], &[target]).await;
     Ok(())
 }

@@ -234,6 +234,16 @@ impl Store {
             .collect())
     }
 
+    /// The console's settings (`config`, its one document; empty when absent).
+    pub async fn system_config(&self) -> StoreResult<Document> {
+        Ok(self
+            .imapi()
+            .collection::<Document>(names::CONFIG)
+            .find_one(doc! {})
+            .await?
+            .unwrap_or_default())
+    }
+
     /// The stored client configuration: `(config, clientConfig, payConfig)`,
     /// each the collection's one document (empty when absent).
     pub async fn client_config(&self) -> StoreResult<[Document; 3]> {

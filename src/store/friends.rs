@@ -303,8 +303,9 @@ impl Store {
             .await?)
     }
 
-    /// `$set` on the relation `user_id` → `to`; the relation as it was before
-    /// (`None` when there is none, and nothing is written then).
+    /// `$set` on the relation `user_id` → `to`; the relation after the change,
+    /// as the original's `findAndModify` answers it (`None` when there is
+    /// none, and nothing is written then).
     pub async fn set_friend_fields(
         &self,
         user_id: i64,
@@ -317,6 +318,7 @@ impl Store {
                 doc! {"userId": int_in(user_id), "toUserId": int_in(to)},
                 doc! {"$set": set},
             )
+            .return_document(mongodb::options::ReturnDocument::After)
             .await?)
     }
 

@@ -515,7 +515,9 @@ impl Sessions {
         Ok(session)
     }
 
-    /// Ends one session (logout): the token, its keys and the user's pointers to it.
+    /// Ends one session (logout): the token, its keys, the user's pointers to
+    /// it and the auto-login pair issued with it (`cleanLoginTokenKeys`: a
+    /// copied `loginToken` opens nothing after the logout).
     pub async fn close(&self, kind: Kind, user_id: i64, token: &str) -> StoreResult<()> {
         let p = kind.prefix();
         let mut keys = vec![format!("{p}:userId:{token}"), format!("sesson:{token}")];
@@ -525,6 +527,13 @@ impl Sessions {
         if let Some(s) = self.session(token).await? {
             keys.push(format!("{p}:token:{user_id}:{}", s.device_id));
             keys.push(format!("messageKey:{user_id}:{}", s.device_id));
+            if let Some(login_token) = s.login_token.filter(|t| !t.is_empty()) {
+                let pointer = format!("login:loginToken:{user_id}:{}", s.device_id);
+                if self.get_str(&pointer).await?.as_deref() == Some(login_token.as_str()) {
+                    keys.push(pointer);
+                }
+                keys.push(format!("login:loginTokenKeys:{login_token}"));
+            }
         }
         self.del(&keys).await
     }

@@ -429,9 +429,10 @@ impl Store {
 
     // ----- delete / recall -----
 
-    /// Single chat. `Mine` marks the caller's copies; `Recall` needs every id to
-    /// be a message the caller sent and marks both sides' copies. Then the
-    /// affected last-chat records are recomputed.
+    /// Single chat. `Mine` marks the caller's copies; `Recall` needs every id
+    /// the server holds to be a message the caller sent (ids it holds no record
+    /// of are passed over) and marks both sides' copies. Then the affected
+    /// last-chat records are recomputed.
     pub async fn delete_single(
         &self,
         user_id: i64,
@@ -463,6 +464,7 @@ impl Store {
                 }
             }
             DeleteKind::Recall => {
+                let mut unknown = Vec::new();
                 for id in ids {
                     let mut sent = None;
                     for m in &mine {
@@ -472,7 +474,8 @@ impl Store {
                         }
                     }
                     let Some(sent) = sent else {
-                        return Err(no_permission());
+                        unknown.push(id.as_str());
+                        continue;
                     };
                     let peer = sent.receiver()?.unwrap_or_default().to_string();
                     marks
@@ -485,6 +488,20 @@ impl Store {
                             .or_default()
                             .push(id.clone());
                     }
+                }
+                // Someone else's message is refused (the original let anyone
+                // recall anything). One the server holds no record of (not
+                // archived yet, or expired) is recalled by the clients alone:
+                // answered success, as the original does, so that the app
+                // sends its recall notice.
+                if !unknown.is_empty()
+                    && mine_coll
+                        .find_one(doc! {"messageId": {"$in": unknown}})
+                        .projection(doc! {"_id": 1})
+                        .await?
+                        .is_some()
+                {
+                    return Err(no_permission());
                 }
             }
         }
@@ -572,8 +589,8 @@ impl Store {
     }
 
     /// Group chat. `Mine` writes `room_group_msg` marks for the ids that exist
-    /// in the room; `Recall` needs every id to be a message of the room and
-    /// the caller's own (anyone's when `any_sender`: the room's managers),
+    /// in the room; `Recall` needs every id the room holds to be the caller's
+    /// own message (anyone's when `any_sender`: the room's managers),
     /// marks it deleted for everyone and recomputes the room's last-chat.
     pub async fn delete_group(
         &self,
@@ -610,16 +627,29 @@ impl Store {
                 }
             }
             DeleteKind::Recall => {
+                // Each id is the caller's (or, for managers, anyone's) message
+                // of the room, or one the room holds no record of (recalled by
+                // the clients alone, as in a single chat).
+                let mut held = Vec::with_capacity(ids.len());
                 for id in ids {
+                    let mut known = false;
                     let mut allowed = false;
                     for m in &found {
-                        allowed |= m.text("messageId")? == Some(id.as_str())
-                            && (any_sender || m.text("sender")? == Some(uid.as_str()));
+                        let same = m.text("messageId")? == Some(id.as_str());
+                        known |= same;
+                        allowed |= same && (any_sender || m.text("sender")? == Some(uid.as_str()));
                     }
-                    if !allowed {
+                    if known && !allowed {
                         return Err(no_permission());
                     }
+                    if known {
+                        held.push(id.clone());
+                    }
                 }
+                if held.is_empty() {
+                    return Ok(());
+                }
+                let ids = &held;
                 let mut filter = doc! {"messageId": {"$in": ids}, "delayedTime": Bson::Null};
                 if !any_sender {
                     filter.insert("sender", &uid);

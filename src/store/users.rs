@@ -391,7 +391,8 @@ impl Store {
 }
 
 impl Store {
-    /// `$set` on the user; the document as it was before (`None`: no user).
+    /// `$set` on the user; the document after the change, as the original's
+    /// `findAndModify` answers it (`None`: no user).
     pub async fn set_user_fields(
         &self,
         user_id: i64,
@@ -400,6 +401,7 @@ impl Store {
         Ok(self
             .users()
             .find_one_and_update(doc! {"_id": int_in(user_id)}, doc! {"$set": set})
+            .return_document(mongodb::options::ReturnDocument::After)
             .await?)
     }
 

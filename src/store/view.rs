@@ -5,7 +5,8 @@
 //! serializer): ObjectIds as hex strings, dates as epoch milliseconds, numbers
 //! as stored (Int32/Int64 integers, doubles with a fraction part), strings
 //! verbatim (so a record's `message` JSON string is answered byte for byte),
-//! keys in stored order. A unit test holds both mappings equal on every type.
+//! keys in stored order, fields stored as null left out (the Java server's
+//! fastjson wrote none; the JH flavour keeps them). A unit test holds both mappings equal on every type.
 
 use bson::raw::{RawArray, RawBsonRef, RawDocument, RawDocumentBuf};
 use futures::TryStreamExt;
@@ -68,6 +69,11 @@ impl Serialize for Json<'_> {
         let mut m = s.serialize_map(None)?;
         for el in self.0.iter() {
             let (k, v) = el.map_err(S::Error::custom)?;
+            // The Java server left null fields out (`util::is_unset`); the
+            // Node.js one wrote them.
+            if self.1 == Flavor::Java && matches!(v, RawBsonRef::Null | RawBsonRef::Undefined) {
+                continue;
+            }
             m.serialize_entry(k, &Value(v, self.1))?;
         }
         m.end()
@@ -167,6 +173,11 @@ mod tests {
             serde_json::to_string(&Json(&raw, Flavor::Java)).unwrap(),
             serde_json::to_string(&crate::util::doc_to_json(&d)).unwrap()
         );
+        let java: serde_json::Value =
+            serde_json::from_str(&serde_json::to_string(&Json(&raw, Flavor::Java)).unwrap())
+                .unwrap();
+        assert!(java.get("n").is_none() && java.get("u").is_none());
+        assert!(java["sub"]["a"].as_object().unwrap().is_empty());
         assert_eq!(
             serde_json::to_string(&Json(&raw, Flavor::Js)).unwrap(),
             serde_json::to_string(&crate::jh::endpoints::record_json(&d)).unwrap()

@@ -312,7 +312,8 @@ async fn remarks_and_per_friend_switches() {
     )
     .await;
 
-    // Pin (WX sends the peer as userId as well); the answer is the relation before.
+    // Pin (WX sends the peer as userId as well); the answer is the relation
+    // after the change (iOS keeps its `openTopChatTime` as the pin time).
     let before_s = chrono::Utc::now().timestamp();
     let (_, b) = app
         .post_pairs(
@@ -326,12 +327,12 @@ async fn remarks_and_per_friend_switches() {
         )
         .await;
     assert_eq!(b["resultCode"], 1, "{b}");
-    assert_eq!(b["data"]["openTopChatTime"], 0);
     let top = relation(&app, 100164, 100102)
         .await
         .unwrap()
         .get_i64("openTopChatTime")
         .unwrap();
+    assert_eq!(b["data"]["openTopChatTime"], json!(top));
     assert!(
         top >= before_s && top < before_s + 60,
         "seconds, Int64: {top}"
@@ -481,12 +482,25 @@ async fn new_friend_records_for_qz_android_and_wx() {
     let _: Value = b;
 }
 
+/// Takes the official-account role (2) from a seed user: an ordinary user,
+/// whose "verify friends" setting applies.
+async fn make_ordinary(app: &TestApp, user: i32) {
+    app.store()
+        .client
+        .database(&imapi(app))
+        .collection::<Document>("userRoles")
+        .delete_many(doc! {"userId": user})
+        .await
+        .unwrap();
+}
+
 /// Android's and WX's "add": a request to a user who verifies friends, then
 /// their add back makes both friends; Android's "stop following".
 #[actix_web::test]
 async fn attention_add_requests_then_befriends() {
     let app = TestApp::start().await;
     app.load_seed().await;
+    make_ordinary(&app, 100164).await;
     let a = app.token_for(100174).await;
     let b_tok = app.token_for(100164).await;
     refused(
@@ -552,6 +566,66 @@ async fn attention_add_requests_then_befriends() {
         100510,
     )
     .await;
+}
+
+/// The deployment's users are official accounts (role 2, `userType` 2):
+/// as with the original, adding one needs no verification whatever its
+/// `friendsVerify` (iOS shows them as friends at once and opens the chat).
+/// A user who allows no followers (`allowAtt` 0) refuses with 1100801 and
+/// nothing is written.
+#[actix_web::test]
+async fn official_accounts_are_befriended_at_once() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let a = app.token_for(100174).await;
+    let users = app
+        .store()
+        .client
+        .database(&imapi(&app))
+        .collection::<Document>("user");
+    users
+        .update_one(
+            doc! {"_id": 100164},
+            doc! {"$set": {"settings.friendsVerify": 1}},
+        )
+        .await
+        .unwrap();
+    // As iOS posts it (JXServer addAttention: toUserId, fromAddType).
+    let (_, r) = app
+        .post_form(
+            "/friends/attention/add",
+            &[
+                ("access_token", &a),
+                ("toUserId", "100164"),
+                ("fromAddType", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    assert_eq!(r["data"], json!({"fromAddType": 5, "type": 2}));
+    for (x, y) in [(100174, 100164), (100164, 100174)] {
+        let rel = relation(&app, x, y).await.unwrap();
+        assert_eq!(rel.get("status"), Some(&Bson::Int32(2)), "{x} -> {y}");
+        assert_eq!(rel.get("toUserType"), Some(&Bson::Int32(2)), "{x} -> {y}");
+    }
+    // allowAtt 0: refused before anything is written.
+    users
+        .update_one(
+            doc! {"_id": 100158},
+            doc! {"$set": {"settings.allowAtt": 0}},
+        )
+        .await
+        .unwrap();
+    let (s, r) = app
+        .post_form(
+            "/friends/attention/add",
+            &[("access_token", &a), ("toUserId", "100158")],
+        )
+        .await;
+    assert_eq!((s, r["resultCode"].as_i64()), (200, Some(1100801)), "{r}");
+    assert_eq!(r["resultMsg"], "关注失败，目标用户拒绝关注");
+    assert!(relation(&app, 100174, 100158).await.is_none());
+    assert!(relation(&app, 100158, 100174).await.is_none());
 }
 
 /// Android's "keep messages for" and WX's blacklist page.

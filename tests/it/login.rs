@@ -398,6 +398,52 @@ async fn android_login_then_auto_login() {
         )
         .await;
     assert_eq!(bad["resultCode"], 10110);
+
+    // Logout (as iOS posts it) ends the auto-login pair too: the same,
+    // correctly sealed auto login then answers 1030112, and the pair's keys
+    // are gone (`cleanLoginTokenKeys`).
+    let token = r["access_token"].as_str().unwrap();
+    let (_, out) = app
+        .post_pairs(
+            "/user/logout",
+            &[
+                ("access_token", token.to_string()),
+                ("userId", UID.to_string()),
+                ("deviceKey", "android".to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(out["resultCode"], 1, "{out}");
+    let salt = client::salt();
+    let mac = client::hmac(
+        &login_key,
+        &format!("{API_KEY}{UID}{login_token}0123abcd{salt}"),
+    );
+    let data = client::aes(
+        &login_key,
+        json!({"serial": "0123abcd", "mac": mac})
+            .to_string()
+            .as_bytes(),
+    );
+    let mut p = vec![
+        ("loginToken", login_token.to_string()),
+        ("data", data),
+        ("language", "zh".to_string()),
+    ];
+    client::sign_open(&mut p, &salt);
+    let (_, after) = app.get_pairs("/user/login/auto/v1", &p).await;
+    assert_eq!(after["resultCode"], 1030112, "{after}");
+    for key in [
+        format!("login:loginTokenKeys:{login_token}"),
+        format!("login:loginToken:{UID}:android"),
+    ] {
+        assert!(
+            one(&app, "shiku_api_sessions", doc! {"_id": &key})
+                .await
+                .is_none(),
+            "{key} left after logout"
+        );
+    }
 }
 
 /// iOS: POST forms, `deviceId=ios`, one salt reused for every step, and the

@@ -174,9 +174,10 @@ async fn android_privacy_settings() {
         .await;
     assert_eq!(b["resultCode"], 1, "{b}");
     assert_eq!(
-        b["data"]["settings"]["friendsVerify"], 1,
-        "the profile before the change"
+        b["data"]["settings"]["friendsVerify"], 0,
+        "the profile after the change"
     );
+    assert_eq!(b["data"]["settings"]["friendFromList"], "1,2");
     let s = user(&app, 100164)
         .await
         .get_document("settings")

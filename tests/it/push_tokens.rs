@@ -271,6 +271,95 @@ async fn iphone_tokens_keep_the_voip_token_beside_the_push_token() {
     assert_eq!(ios.get_str("appId").unwrap(), "com.example.im");
 }
 
+/// iOS's other push services, as `JXServer` uploads them after login
+/// (`POST user/jPush/setJPushIOSRegId regId, deviceId=4, appId`;
+/// `POST user/channelId/set deviceId=2, channelId, appId`): JPush is kept
+/// always, Baidu and APNs only when the console's `iosPushServer` names them
+/// (the other uploads are answered and not kept, as by the original).
+#[actix_web::test]
+async fn iphone_jpush_and_baidu_registrations_follow_the_consoles_choice() {
+    let (app, a, _) = seeded().await;
+    let p = |extra: &[(&'static str, &str)]| {
+        common::app_request(
+            100164,
+            &a,
+            &[extra, &[("appId", "com.example.im")]].concat(),
+            false,
+        )
+    };
+    let (_, r) = app
+        .post_pairs(
+            "/user/jPush/setJPushIOSRegId",
+            &p(&[("regId", "jp-ios-1"), ("deviceId", "4")]),
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    assert_eq!(
+        registration(&app, "impush:ios:100164").await.unwrap(),
+        json!({"deviceKey": "ios", "loginTime": 0, "offlineTime": 0, "online": 0,
+               "pushServer": "Jpush", "pushToken": "jp-ios-1"})
+    );
+    assert_eq!(
+        device_entry(&app, 100164, "ios")
+            .await
+            .get_str("pushServer")
+            .unwrap(),
+        "Jpush"
+    );
+    // APNs (the default) keeps Baidu's upload out.
+    let (_, r) = app
+        .post_pairs(
+            "/user/channelId/set",
+            &p(&[("deviceId", "2"), ("channelId", "bd-1")]),
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    assert_eq!(
+        registration(&app, "impush:ios:100164").await.unwrap()["pushToken"],
+        "jp-ios-1"
+    );
+    // The deviceId is required, as by the original's binding.
+    let (_, r) = app
+        .post_pairs("/user/channelId/set", &p(&[("channelId", "bd-1")]))
+        .await;
+    assert_eq!(r["resultCode"], 1010101, "{r}");
+    // The console chooses Baidu: its upload is kept, the APNs one is not.
+    app.store()
+        .client
+        .database(&app.store().cfg.imapi)
+        .collection::<Document>("config")
+        .update_one(doc! {}, doc! {"$set": {"iosPushServer": "baidu"}})
+        .upsert(true)
+        .await
+        .unwrap();
+    let (_, r) = app
+        .post_pairs(
+            "/user/channelId/set",
+            &p(&[("deviceId", "2"), ("channelId", "bd-2")]),
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    let (_, r) = app
+        .post_pairs(
+            "/user/apns/setToken",
+            &p(&[("token", "apns-9"), ("isVoip", "0"), ("deviceId", "2")]),
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    let reg = registration(&app, "impush:ios:100164").await.unwrap();
+    assert_eq!(
+        (&reg["pushServer"], &reg["pushToken"]),
+        (&json!("baidu"), &json!("bd-2"))
+    );
+    assert_eq!(
+        device_entry(&app, 100164, "ios")
+            .await
+            .get_str("pushToken")
+            .unwrap(),
+        "bd-2"
+    );
+}
+
 /// With Redis the registration is under the original's key, as a Redisson
 /// JSON string, for 7 days: what the Java push service reads.
 #[actix_web::test]

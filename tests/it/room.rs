@@ -1081,8 +1081,8 @@ async fn get_room_answers_the_callers_member_or_null() {
         .await;
     assert_eq!(b["resultCode"], 1, "{b}");
     assert!(
-        b["data"]["member"].is_null(),
-        "not (or no longer) a member: {b}"
+        b["data"].get("member").is_none(),
+        "not (or no longer) a member: absent, not null (iOS ends on a null): {b}"
     );
     let (_, b) = app
         .get(
@@ -2119,7 +2119,7 @@ async fn an_outsider_joins_by_a_scanned_qr_code() {
     assert_eq!(d["jid"], ROOM_JID);
     assert_eq!(d["isNeedVerify"], 0);
     assert_eq!(d["userId"], 100164);
-    assert!(d["member"].is_null());
+    assert!(d.get("member").is_none(), "{d}");
     assert_eq!(d["members"], json!([]));
     get("/room/join", &[("type", "2")]).await;
     let d = get("/room/getRoom", &[]).await;
@@ -2181,5 +2181,112 @@ async fn a_group_pinned_on_the_web_is_pinned_on_the_pc() {
     assert_eq!(
         int(&member_of(&app, ROOM, 100164).await, "openTopChatTime"),
         0
+    );
+}
+
+/// The iOS app after a removal: the owner removes 100174 (POST form as
+/// `JXServer delRoomMember`); only the owner's devices get a `room` sync
+/// record (the original's `updateOfflineOperation` of the caller). The
+/// removed user's `/room/getRoom` and `/room/get` (chat screen, start-up
+/// sync) carry no `member` key at all: a JSON null there ends the iOS app.
+/// Fields stored as null are left out of answers, as the original's
+/// fastjson does.
+#[actix_web::test]
+async fn ios_removed_member_gets_no_member_key() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let gone = app.token_for(100174).await;
+    let (rdb, _, _, _) = dbs(&app);
+    app.store()
+        .client
+        .database(&rdb)
+        .collection::<Document>("shiku_room")
+        .update_one(
+            doc! {"_id": ObjectId::parse_str(ROOM).unwrap()},
+            doc! {"$set": {"desc": Bson::Null}},
+        )
+        .await
+        .unwrap();
+    let (_, b) = app
+        .post_form(
+            "/room/member/delete",
+            &[
+                ("roomId", ROOM),
+                ("userId", "100174"),
+                ("access_token", owner.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let imapi = app.store().cfg.imapi.clone();
+    let ops: Vec<(i64, String)> = app
+        .dump(&imapi, "offlineOperation")
+        .await
+        .iter()
+        .filter(|d| d.get_str("tag") == Ok("room"))
+        .map(|d| (int(d, "userId"), d.get_str("friendId").unwrap().to_string()))
+        .collect();
+    assert_eq!(ops, [(100164, ROOM.to_string())]);
+    for path in ["/room/getRoom", "/room/get"] {
+        let (_, b) = app
+            .post_form(path, &[("roomId", ROOM), ("access_token", gone.as_str())])
+            .await;
+        assert_eq!(b["resultCode"], 1, "{path}: {b}");
+        let d = b["data"].as_object().unwrap();
+        assert_eq!(d["jid"], ROOM_JID, "{path}");
+        assert!(!d.contains_key("member"), "{path}: {b}");
+        assert!(!d.contains_key("desc"), "stored null left out: {path}: {b}");
+        assert!(!b.to_string().contains("null"), "{path}: {b}");
+    }
+}
+
+/// A room of 130 members: `/room/get` without `pageSize` (as iOS sends it)
+/// lists them all (the original's 500), and both `/room/get` and
+/// `/room/getRoom` (read by iOS on every chat opening) answer `showRead` 0
+/// above 50 members, whatever the owner set.
+#[actix_web::test]
+async fn big_rooms_list_every_member_and_show_no_reads() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let owner = app.token_for(100164).await;
+    let extra: Vec<(i64, i32, i64)> = (0..127)
+        .map(|i| (300_000 + i, 3, 1_614_000_000 + i))
+        .collect();
+    let all = crowded_room(&app, &extra).await;
+    assert_eq!(all.len(), 130);
+    let (rdb, _, _, _) = dbs(&app);
+    app.store()
+        .client
+        .database(&rdb)
+        .collection::<Document>("shiku_room")
+        .update_one(
+            doc! {"_id": ObjectId::parse_str(ROOM).unwrap()},
+            doc! {"$set": {"userSize": 130i32, "showRead": 1i32}},
+        )
+        .await
+        .unwrap();
+    let (_, b) = app
+        .post_form(
+            "/room/get",
+            &[("roomId", ROOM), ("access_token", owner.as_str())],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(b["data"]["members"].as_array().unwrap().len(), 130);
+    assert_eq!(b["data"]["showRead"], 0);
+    let (_, b) = app
+        .post_form(
+            "/room/getRoom",
+            &[("roomId", ROOM), ("access_token", owner.as_str())],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(b["data"]["showRead"], 0);
+    assert_eq!(b["data"]["userSize"], 130);
+    assert_eq!(
+        room_doc(&app, ROOM).await.unwrap().get("showRead"),
+        Some(&Bson::Int32(1)),
+        "the owner's setting is kept"
     );
 }

@@ -1117,3 +1117,67 @@ async fn android_group_delete_for_me_without_room_answers_success() {
         "a refused recall changed data"
     );
 }
+
+/// iOS recalls a message seconds after sending it, before the IM server
+/// archived it (`POST tigase/deleteMsg type=1|2, delete=2, messageId`,
+/// `roomJid` for groups): the server holds no record, answers success and
+/// changes nothing (the app then sends its recall notice), as the original.
+/// A list that also names someone else's message is still refused whole.
+#[actix_web::test]
+async fn recalling_a_message_not_archived_yet_succeeds() {
+    let (app, a, _b, c) = seeded().await;
+    let before = app.snapshot().await;
+    let (_, r) = app
+        .post_form(
+            "/tigase/deleteMsg",
+            &[
+                ("access_token", a.as_str()),
+                ("type", "1"),
+                ("delete", "2"),
+                ("messageId", "not-archived-yet-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    let (_, r) = app
+        .post_form(
+            "/tigase/deleteMsg",
+            &[
+                ("access_token", c.as_str()),
+                ("type", "2"),
+                ("delete", "2"),
+                ("roomJid", ROOM),
+                ("messageId", "not-archived-yet-2"),
+            ],
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    assert!(before == app.snapshot().await);
+    // 100164 names an unknown id and 100102's message: refused, nothing changed.
+    let (_, r) = app
+        .post_form(
+            "/tigase/deleteMsg",
+            &[
+                ("access_token", a.as_str()),
+                ("type", "1"),
+                ("delete", "2"),
+                ("messageId", &format!("not-archived-yet-3,{MIDDLE}")),
+            ],
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1030104, "{r}");
+    let (_, r) = app
+        .post_form(
+            "/tigase/deleteMsg",
+            &[
+                ("access_token", c.as_str()),
+                ("type", "2"),
+                ("delete", "2"),
+                ("roomJid", ROOM),
+                ("messageId", &format!("not-archived-yet-4,{G_TEXT_NEW}")),
+            ],
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1030104, "{r}");
+    assert!(before == app.snapshot().await);
+}
