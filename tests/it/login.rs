@@ -21,6 +21,32 @@ async fn app_with_user(stored: &str, extra: &[(&str, &str)]) -> TestApp {
     app
 }
 
+/// Android's `user/login/auto/v1` request: the loginToken, and the serial
+/// with its mac sealed with the loginKey, signed as an open request.
+fn android_auto_login(
+    login_token: &str,
+    login_key: &[u8],
+    salt: &str,
+) -> Vec<(&'static str, String)> {
+    let mac = client::hmac(
+        login_key,
+        &format!("{API_KEY}{UID}{login_token}0123abcd{salt}"),
+    );
+    let data = client::aes(
+        login_key,
+        json!({"serial": "0123abcd", "mac": mac})
+            .to_string()
+            .as_bytes(),
+    );
+    let mut p = vec![
+        ("loginToken", login_token.to_string()),
+        ("data", data),
+        ("language", "zh".to_string()),
+    ];
+    client::sign_open(&mut p, salt);
+    p
+}
+
 async fn one(app: &TestApp, coll: &str, filter: Document) -> Option<Document> {
     app.store()
         .client
@@ -345,22 +371,7 @@ async fn android_login_then_auto_login() {
     let login_token = r["loginToken"].as_str().unwrap();
     let login_key = client::unb64(r["loginKey"].as_str().unwrap());
     let salt = client::salt();
-    let mac = client::hmac(
-        &login_key,
-        &format!("{API_KEY}{UID}{login_token}0123abcd{salt}"),
-    );
-    let data = client::aes(
-        &login_key,
-        json!({"serial": "0123abcd", "mac": mac})
-            .to_string()
-            .as_bytes(),
-    );
-    let mut p = vec![
-        ("loginToken", login_token.to_string()),
-        ("data", data),
-        ("language", "zh".to_string()),
-    ];
-    client::sign_open(&mut p, &salt);
+    let p = android_auto_login(login_token, &login_key, &salt);
     let (_, auto) = app.get_pairs("/user/login/auto/v1", &p).await;
     assert_eq!(auto["resultCode"], 1, "{auto}");
     let a = client::open_result(&login_key, &auto);
@@ -415,22 +426,7 @@ async fn android_login_then_auto_login() {
         .await;
     assert_eq!(out["resultCode"], 1, "{out}");
     let salt = client::salt();
-    let mac = client::hmac(
-        &login_key,
-        &format!("{API_KEY}{UID}{login_token}0123abcd{salt}"),
-    );
-    let data = client::aes(
-        &login_key,
-        json!({"serial": "0123abcd", "mac": mac})
-            .to_string()
-            .as_bytes(),
-    );
-    let mut p = vec![
-        ("loginToken", login_token.to_string()),
-        ("data", data),
-        ("language", "zh".to_string()),
-    ];
-    client::sign_open(&mut p, &salt);
+    let p = android_auto_login(login_token, &login_key, &salt);
     let (_, after) = app.get_pairs("/user/login/auto/v1", &p).await;
     assert_eq!(after["resultCode"], 1030112, "{after}");
     for key in [
