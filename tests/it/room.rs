@@ -37,6 +37,21 @@ async fn members(app: &TestApp, room: &str) -> Vec<Document> {
         .collect()
 }
 
+/// `$set` on a stored room, as the console or an older server left it.
+async fn set_room_fields(app: &TestApp, room: &str, set: Document) {
+    let (rdb, _, _, _) = dbs(app);
+    app.store()
+        .client
+        .database(&rdb)
+        .collection::<Document>("shiku_room")
+        .update_one(
+            doc! {"_id": ObjectId::parse_str(room).unwrap()},
+            doc! {"$set": set},
+        )
+        .await
+        .unwrap();
+}
+
 async fn room_doc(app: &TestApp, room: &str) -> Option<Document> {
     let (rdb, _, _, _) = dbs(app);
     let oid = ObjectId::parse_str(room).unwrap();
@@ -2197,17 +2212,7 @@ async fn ios_removed_member_gets_no_member_key() {
     app.load_seed().await;
     let owner = app.token_for(100164).await;
     let gone = app.token_for(100174).await;
-    let (rdb, _, _, _) = dbs(&app);
-    app.store()
-        .client
-        .database(&rdb)
-        .collection::<Document>("shiku_room")
-        .update_one(
-            doc! {"_id": ObjectId::parse_str(ROOM).unwrap()},
-            doc! {"$set": {"desc": Bson::Null}},
-        )
-        .await
-        .unwrap();
+    set_room_fields(&app, ROOM, doc! {"desc": Bson::Null}).await;
     let (_, b) = app
         .post_form(
             "/room/member/delete",
@@ -2255,17 +2260,7 @@ async fn big_rooms_list_every_member_and_show_no_reads() {
         .collect();
     let all = crowded_room(&app, &extra).await;
     assert_eq!(all.len(), 130);
-    let (rdb, _, _, _) = dbs(&app);
-    app.store()
-        .client
-        .database(&rdb)
-        .collection::<Document>("shiku_room")
-        .update_one(
-            doc! {"_id": ObjectId::parse_str(ROOM).unwrap()},
-            doc! {"$set": {"userSize": 130i32, "showRead": 1i32}},
-        )
-        .await
-        .unwrap();
+    set_room_fields(&app, ROOM, doc! {"userSize": 130i32, "showRead": 1i32}).await;
     let (_, b) = app
         .post_form(
             "/room/get",
