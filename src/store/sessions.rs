@@ -347,6 +347,29 @@ impl Sessions {
         }
     }
 
+    /// Deletes `key` only while it still holds `raw` (a value [`Self::get`]
+    /// read), in one step: a value written meanwhile (a new login's pointer,
+    /// a newer phone's registration) is kept.
+    async fn del_if_still(&self, key: &str, raw: &str) -> StoreResult<()> {
+        match self {
+            Sessions::Redis(r) => {
+                let script = redis::Script::new(
+                    "if redis.call('GET', KEYS[1]) == ARGV[1] then \
+                     return redis.call('DEL', KEYS[1]) else return 0 end",
+                );
+                r.run(|mut cm| async move {
+                    script.key(key).arg(raw).invoke_async::<i64>(&mut cm).await
+                })
+                .await?;
+                Ok(())
+            }
+            Sessions::Mongo(c) => {
+                c.delete_one(doc! {"_id": key, "value": raw}).await?;
+                Ok(())
+            }
+        }
+    }
+
     /// Reads and deletes `key` in one step, so a value is used once.
     async fn take(&self, key: &str) -> StoreResult<Option<String>> {
         match self {
@@ -521,18 +544,22 @@ impl Sessions {
     pub async fn close(&self, kind: Kind, user_id: i64, token: &str) -> StoreResult<()> {
         let p = kind.prefix();
         let mut keys = vec![format!("{p}:userId:{token}"), format!("sesson:{token}")];
-        if self.token_of(kind, user_id).await?.as_deref() == Some(token) {
-            keys.push(format!("{p}:token:{user_id}"));
-        }
+        // The user's pointers go only while they still point at this token.
+        let mut pointers = vec![(format!("{p}:token:{user_id}"), token.to_string())];
         if let Some(s) = self.session(token).await? {
             keys.push(format!("{p}:token:{user_id}:{}", s.device_id));
             keys.push(format!("messageKey:{user_id}:{}", s.device_id));
             if let Some(login_token) = s.login_token.filter(|t| !t.is_empty()) {
                 let pointer = format!("login:loginToken:{user_id}:{}", s.device_id);
-                if self.get_str(&pointer).await?.as_deref() == Some(login_token.as_str()) {
-                    keys.push(pointer);
-                }
+                pointers.push((pointer, login_token.clone()));
                 keys.push(format!("login:loginTokenKeys:{login_token}"));
+            }
+        }
+        for (pointer, value) in &pointers {
+            if let Some(raw) = self.get(pointer).await? {
+                if plain(raw.clone()) == *value {
+                    self.del_if_still(pointer, &raw).await?;
+                }
             }
         }
         self.del(&keys).await
@@ -573,24 +600,26 @@ impl Sessions {
 
     /// Drops the user's push registration of that device; with `only`, just
     /// when it is still that token (a token taken over by another account
-    /// must not silence the user's newer phone). Between the read and the
-    /// delete a new upload may land: it is re-sent at the app's next start.
+    /// must not silence the user's newer phone, even one uploaded meanwhile).
     pub async fn drop_push_device(
         &self,
         device: PushDevice,
         user_id: i64,
         only: Option<&str>,
     ) -> StoreResult<()> {
-        if let Some(token) = only {
-            let current = self.push_device(device, user_id).await?;
-            let holds = current
-                .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
-                .is_some_and(|v| v.get("pushToken").and_then(|t| t.as_str()) == Some(token));
-            if !holds {
-                return Ok(());
-            }
+        let key = device.key(user_id);
+        let Some(token) = only else {
+            return self.del(&[key]).await;
+        };
+        let Some(raw) = self.get(&key).await? else {
+            return Ok(());
+        };
+        let holds = serde_json::from_str::<serde_json::Value>(&plain(raw.clone()))
+            .is_ok_and(|v| v.get("pushToken").and_then(|t| t.as_str()) == Some(token));
+        if holds {
+            self.del_if_still(&key, &raw).await?;
         }
-        self.del(&[device.key(user_id)]).await
+        Ok(())
     }
 
     // ------------------------------------------------------------ presence

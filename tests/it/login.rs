@@ -854,6 +854,64 @@ async fn sessions_are_shared_with_the_java_server_through_redis() {
         .await
         .unwrap();
     assert!(ttl > 2_500_000, "30 days");
+
+    // Logout takes the user's pointers only while they point at this session:
+    // one a Java login wrote meanwhile stays.
+    let exists = |k: String| redis::cmd("EXISTS").arg(k).clone();
+    let _: () = set(
+        format!("loginToken:token:{UID}"),
+        "\"java-meanwhile\"".into(),
+    )
+    .query_async(&mut con)
+    .await
+    .unwrap();
+    let mut p = vec![];
+    client::sign_user(&mut p, UID, tok, r["httpKey"].as_str().unwrap());
+    let (_, b) = app.post_pairs("/user/logout", &p).await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let kept: String = get(format!("loginToken:token:{UID}"))
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!(kept, "\"java-meanwhile\"");
+    for key in [
+        format!("sesson:{tok}"),
+        format!("loginToken:token:{UID}:ios"),
+        format!("login:loginToken:{UID}:ios"),
+        format!("login:loginTokenKeys:{lt}"),
+    ] {
+        let n: i64 = exists(key.clone()).query_async(&mut con).await.unwrap();
+        assert_eq!(n, 0, "{key} left after logout");
+    }
+    // Pointing at the session, the user's pointer goes with it.
+    let _: () = redis::cmd("DEL")
+        .arg(format!("loginToken:token:{UID}"))
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let (_, login) = app
+        .get(
+            "/user/login",
+            &[
+                ("telephone", PHONE),
+                ("password", &client::md5_hex(PASSWORD)),
+                ("deviceId", "ios"),
+            ],
+        )
+        .await;
+    let r = &login["data"];
+    let tok = r["access_token"].as_str().unwrap();
+    let mut p = vec![];
+    client::sign_user(&mut p, UID, tok, r["httpKey"].as_str().unwrap());
+    let (_, b) = app.post_pairs("/user/logout", &p).await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    for key in [
+        format!("loginToken:token:{UID}"),
+        format!("login:loginToken:{UID}:ios"),
+    ] {
+        let n: i64 = exists(key.clone()).query_async(&mut con).await.unwrap();
+        assert_eq!(n, 0, "{key} left after logout");
+    }
 }
 
 /// QZ's registration form (`reinforce/store.js` `SubmitRegister`): the form
