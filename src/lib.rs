@@ -34,6 +34,8 @@ pub struct AppState {
     pub login_limiter: Arc<ratelimit::RateLimiter>,
     /// How sent messages reach their receivers (push or archive).
     pub delivery: delivery::Delivery,
+    /// The user status consumer once `serve` started it (`/health`).
+    pub status_consumer: Arc<std::sync::OnceLock<Arc<delivery::status::StatusConsumer>>>,
 }
 
 impl AppState {
@@ -77,6 +79,7 @@ impl AppState {
             sessions,
             login_limiter,
             delivery,
+            status_consumer: Arc::default(),
         })
     }
 
@@ -100,6 +103,7 @@ impl AppState {
             self.sessions.clone(),
         )
         .await?;
+        let _ = self.status_consumer.set(consumer.clone());
         tracing::info!(topic = %topic, group = %mq.status_group, "consuming user status reports");
         Ok(Some(consumer))
     }
@@ -133,6 +137,7 @@ impl AppState {
             sessions,
             login_limiter: self.login_limiter.clone(),
             delivery: self.delivery.clone(),
+            status_consumer: self.status_consumer.clone(),
         })
     }
 }

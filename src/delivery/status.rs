@@ -11,7 +11,7 @@
 //! the service's runtime, which applies them in order (a user's "online"
 //! before his "offline"). A full queue asks the broker to redeliver later.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -84,14 +84,31 @@ pub async fn apply(store: &Store, sessions: &Sessions, r: &StatusReport) -> Stor
 /// Tries of one report before it is given up (logged).
 const ATTEMPTS: u32 = 3;
 
+/// What the consumer did since it started (`/health`).
+#[derive(Default)]
+pub struct Counts {
+    applied: AtomicU64,
+    given_up: AtomicU64,
+    not_understood: AtomicU64,
+}
+
 /// [`apply`], tried again after a pause when MongoDB or Redis failed (a
-/// report given up is logged: the user's next connect or disconnect
-/// reports again).
-async fn apply_with_retries(store: &Store, sessions: &Sessions, report: &StatusReport) {
+/// report given up is logged and counted: the user's next connect or
+/// disconnect reports again).
+async fn apply_with_retries(
+    store: &Store,
+    sessions: &Sessions,
+    report: &StatusReport,
+    counts: &Counts,
+) {
     for attempt in 1..=ATTEMPTS {
         match apply(store, sessions, report).await {
-            Ok(()) => return,
+            Ok(()) => {
+                counts.applied.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
             Err(e) if attempt == ATTEMPTS => {
+                counts.given_up.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(user = report.user_id, "user status not recorded: {e}");
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(200 << attempt)).await,
@@ -127,6 +144,7 @@ pub struct StatusConsumer {
     consumer: Mutex<DefaultMQPushConsumer>,
     /// Reports taken from the broker and not applied yet.
     pending: Arc<AtomicUsize>,
+    counts: Arc<Counts>,
     // The client's own runtime, as the publisher's.
     _runtime: Arc<ClientRuntime>,
     _owner: RuntimeOwner,
@@ -147,11 +165,16 @@ impl StatusConsumer {
         let (tx, mut rx) = mpsc::channel::<String>(QUEUE);
         let pending = Arc::new(AtomicUsize::new(0));
         let left = pending.clone();
+        let counts = Arc::new(Counts::default());
+        let counted = counts.clone();
         tokio::spawn(async move {
             while let Some(text) = rx.recv().await {
                 match StatusReport::parse(&text) {
-                    Some(report) => apply_with_retries(&store, &sessions, &report).await,
-                    None => tracing::warn!(body = %text, "user status report not understood"),
+                    Some(report) => apply_with_retries(&store, &sessions, &report, &counted).await,
+                    None => {
+                        counted.not_understood.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(body = %text, "user status report not understood")
+                    }
                 }
                 left.fetch_sub(1, Ordering::SeqCst);
             }
@@ -172,9 +195,22 @@ impl StatusConsumer {
         Ok(Arc::new(StatusConsumer {
             consumer: Mutex::new(consumer),
             pending,
+            counts,
             _runtime: runtime,
             _owner: owner,
         }))
+    }
+
+    /// Reports applied, waiting, given up after retries and not understood,
+    /// as `/health` shows them.
+    pub fn health(&self) -> serde_json::Value {
+        let c = &self.counts;
+        serde_json::json!({
+            "applied": c.applied.load(Ordering::Relaxed),
+            "pending": self.pending.load(Ordering::SeqCst),
+            "givenUp": c.given_up.load(Ordering::Relaxed),
+            "notUnderstood": c.not_understood.load(Ordering::Relaxed),
+        })
     }
 
     /// Leaves the consumer group (its queues go to the other instances),

@@ -280,6 +280,9 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
             "failedPublishes": failed,
         });
     }
+    if let Some(c) = state.status_consumer.get() {
+        body["statusReports"] = c.health();
+    }
     if mongo && redis != Some(false) {
         body["status"] = json!("ok");
         HttpResponse::Ok().json(body)

@@ -668,5 +668,23 @@ async fn user_status_reports_keep_presence_and_room_pushes() {
     // Online again: out of the lists.
     report_until(&app, &topic, uid, 1).await;
     assert!(redis_list(&mut r, &pushed_key).await.is_empty());
+
+    // /health counts what the consumer did: a report it cannot read is
+    // counted, not applied.
+    mq::publish_text(&topic, "not-a-report").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let reports = loop {
+        let (s, h) = app.get("/health", &[]).await;
+        assert_eq!(s, 200, "{h}");
+        let reports = h["statusReports"].clone();
+        if reports["notUnderstood"].as_u64().unwrap_or(0) >= 1 {
+            break reports;
+        }
+        assert!(std::time::Instant::now() < deadline, "{h}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert!(reports["applied"].as_u64().unwrap() >= 3, "{reports}");
+    assert_eq!(reports["givenUp"], 0, "{reports}");
+    assert!(reports["pending"].is_u64(), "{reports}");
     consumer.stop(Duration::from_secs(5)).await;
 }
