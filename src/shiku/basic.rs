@@ -192,19 +192,26 @@ fn defaults(state: &AppState, base: &str) -> Map<String, Value> {
 pub async fn config_json(state: &AppState, base: &str, client_ip: &str) -> ShikuResult<Value> {
     let [config, client, pay] = state.store.client_config().await?;
     let mut m = defaults(state, base);
+    // A field stored as null keeps the default (Morphia leaves the bean's
+    // initial value when it loads a null).
+    let stored = |d: &'_ bson::Document, k: &str| {
+        d.get(k)
+            .filter(|v| !crate::util::is_unset(v))
+            .map(bson_to_json)
+    };
     for k in FROM_CLIENT_CONFIG {
-        if let Some(v) = client.get(*k) {
-            m.insert(k.to_string(), bson_to_json(v));
+        if let Some(v) = stored(&client, k) {
+            m.insert(k.to_string(), v);
         }
     }
-    for (k, stored) in FROM_CONFIG {
-        if let Some(v) = config.get(*stored) {
-            m.insert(k.to_string(), bson_to_json(v));
+    for (k, key) in FROM_CONFIG {
+        if let Some(v) = stored(&config, key) {
+            m.insert(k.to_string(), v);
         }
     }
     for k in FROM_PAY_CONFIG {
-        if let Some(v) = pay.get(*k) {
-            m.insert(k.to_string(), bson_to_json(v));
+        if let Some(v) = stored(&pay, k) {
+            m.insert(k.to_string(), v);
         }
     }
     for (k, v) in &state.cfg.client_overrides {

@@ -12,7 +12,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use bson::{doc, oid::ObjectId, Document};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
@@ -20,7 +20,7 @@ use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::emoji::{KeptKey, FAVOURITES, STICKER};
 use crate::store::error::StoreError;
-use crate::util::{bson_to_json, int32_id, now_s, ok, ok_data};
+use crate::util::{int32_id, now_s, ok, ok_data};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -44,15 +44,7 @@ const MAX_ID_CHARS: usize = 64;
 /// An item as the original answers it: `_id` as `emojiId`, fields in
 /// fastjson's alphabetical order.
 fn item_json(d: &Document) -> Value {
-    let mut m: Vec<(String, Value)> = d
-        .iter()
-        .map(|(k, v)| {
-            let k = if k == "_id" { "emojiId" } else { k.as_str() };
-            (k.to_string(), bson_to_json(v))
-        })
-        .collect();
-    m.sort_by(|a, b| a.0.cmp(&b.0));
-    Value::Object(m.into_iter().collect::<Map<_, _>>())
+    crate::util::sorted_object(crate::util::fields_json(d, Some("emojiId")))
 }
 
 /// One element of `emoji` (a JSON array; Android sends `type` as a string).

@@ -2,15 +2,15 @@
 //! after the original's `FriendsController`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use bson::{Bson, Document};
-use serde_json::{json, Map, Value};
+use bson::Document;
+use serde_json::{json, Value};
 
 use crate::http::endpoint::{int, string, Endpoint, Routes, PAGE};
 use crate::http::params::Params;
 use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::friends::{PageQuery, STATUS_FRIENDS, SYSTEM_USER_ID};
-use crate::util::{bson_to_json, now_s, num, page_data};
+use crate::util::{now_s, num, page_data};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -43,13 +43,7 @@ const FRIEND_DEFAULTS: &[(&str, DefaultValue)] = &[
 /// A relation as the original serializes a `Friends` bean: `_id` is not
 /// serialized, nulls are omitted, keys sorted.
 pub fn friend_json(d: &Document) -> Value {
-    let mut m: Map<String, Value> = Map::new();
-    for (k, v) in d {
-        if k == "_id" || matches!(v, Bson::Null) {
-            continue;
-        }
-        m.insert(k.clone(), bson_to_json(v));
-    }
+    let mut m = crate::util::fields_json(d, None);
     for (k, f) in FRIEND_DEFAULTS {
         if !m.contains_key(*k) {
             m.insert((*k).to_string(), f());

@@ -215,11 +215,40 @@ async fn settings(
         u => u,
     };
     let user = user_or_unknown(&state, uid).await?;
-    let settings = user
+    let mut settings = user
         .get("settings")
         .map(bson_to_json)
         .unwrap_or(Value::Object(Default::default()));
+    with_setting_defaults(&mut settings);
     Ok(ok_data(settings))
+}
+
+/// Settings missing from a stored user, answered as the original's
+/// `UserSettings` bean has them (both original servers agree on these; the
+/// others differ between them and stay absent). The apps post back what they
+/// were shown: iOS turns a missing `allowAtt` into 0, which refuses everyone.
+pub(super) fn with_setting_defaults(settings: &mut Value) {
+    let Value::Object(m) = settings else {
+        return;
+    };
+    let defaults = [
+        ("allowAtt", json!(1)),
+        ("allowGreet", json!(1)),
+        ("openService", json!(-1)),
+        ("isUseGoogleMap", json!(1)),
+        ("closeTelephoneFind", json!(0)),
+        ("chatRecordTimeOut", json!("0")),
+        ("chatSyncTimeLen", json!(-1.0)),
+        ("isKeepalive", json!(1)),
+        ("showLastLoginTime", json!(-1)),
+        ("showTelephone", json!(-1)),
+        ("phoneSearch", json!(1)),
+        ("nameSearch", json!(1)),
+        ("friendFromList", json!("1,2,3,4,5")),
+    ];
+    for (k, v) in defaults {
+        m.entry(k).or_insert(v);
+    }
 }
 
 /// The integer settings and their allowed range.
@@ -607,12 +636,7 @@ fn near_filters(p: &Params, me: i64, (lng, lat): (f64, f64)) -> ShikuResult<[Doc
 }
 
 fn found_json(u: &Document) -> Value {
-    let mut v = serde_json::Map::new();
-    for (k, b) in u {
-        let key = if k == "_id" { "userId" } else { k.as_str() };
-        v.insert(key.to_string(), bson_to_json(b));
-    }
-    Value::Object(v)
+    Value::Object(crate::util::fields_json(u, Some("userId")))
 }
 
 /// `/nearby/user` (Android's search and nearby screens; QZ's search): by

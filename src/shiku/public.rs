@@ -5,13 +5,13 @@
 //! 2, the original's filter) on its Discover tab.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use bson::{doc, Bson, Document};
+use bson::{doc, Document};
 use serde_json::Value;
 
 use crate::http::endpoint::{int, string, Endpoint, Routes};
 use crate::http::params::{Params, MAX_SEARCH_CHARS};
 use crate::shiku::{ShikuError, ShikuResult};
-use crate::util::{bson_to_json, literal_regex, ok_data, sorted_object};
+use crate::util::{literal_regex, ok_data, sorted_object};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -22,14 +22,7 @@ pub fn routes(r: &mut Routes) {
 /// A menu item as fastjson writes the original's `Menu`: `_id` as `id`,
 /// fields sorted, the sub-items as `menuList` (top items only).
 fn menu_json(item: &Document, children: Option<&[Document]>) -> Value {
-    let mut m: serde_json::Map<String, Value> = item
-        .iter()
-        .filter(|(_, v)| !matches!(v, Bson::Null))
-        .map(|(k, v)| {
-            let k = if k == "_id" { "id" } else { k.as_str() };
-            (k.to_string(), bson_to_json(v))
-        })
-        .collect();
+    let mut m = crate::util::fields_json(item, Some("id"));
     if let Some(url) = m.get_mut("url") {
         // The original strips the spaces of the items' URLs.
         if let Some(s) = url.as_str() {
@@ -73,14 +66,7 @@ async fn menu_list(
 /// A public account as the search lists it: `_id` as `userId`, the public
 /// profile fields, sorted.
 fn card_json(u: &Document) -> Value {
-    let m = u
-        .iter()
-        .map(|(k, v)| {
-            let k = if k == "_id" { "userId" } else { k.as_str() };
-            (k.to_string(), bson_to_json(v))
-        })
-        .collect();
-    sorted_object(m)
+    sorted_object(crate::util::fields_json(u, Some("userId")))
 }
 
 /// Most cards a page holds (the app asks for 10, or 50 when searching).

@@ -557,7 +557,7 @@ impl<'a> NewRoom<'a> {
         }
         if let Some((lng, lat)) = p.point()? {
             if lng != 0.0 || lat != 0.0 {
-                settings.insert("loc", doc! {"lat": lat, "lng": lng});
+                settings.insert("loc", doc! {"lng": lng, "lat": lat});
             }
         }
         Ok(NewRoom {
@@ -674,6 +674,9 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
         state.store.room_member(&id, me).await?
     };
     let mut out = room_json(&room);
+    // For everyone, members or not (iOS keeps it from a scanned QR code's
+    // answer when it joins).
+    cap_show_read(&room, &mut out);
     let Some(member) = member else {
         // Not (or no longer) in it: the room alone, as the original answers
         // it for joining by a scanned QR code (Android reads `isNeedVerify`,
@@ -713,7 +716,6 @@ async fn get(state: web::Data<AppState>, req: HttpRequest, p: Params) -> ShikuRe
         "notices".into(),
         Value::Array(notices.iter().map(entity_to_json).collect()),
     );
-    cap_show_read(&room, &mut out);
     Ok(ok_data(sorted_object(out)))
 }
 

@@ -19,7 +19,7 @@ use crate::shiku::codes;
 use crate::shiku::{ShikuError, ShikuResult};
 use crate::store::model::{Member, Room};
 use crate::store::msgs::NewMessage;
-use crate::util::{bson_to_json, now_s, num, ok, ok_data};
+use crate::util::{now_s, num, ok, ok_data};
 use crate::AppState;
 
 pub fn routes(r: &mut Routes) {
@@ -31,12 +31,7 @@ pub fn routes(r: &mut Routes) {
 
 /// A share as the original answers it: `_id` as `shareId`.
 fn share_json(d: &Document) -> Value {
-    let mut m = serde_json::Map::new();
-    for (k, v) in d {
-        let key = if k == "_id" { "shareId" } else { k.as_str() };
-        m.insert(key.to_string(), bson_to_json(v));
-    }
-    crate::util::sorted_object(m)
+    crate::util::sorted_object(crate::util::fields_json(d, Some("shareId")))
 }
 
 /// The room and the caller's member record; 1030104 when not a member.
@@ -136,7 +131,8 @@ impl<'a> NewShare<'a> {
             "userId": crate::util::int32_id(me),
             "nickname": nickname,
             "type": self.kind,
-            "size": self.size,
+            // The original's `float size`: a Double.
+            "size": self.size as f64,
         }
     }
 

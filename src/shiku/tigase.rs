@@ -309,16 +309,17 @@ const PERSON_FIELDS: &[&str] = &[
 /// values under those names.
 fn person_json(d: &Document) -> Value {
     let mut m = Map::new();
+    let stored = |k: &str| d.get(k).filter(|v| !crate::util::is_unset(v));
     for k in PERSON_FIELDS {
-        if let Some(v) = d.get(*k) {
+        if let Some(v) = stored(k) {
             m.insert(k.to_string(), crate::util::bson_to_json(v));
         }
     }
-    if let Some(id) = d.get("_id") {
+    if let Some(id) = stored("_id") {
         m.insert("userId".into(), crate::util::bson_to_json(id));
         m.insert("toUserId".into(), crate::util::bson_to_json(id));
     }
-    if let Some(name) = d.get("nickname") {
+    if let Some(name) = stored("nickname") {
         m.insert("toNickname".into(), crate::util::bson_to_json(name));
     }
     Value::Object(m)

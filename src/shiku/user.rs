@@ -90,23 +90,12 @@ const ZEROED_FOR_OTHERS: &[(&str, f64, bool)] = &[
     ("totalConsume", 0.0, true),
 ];
 
-/// fastjson writes bean fields sorted by name at every level.
-fn sorted(v: Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            crate::util::sorted_object(m.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        Value::Array(a) => Value::Array(a.into_iter().map(sorted).collect()),
-        other => other,
-    }
-}
-
 /// The `User` bean as the original answers it: `_id` becomes `userId`, nulls
 /// are omitted, `payPassword` only says whether one is set ("1") or not ("0").
 pub fn user_json(d: &Document, is_self: bool, relation: Option<&Document>) -> Value {
     let mut m = Map::new();
     for (k, v) in d {
-        if matches!(v, Bson::Null) || NEVER_SENT.contains(&k.as_str()) {
+        if crate::util::is_unset(v) || NEVER_SENT.contains(&k.as_str()) {
             continue;
         }
         if !is_self && (HIDDEN_FROM_OTHERS.contains(&k.as_str()) || SELF_ONLY.contains(&k.as_str()))
@@ -137,7 +126,7 @@ pub fn user_json(d: &Document, is_self: bool, relation: Option<&Document>) -> Va
             m.insert("friends".into(), super::friends::friend_json(f));
         }
     }
-    sorted(Value::Object(m))
+    crate::util::sorted_deep(Value::Object(m))
 }
 
 pub const USER_GET: Endpoint = Endpoint {
@@ -210,11 +199,14 @@ pub(super) async fn profile_json(
         requester.as_deref()
     };
     let mut out = user_json(user, is_self, relation.as_deref());
+    if let Some(settings) = out.get_mut("settings") {
+        super::profile::with_setting_defaults(settings);
+    }
     let computed = computed_fields(state, me, user, relation.as_deref(), requester, extras).await?;
     if let Value::Object(m) = &mut out {
         m.extend(computed);
     }
-    Ok(sorted(out))
+    Ok(crate::util::sorted_deep(out))
 }
 
 /// The `User` fields the original computes for `/user/get` instead of storing

@@ -218,13 +218,15 @@ impl Store {
         Ok(())
     }
 
-    /// The roles of a user (`getUserRoles`), for the login result.
+    /// The roles of a user the console has not disabled (`getUserRoles`:
+    /// `status` -1 is off), for the login result, `toUserType` and official
+    /// accounts.
     pub async fn roles_of(&self, user_id: i64) -> StoreResult<Vec<i64>> {
         use futures::TryStreamExt;
         let docs: Vec<Document> = self
             .imapi()
             .collection::<Document>(names::USER_ROLES)
-            .find(doc! {"userId": int_in(user_id)})
+            .find(doc! {"userId": int_in(user_id), "status": {"$ne": -1}})
             .await?
             .try_collect()
             .await?;

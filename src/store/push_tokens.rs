@@ -61,9 +61,19 @@ impl Store {
         if let Some(app) = app_id {
             set.insert(format!("deviceMap.{key}.appId"), app);
         }
-        self.login_logs()
-            .update_one(doc! {"_id": int_in(user_id)}, doc! {"$set": set})
+        let found = self
+            .login_logs()
+            .update_one(doc! {"_id": int_in(user_id)}, doc! {"$set": &set})
             .await?;
+        if found.matched_count == 0 {
+            // Registered here and not logged in since (registration answers a
+            // session): the log starts with the device, as Java's does at
+            // registration (`initUserLogin`).
+            self.login_logs()
+                .update_one(doc! {"_id": int32_id(user_id)}, doc! {"$set": set})
+                .upsert(true)
+                .await?;
+        }
         Ok(previous)
     }
 

@@ -55,7 +55,7 @@ pub fn new_room_doc(
         "isSecretGroup": 0,
         "jid": jid,
         "liveStatus": 0,
-        "loc": {"lat": 0.0, "lng": 0.0},
+        "loc": {"lng": 0.0, "lat": 0.0},
         "maxUserSize": 1000,
         "meetingStatus": 0,
         "modifyTime": now_s,

@@ -466,14 +466,22 @@ impl Store {
             DeleteKind::Recall => {
                 let mut unknown = Vec::new();
                 for id in ids {
+                    let copies = || {
+                        mine.iter()
+                            .filter(|m| m.message_id().ok().flatten() == Some(id.as_str()))
+                    };
                     let mut sent = None;
-                    for m in &mine {
-                        if m.message_id()? == Some(id.as_str()) && m.direction()? == Some(0) {
+                    for m in copies() {
+                        if m.direction()? == Some(0) {
                             sent = Some(m);
                             break;
                         }
                     }
                     let Some(sent) = sent else {
+                        // Only a received copy: someone else's message.
+                        if copies().next().is_some() {
+                            return Err(no_permission());
+                        }
                         unknown.push(id.as_str());
                         continue;
                     };
@@ -489,19 +497,36 @@ impl Store {
                             .push(id.clone());
                     }
                 }
-                // Someone else's message is refused (the original let anyone
-                // recall anything). One the server holds no record of (not
-                // archived yet, or expired) is recalled by the clients alone:
-                // answered success, as the original does, so that the app
-                // sends its recall notice.
-                if !unknown.is_empty()
-                    && mine_coll
-                        .find_one(doc! {"messageId": {"$in": unknown}})
-                        .projection(doc! {"_id": 1})
-                        .await?
-                        .is_some()
-                {
-                    return Err(no_permission());
+                // The caller holds no copy (not archived yet, or expired): the
+                // copies of others that this shard holds tell whose message it
+                // is. One the caller sent goes from the peer's history too;
+                // someone else's is refused (the original let anyone recall
+                // anything). With no record at all it is recalled by the
+                // clients alone: answered success, as the original does, so
+                // that the app sends its recall notice.
+                if !unknown.is_empty() {
+                    let others = collect(
+                        mine_coll
+                            .find(doc! {"messageId": {"$in": unknown}, "sender": {"$ne": &uid}})
+                            .projection(
+                                doc! {"messageId": 1, "sender": 1, "receiver": 1, "direction": 1},
+                            )
+                            .await?,
+                    )
+                    .await?;
+                    for other in others.into_iter().map(Message::new) {
+                        let received_from_caller = other.direction()? == Some(1)
+                            && other.receiver()? == Some(uid.as_str());
+                        if !received_from_caller {
+                            return Err(no_permission());
+                        }
+                        if let (Some(owner), Some(id)) = (other.sender()?, other.message_id()?) {
+                            marks
+                                .entry((owner.to_string(), uid.clone()))
+                                .or_default()
+                                .push(id.to_string());
+                        }
+                    }
                 }
             }
         }

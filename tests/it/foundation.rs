@@ -47,7 +47,8 @@ async fn config_answers_the_stored_configuration() {
     app.insert(&db, "clientConfig", vec![doc! {"_id": 10000i64, "XMPPDomain": "im.deploy.cn",
         "XMPPHost": "10.0.0.1", "apiUrl": "http://113.207.109.120:8094/", "uploadUrl": "http://10.0.0.2:8088/",
         "downloadUrl": "http://10.0.0.2:8089/", "downloadAvatarUrl": "http://10.0.0.2:8089/",
-        "showContactsUser": 0, "isOpenSecureChat": 1, "secretNobodyReads": "x"}]).await;
+        "showContactsUser": 0, "isOpenSecureChat": 1, "secretNobodyReads": "x",
+        "jitsiServer": bson::Bson::Null}]).await;
     app.insert(
         &db,
         "config",
@@ -75,6 +76,7 @@ async fn config_answers_the_stored_configuration() {
     assert_eq!(d["uploadUrl"], "http://10.0.0.2:8088/");
     assert_eq!(d["downloadUrl"], "http://10.0.0.2:8089/");
     assert_eq!(d["isOpenSecureChat"], 1);
+    assert_eq!(d["jitsiServer"], "", "a stored null keeps the default");
     assert_eq!(d["XMPPTimeout"], 200);
     assert_eq!(d["xmppPingTime"], 80);
     assert_eq!(d["isOpenReceipt"], 0);

@@ -888,3 +888,35 @@ async fn android_label_screens() {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].get_str("groupName").unwrap(), "同事");
 }
+
+/// Relations with fields stored as null (the original's fastjson writes no
+/// nulls; iOS sends messages to a present `NSNull`): left out of the list.
+#[actix_web::test]
+async fn stored_nulls_are_left_out_of_the_contact_list() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    let token = app.token_for(100164).await;
+    app.store()
+        .client
+        .database(&app.store().cfg.imapi)
+        .collection::<Document>("u_friends")
+        .update_one(
+            doc! {"userId": 100164, "toUserId": 100102},
+            doc! {"$set": {"remarkName": Bson::Null, "describe": Bson::Null}},
+        )
+        .await
+        .unwrap();
+    let (_, b) = app
+        .post_form("/friends/attention/list", &[("access_token", &token)])
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    let friend = b["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["toUserId"] == 100102)
+        .expect("100102 listed")
+        .clone();
+    assert!(friend.get("describe").is_none(), "{friend}");
+    assert!(!b.to_string().contains("null"), "{b}");
+}

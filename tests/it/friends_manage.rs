@@ -608,6 +608,33 @@ async fn official_accounts_are_befriended_at_once() {
         assert_eq!(rel.get("status"), Some(&Bson::Int32(2)), "{x} -> {y}");
         assert_eq!(rel.get("toUserType"), Some(&Bson::Int32(2)), "{x} -> {y}");
     }
+    // A role the console disabled (status -1) makes no official account.
+    users
+        .update_one(
+            doc! {"_id": 100159},
+            doc! {"$set": {"settings.friendsVerify": 1}},
+        )
+        .await
+        .unwrap();
+    app.store()
+        .client
+        .database(&imapi(&app))
+        .collection::<Document>("userRoles")
+        .update_many(doc! {"userId": 100159}, doc! {"$set": {"status": -1}})
+        .await
+        .unwrap();
+    let (_, r) = app
+        .post_form(
+            "/friends/attention/add",
+            &[
+                ("access_token", &a),
+                ("toUserId", "100159"),
+                ("fromAddType", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    assert_eq!(r["data"]["type"], 1, "a request: {r}");
     // allowAtt 0: refused before anything is written.
     users
         .update_one(

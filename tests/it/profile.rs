@@ -214,6 +214,52 @@ async fn android_privacy_settings() {
     refused(&app, "//user/settings", &[("access_token", &t)], 1010101).await;
 }
 
+/// Review of 0674d29 #4: a stored user without some settings (an older or
+/// foreign document) is answered the original's defaults, as its bean has
+/// them: iOS posts back what it was shown, and a missing `allowAtt` became 0.
+#[actix_web::test]
+async fn missing_settings_read_as_the_originals_defaults() {
+    let app = TestApp::start().await;
+    app.load_seed().await;
+    app.store()
+        .client
+        .database(&imapi(&app))
+        .collection::<Document>("user")
+        .update_one(
+            doc! {"_id": 100158},
+            doc! {"$unset": {"settings.allowAtt": "", "settings.allowGreet": "",
+            "settings.chatSyncTimeLen": "", "settings.friendFromList": ""}},
+        )
+        .await
+        .unwrap();
+    let t = app.token_for(100158).await;
+    // As iOS asks (JXServer getFriendSettings: userId, access_token).
+    let (_, b) = app
+        .post_form(
+            "/user/settings",
+            &[("access_token", &t), ("userId", "100158")],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert_eq!(b["data"]["allowAtt"], 1);
+    assert_eq!(b["data"]["allowGreet"], 1);
+    assert_eq!(b["data"]["chatSyncTimeLen"], json!(-1.0));
+    assert_eq!(b["data"]["friendFromList"], "1,2,3,4,5");
+    assert_eq!(b["data"]["friendsVerify"], 1, "stored values as they are");
+    let (_, b) = app
+        .post_form("/user/get", &[("access_token", &t), ("userId", "100158")])
+        .await;
+    assert_eq!(b["data"]["settings"]["allowAtt"], 1, "{b}");
+    let s = user(&app, 100158).await;
+    assert!(
+        s.get_document("settings")
+            .unwrap()
+            .get("allowAtt")
+            .is_none(),
+        "nothing written"
+    );
+}
+
 /// Android's privacy screen, the rest of its writes, one setting per request
 /// as it sends them (GET, with its `userId`): the allow types
 /// (`PrivacySettingActivity.updateAllowType`), "do not sync" (`chatSyncTimeLen`

@@ -388,6 +388,11 @@ async fn the_push_service_finds_the_registration_in_redis() {
     )
     .await;
     assert_eq!(r["resultCode"], 1, "{r}");
+    // A user with no login log yet (registered, not logged in since): the
+    // log starts with the device.
+    let entry = device_entry(&app, uid as i32, "android").await;
+    assert_eq!(entry.get_str("pushToken"), Ok("mi-redis"));
+    assert_eq!(entry.get_str("pushServer"), Ok("xiaomi"));
     let client = redis::Client::open(url.as_str()).unwrap();
     let mut con = client.get_multiplexed_async_connection().await.unwrap();
     let key = format!("impush:andoird:{uid}");

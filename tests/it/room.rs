@@ -1795,9 +1795,13 @@ async fn android_creates_a_room_with_its_settings_and_sets_the_keeping_time() {
     ] {
         assert_eq!(stored.get(k), Some(&Bson::Int32(want)), "{k}");
     }
+    let loc = stored.get_document("loc").unwrap();
+    assert_eq!(loc, &doc! {"lat": 22.54, "lng": 114.05});
+    let order: Vec<&str> = loc.keys().map(String::as_str).collect();
     assert_eq!(
-        stored.get_document("loc").unwrap(),
-        &doc! {"lat": 22.54, "lng": 114.05}
+        order,
+        ["lng", "lat"],
+        "the original's Loc: longitude first (geo indexes read it so)"
     );
     assert_eq!(stored.get("chatRecordTimeOut"), Some(&Bson::Double(-1.0)));
     // field order as the original's entity, whatever was sent
@@ -2279,6 +2283,17 @@ async fn big_rooms_list_every_member_and_show_no_reads() {
     assert_eq!(b["resultCode"], 1, "{b}");
     assert_eq!(b["data"]["showRead"], 0);
     assert_eq!(b["data"]["userSize"], 130);
+    // Someone out of the room (iOS's scan-to-join keeps this answer).
+    let outsider = app.token_for(400_001).await;
+    let (_, b) = app
+        .post_form(
+            "/room/get",
+            &[("roomId", ROOM), ("access_token", outsider.as_str())],
+        )
+        .await;
+    assert_eq!(b["resultCode"], 1, "{b}");
+    assert!(b["data"].get("member").is_none(), "{b}");
+    assert_eq!(b["data"]["showRead"], 0);
     assert_eq!(
         room_doc(&app, ROOM).await.unwrap().get("showRead"),
         Some(&Bson::Int32(1)),

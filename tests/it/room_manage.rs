@@ -7,7 +7,7 @@ use common::{qz, refused};
 
 use bson::{oid::ObjectId, Bson, Document};
 use common::TestApp;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// Seed room "006": owner 100164, members 100102 and 100174.
 const ROOM: &str = "60332a72d656fd634b20f20a";
@@ -595,7 +595,7 @@ async fn group_files() {
     assert_eq!(b["resultCode"], 1, "{b}");
     let share = b["data"]["shareId"].as_str().unwrap().to_string();
     assert_eq!(b["data"]["name"], "报告.pdf");
-    assert_eq!(b["data"]["size"], 2048);
+    assert_eq!(b["data"]["size"], json!(2048.0), "a float, as the original");
     assert_eq!(b["data"]["userId"], 100102);
     let stored = app.dump(&app.store().cfg.room, "shiku_room_share").await;
     assert_eq!(stored.len(), 1);
@@ -603,7 +603,7 @@ async fn group_files() {
     assert_eq!(s.get_object_id("roomId").unwrap().to_hex(), ROOM);
     assert_eq!(s.get("userId"), Some(&Bson::Int32(100102)));
     assert_eq!(s.get("type"), Some(&Bson::Int32(10)));
-    assert_eq!(s.get("size"), Some(&Bson::Int64(2048)));
+    assert_eq!(s.get("size"), Some(&Bson::Double(2048.0)));
     assert!(matches!(s.get("time"), Some(Bson::Int64(_))));
     let n = notices(&app, 401).await;
     assert_eq!(n.len(), 1);

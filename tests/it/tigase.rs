@@ -1123,6 +1123,53 @@ async fn android_group_delete_for_me_without_room_answers_success() {
 /// `roomJid` for groups): the server holds no record, answers success and
 /// changes nothing (the app then sends its recall notice), as the original.
 /// A list that also names someone else's message is still refused whole.
+/// Review of 0674d29 #1: the caller's own copy is gone (expired, or not
+/// archived yet) while the peer's is stored: the recall succeeds and takes the
+/// peer's copy too; someone else still cannot recall it.
+#[actix_web::test]
+async fn recalling_my_message_whose_own_copy_is_gone_takes_the_peers() {
+    let (app, a, _b, c) = seeded().await;
+    let msgs_db = app.store().cfg.msgs.clone();
+    app.store()
+        .client
+        .database(&msgs_db)
+        .collection::<Document>("10")
+        .delete_one(doc! {"sender": "100164", "messageId": OLDEST})
+        .await
+        .unwrap();
+    let before = app.snapshot().await;
+    // 100158 holds no copy and did not write it: refused, nothing changed.
+    let (_, r) = app
+        .post_form(
+            "/tigase/deleteMsg",
+            &[
+                ("access_token", c.as_str()),
+                ("type", "1"),
+                ("delete", "2"),
+                ("messageId", OLDEST),
+            ],
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1030104, "{r}");
+    assert!(before == app.snapshot().await);
+    let peer_copy = find(&msgs(&app).await, "100102", OLDEST).clone();
+    assert!(!deleted(&peer_copy), "{peer_copy}");
+    let (_, r) = app
+        .post_form(
+            "/tigase/deleteMsg",
+            &[
+                ("access_token", a.as_str()),
+                ("type", "1"),
+                ("delete", "2"),
+                ("messageId", OLDEST),
+            ],
+        )
+        .await;
+    assert_eq!(r["resultCode"], 1, "{r}");
+    let peer_copy = find(&msgs(&app).await, "100102", OLDEST).clone();
+    assert!(deleted(&peer_copy), "{peer_copy}");
+}
+
 #[actix_web::test]
 async fn recalling_a_message_not_archived_yet_succeeds() {
     let (app, a, _b, c) = seeded().await;

@@ -194,7 +194,9 @@ async fn another_users_profile_hides_secrets_and_counters() {
     assert_eq!(d["msgNum"], 0);
     assert_eq!(d["totalRecharge"], json!(0.0));
     assert_eq!(d["totalConsume"], json!(0.0));
-    assert_eq!(d["settings"], json!({"allowAtt": 1, "showTelephone": -1}));
+    assert_eq!(d["settings"]["allowAtt"], 1);
+    assert_eq!(d["settings"]["showTelephone"], -1);
+    assert_eq!(d["settings"]["allowGreet"], 1, "the original's default");
     // showTelephone -1: the number is for the owner only.
     assert_eq!(d["telephone"], "");
     assert!(d.get("phone").is_none() && d.get("areaCode").is_none());
