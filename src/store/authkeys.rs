@@ -318,7 +318,10 @@ impl Store {
             Ok(a) => a
                 .iter()
                 .filter_map(|r| match r {
-                    Bson::Document(d) => crate::util::num(d, "role"),
+                    // Disabled by the console (`getUserRoles`).
+                    Bson::Document(d) if crate::util::num(d, "status") != Some(-1) => {
+                        crate::util::num(d, "role")
+                    }
                     _ => None,
                 })
                 .collect(),

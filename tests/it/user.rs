@@ -256,6 +256,7 @@ async fn computed_fields_follow_the_original() {
         vec![
             doc! {"userId": 100310, "role": 2, "status": 1},
             doc! {"userId": 100310, "role": 5, "status": 1},
+            doc! {"userId": 100310, "role": 7, "status": -1},
             doc! {"userId": 100311, "role": 2, "status": 1},
         ],
     )
@@ -299,7 +300,7 @@ async fn computed_fields_follow_the_original() {
 
     let (_, b) = app.get("/user/get", &[("access_token", &token)]).await;
     let d = &b["data"];
-    assert_eq!(d["role"], json!([2, 5]));
+    assert_eq!(d["role"], json!([2, 5]), "the disabled role left out");
     assert_eq!(d["myInviteCode"], "8Q3ZK2");
     assert_eq!(d["walletUserNo"], 1);
     assert_eq!(d["isOpenResetPwd"], 0);
