@@ -21,9 +21,13 @@ pub fn end_time(create_time_s: i64, valid_time_days: f64) -> i64 {
     }
 }
 
-/// One resources document: `{createTime, endTime, url, path, type: 1, status: 1}`.
-/// `type` 1 = local file system (2 was FastDFS in the original).
+/// One resources document: `{createTime, endTime, url, path, type: 1, status: 1,
+/// fileName, citations: 1}`. `type` 1 = local file system (2 was FastDFS in
+/// the original). `fileName` (the path's last segment) and `citations` are
+/// the later upload server's, whose delete finds a file by its name and
+/// counts its references; the older one ignores them.
 pub fn resource_doc(url: &str, path: &str, create_time_s: i64, valid_time_days: f64) -> Document {
+    let file_name = path.rsplit('/').next().unwrap_or(path);
     doc! {
         "createTime": create_time_s,
         "endTime": end_time(create_time_s, valid_time_days),
@@ -31,6 +35,8 @@ pub fn resource_doc(url: &str, path: &str, create_time_s: i64, valid_time_days: 
         "path": path,
         "type": 1i32,
         "status": 1i32,
+        "fileName": file_name,
+        "citations": 1i32,
     }
 }
 
@@ -69,5 +75,7 @@ mod tests {
         assert_eq!(d.get_i64("endTime").unwrap(), -1);
         assert_eq!(d.get_i32("type").unwrap(), 1);
         assert_eq!(d.get_i32("status").unwrap(), 1);
+        assert_eq!(d.get_str("fileName").unwrap(), "a.png");
+        assert_eq!(d.get_i32("citations").unwrap(), 1);
     }
 }

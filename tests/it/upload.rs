@@ -200,6 +200,11 @@ async fn uploads_images_and_text_stores_thumbnails_records_and_serves_them() {
         assert_eq!(d.get_str("path").unwrap(), format!("{base}/{rel}"));
         assert_eq!(d.get("type"), Some(&Bson::Int32(1)));
         assert_eq!(d.get("status"), Some(&Bson::Int32(1)));
+        assert_eq!(
+            d.get_str("fileName").unwrap(),
+            rel.rsplit('/').next().unwrap()
+        );
+        assert_eq!(d.get("citations"), Some(&Bson::Int32(1)));
         let created = d.get_i64("createTime").unwrap();
         assert!(created >= before && created <= before + 60);
         let end = d.get_i64("endTime").unwrap();
