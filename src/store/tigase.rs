@@ -450,14 +450,16 @@ impl Store {
         .into_iter()
         .map(Message::new)
         .collect();
-        // (owner, peer) -> ids whose record to mark
-        let mut marks: HashMap<(String, String), Vec<String>> = HashMap::new();
+        // (owner, peer, direction) -> ids whose record to mark; a recall marks
+        // the author's sent copy and the peer's received one only (an id the
+        // receiver reused for a message of their own is another message).
+        let mut marks: HashMap<(String, String, Option<i32>), Vec<String>> = HashMap::new();
         match kind {
             DeleteKind::Mine => {
                 for m in &mine {
                     if let (Some(id), Some(peer)) = (m.message_id()?, m.receiver()?) {
                         marks
-                            .entry((uid.clone(), peer.to_string()))
+                            .entry((uid.clone(), peer.to_string(), None))
                             .or_default()
                             .push(id.to_string());
                     }
@@ -487,12 +489,12 @@ impl Store {
                     };
                     let peer = sent.receiver()?.unwrap_or_default().to_string();
                     marks
-                        .entry((uid.clone(), peer.clone()))
+                        .entry((uid.clone(), peer.clone(), Some(0)))
                         .or_default()
                         .push(id.clone());
                     if !peer.is_empty() && peer != uid {
                         marks
-                            .entry((peer, uid.clone()))
+                            .entry((peer, uid.clone(), Some(1)))
                             .or_default()
                             .push(id.clone());
                     }
@@ -522,7 +524,13 @@ impl Store {
                         }
                         if let (Some(owner), Some(id)) = (other.sender()?, other.message_id()?) {
                             marks
-                                .entry((owner.to_string(), uid.clone()))
+                                .entry((owner.to_string(), uid.clone(), Some(1)))
+                                .or_default()
+                                .push(id.to_string());
+                            // No copy of the caller's to mark, but their
+                            // conversation may still show it.
+                            marks
+                                .entry((uid.clone(), owner.to_string(), Some(0)))
                                 .or_default()
                                 .push(id.to_string());
                         }
@@ -531,16 +539,17 @@ impl Store {
             }
         }
         let (ms, s) = (now_ms(), now_s());
-        for ((owner, peer), ids) in &marks {
+        for ((owner, peer, direction), ids) in &marks {
             let owner_id = user_of(owner)?;
+            let mut filter = doc! {"sender": owner, "receiver": peer, "messageId": {"$in": ids}, "delayedTime": Bson::Null};
+            if let Some(d) = direction {
+                filter.insert("direction", d);
+            }
             self.user_msgs(owner_id)
-                .update_many(
-                    doc! {"sender": owner, "receiver": peer, "messageId": {"$in": ids}, "delayedTime": Bson::Null},
-                    doc! {"$set": {"delayedTime": ms, "deleteTime": s}},
-                )
+                .update_many(filter, doc! {"$set": {"delayedTime": ms, "deleteTime": s}})
                 .await?;
         }
-        for ((owner, peer), ids) in &marks {
+        for ((owner, peer, _), ids) in &marks {
             self.recompute_single_last(owner, peer, ids).await?;
         }
         Ok(())

@@ -591,16 +591,18 @@ async fn official_accounts_are_befriended_at_once() {
         .await
         .unwrap();
     // As iOS posts it (JXServer addAttention: toUserId, fromAddType).
-    let (_, r) = app
-        .post_form(
-            "/friends/attention/add",
-            &[
-                ("access_token", &a),
-                ("toUserId", "100164"),
+    let add = |to: &'static str| {
+        let (app, a) = (&app, a.clone());
+        async move {
+            let form = [
+                ("access_token", a.as_str()),
+                ("toUserId", to),
                 ("fromAddType", "5"),
-            ],
-        )
-        .await;
+            ];
+            app.post_form("/friends/attention/add", &form).await.1
+        }
+    };
+    let r = add("100164").await;
     assert_eq!(r["resultCode"], 1, "{r}");
     assert_eq!(r["data"], json!({"fromAddType": 5, "type": 2}));
     for (x, y) in [(100174, 100164), (100164, 100174)] {
@@ -623,16 +625,7 @@ async fn official_accounts_are_befriended_at_once() {
         .update_many(doc! {"userId": 100159}, doc! {"$set": {"status": -1}})
         .await
         .unwrap();
-    let (_, r) = app
-        .post_form(
-            "/friends/attention/add",
-            &[
-                ("access_token", &a),
-                ("toUserId", "100159"),
-                ("fromAddType", "5"),
-            ],
-        )
-        .await;
+    let r = add("100159").await;
     assert_eq!(r["resultCode"], 1, "{r}");
     assert_eq!(r["data"]["type"], 1, "a request: {r}");
     // allowAtt 0: refused before anything is written.

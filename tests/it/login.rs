@@ -761,6 +761,21 @@ async fn signed_requests_when_signing_is_on() {
     assert_eq!(b["resultCode"], 10110, "a replayed secret");
 }
 
+/// The password login of the iPhone app (`deviceId` ios).
+async fn login_as_ios(app: &TestApp) -> Value {
+    let (_, login) = app
+        .get(
+            "/user/login",
+            &[
+                ("telephone", PHONE),
+                ("password", &client::md5_hex(PASSWORD)),
+                ("deviceId", "ios"),
+            ],
+        )
+        .await;
+    login
+}
+
 /// Sessions and keys are the Java server's: a session it stored in Redis is
 /// served here (signed with its httpKey), and a login here leaves exactly the
 /// keys it reads.
@@ -800,16 +815,7 @@ async fn sessions_are_shared_with_the_java_server_through_redis() {
     assert_eq!(b["resultCode"], 1, "a Java session is honoured: {b}");
 
     // A login here: the keys the Java filter and login read.
-    let (_, login) = app
-        .get(
-            "/user/login",
-            &[
-                ("telephone", PHONE),
-                ("password", &client::md5_hex(PASSWORD)),
-                ("deviceId", "ios"),
-            ],
-        )
-        .await;
+    let login = login_as_ios(&app).await;
     let r = &login["data"];
     let tok = r["access_token"].as_str().unwrap();
     let get = |k: String| redis::cmd("GET").arg(k).clone();
@@ -889,16 +895,7 @@ async fn sessions_are_shared_with_the_java_server_through_redis() {
         .query_async(&mut con)
         .await
         .unwrap();
-    let (_, login) = app
-        .get(
-            "/user/login",
-            &[
-                ("telephone", PHONE),
-                ("password", &client::md5_hex(PASSWORD)),
-                ("deviceId", "ios"),
-            ],
-        )
-        .await;
+    let login = login_as_ios(&app).await;
     let r = &login["data"];
     let tok = r["access_token"].as_str().unwrap();
     let mut p = vec![];

@@ -1118,11 +1118,6 @@ async fn android_group_delete_for_me_without_room_answers_success() {
     );
 }
 
-/// iOS recalls a message seconds after sending it, before the IM server
-/// archived it (`POST tigase/deleteMsg type=1|2, delete=2, messageId`,
-/// `roomJid` for groups): the server holds no record, answers success and
-/// changes nothing (the app then sends its recall notice), as the original.
-/// A list that also names someone else's message is still refused whole.
 /// Review of 0674d29 #1: the caller's own copy is gone (expired, or not
 /// archived yet) while the peer's is stored: the recall succeeds and takes the
 /// peer's copy too; someone else still cannot recall it.
@@ -1135,6 +1130,17 @@ async fn recalling_my_message_whose_own_copy_is_gone_takes_the_peers() {
         .database(&msgs_db)
         .collection::<Document>("10")
         .delete_one(doc! {"sender": "100164", "messageId": OLDEST})
+        .await
+        .unwrap();
+    // 100164's conversation with 100102 shows that message.
+    app.store()
+        .client
+        .database(&app.store().cfg.lastchat)
+        .collection::<Document>("10")
+        .update_one(
+            doc! {"userId": "100164", "jid": "100102"},
+            doc! {"$set": {"messageId": OLDEST, "timeSend": 1_612_924_771_586i64}},
+        )
         .await
         .unwrap();
     let before = app.snapshot().await;
@@ -1168,8 +1174,19 @@ async fn recalling_my_message_whose_own_copy_is_gone_takes_the_peers() {
     assert_eq!(r["resultCode"], 1, "{r}");
     let peer_copy = find(&msgs(&app).await, "100102", OLDEST).clone();
     assert!(deleted(&peer_copy), "{peer_copy}");
+    let mine = last_single(&app, "100164", "100102").await;
+    assert!(
+        mine.as_ref()
+            .is_none_or(|d| d.get_str("messageId") != Ok(OLDEST)),
+        "the caller's conversation no longer shows it: {mine:?}"
+    );
 }
 
+/// iOS recalls a message seconds after sending it, before the IM server
+/// archived it (`POST tigase/deleteMsg type=1|2, delete=2, messageId`,
+/// `roomJid` for groups): the server holds no record, answers success and
+/// changes nothing (the app then sends its recall notice), as the original.
+/// A list that also names someone else's message is still refused whole.
 #[actix_web::test]
 async fn recalling_a_message_not_archived_yet_succeeds() {
     let (app, a, _b, c) = seeded().await;
